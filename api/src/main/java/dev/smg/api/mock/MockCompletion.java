@@ -1,0 +1,186 @@
+package dev.smg.api.mock;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The canned answer to one request, in the shape of the endpoint that was called: OpenAI chat,
+ * OpenAI completions, or SGLang's native {@code /generate}. Token counts are approximations: one
+ * prompt token per whitespace-separated word, one completion token per streamed chunk.
+ */
+final class MockCompletion {
+    enum Shape { CHAT, COMPLETION, GENERATE }
+
+    private final String worker;
+    private final MockBehaviour behaviour;
+    private final Shape shape;
+    private final String id;
+    private final String model;
+    private final int promptTokens;
+
+    MockCompletion(String worker, MockBehaviour behaviour, Shape shape, Map<String, Object> request) {
+        this.worker = worker;
+        this.behaviour = behaviour;
+        this.shape = shape;
+        String prefix = switch (shape) {
+            case CHAT -> "chatcmpl-";
+            case COMPLETION -> "cmpl-";
+            case GENERATE -> "gnt-";
+        };
+        this.id = prefix + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
+        Object requested = request.get("model");
+        this.model = requested instanceof String s && !s.isEmpty() ? s : behaviour.model();
+        this.promptTokens = countWords(promptText(request));
+    }
+
+    Map<String, Object> whole() {
+        int tokens = behaviour.streamChunks();
+        String text = content(tokens);
+        Map<String, Object> out = base();
+        switch (shape) {
+            case CHAT -> {
+                out.put("object", "chat.completion");
+                out.put("choices", List.of(Map.of("index", 0, "finish_reason", "stop",
+                        "message", Map.of("role", "assistant", "content", text))));
+            }
+            case COMPLETION -> {
+                out.put("object", "text_completion");
+                out.put("choices", List.of(Map.of("index", 0, "finish_reason", "stop", "text", text)));
+            }
+            case GENERATE -> {
+                return generate(text, tokens, true);
+            }
+        }
+        out.put("usage", usage(tokens));
+        return out;
+    }
+
+    Map<String, Object> chunk(int index) {
+        String piece = index == 0 ? "Hello from " + worker + "." : " tok" + index;
+        Map<String, Object> out = base();
+        switch (shape) {
+            case CHAT -> {
+                out.put("object", "chat.completion.chunk");
+                Map<String, Object> delta = new LinkedHashMap<>();
+                if (index == 0) {
+                    delta.put("role", "assistant");
+                }
+                delta.put("content", piece);
+                Map<String, Object> choice = new LinkedHashMap<>();
+                choice.put("index", 0);
+                choice.put("delta", delta);
+                choice.put("finish_reason", null);
+                out.put("choices", List.of(choice));
+            }
+            case COMPLETION -> {
+                out.put("object", "text_completion");
+                Map<String, Object> choice = new LinkedHashMap<>();
+                choice.put("index", 0);
+                choice.put("text", piece);
+                choice.put("finish_reason", null);
+                out.put("choices", List.of(choice));
+            }
+            case GENERATE -> {
+                return generate(content(index + 1), index + 1, false);
+            }
+        }
+        return out;
+    }
+
+    Map<String, Object> finalChunk() {
+        int tokens = behaviour.streamChunks();
+        Map<String, Object> out = base();
+        switch (shape) {
+            case CHAT -> {
+                out.put("object", "chat.completion.chunk");
+                out.put("choices", List.of(Map.of("index", 0, "delta", Map.of(), "finish_reason", "stop")));
+            }
+            case COMPLETION -> {
+                out.put("object", "text_completion");
+                out.put("choices", List.of(Map.of("index", 0, "text", "", "finish_reason", "stop")));
+            }
+            case GENERATE -> {
+                return generate(content(tokens), tokens, true);
+            }
+        }
+        out.put("usage", usage(tokens));
+        return out;
+    }
+
+    private Map<String, Object> base() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", id);
+        out.put("created", System.currentTimeMillis() / 1000);
+        out.put("model", model);
+        out.put("worker", worker);
+        return out;
+    }
+
+    private Map<String, Object> generate(String text, int tokens, boolean finished) {
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("id", id);
+        meta.put("prompt_tokens", promptTokens);
+        meta.put("completion_tokens", tokens);
+        meta.put("cached_tokens", 0);
+        meta.put("finish_reason", finished ? Map.of("type", "stop") : null);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("text", text);
+        out.put("meta_info", meta);
+        out.put("worker", worker);
+        return out;
+    }
+
+    private Map<String, Object> usage(int completionTokens) {
+        Map<String, Object> usage = new LinkedHashMap<>();
+        usage.put("prompt_tokens", promptTokens);
+        usage.put("completion_tokens", completionTokens);
+        usage.put("total_tokens", promptTokens + completionTokens);
+        usage.put("prompt_tokens_details", Map.of("cached_tokens", 0));
+        return usage;
+    }
+
+    private String content(int tokens) {
+        StringBuilder text = new StringBuilder("Hello from ").append(worker).append('.');
+        for (int i = 1; i < tokens; i++) {
+            text.append(" tok").append(i);
+        }
+        return text.toString();
+    }
+
+    /** The text a prompt-token count is based on: chat message contents, or prompt / text. */
+    static String promptText(Map<String, Object> request) {
+        StringBuilder text = new StringBuilder();
+        if (request.get("messages") instanceof List<?> messages) {
+            for (Object m : messages) {
+                if (m instanceof Map<?, ?> message) {
+                    appendContent(text, message.get("content"));
+                }
+            }
+        }
+        for (String field : List.of("prompt", "text")) {
+            appendContent(text, request.get(field));
+        }
+        return text.toString();
+    }
+
+    private static void appendContent(StringBuilder text, Object content) {
+        if (content instanceof String s) {
+            text.append(s).append(' ');
+        } else if (content instanceof List<?> parts) {
+            for (Object part : parts) {
+                if (part instanceof Map<?, ?> p && p.get("text") instanceof String s) {
+                    text.append(s).append(' ');
+                } else if (part instanceof String s) {
+                    text.append(s).append(' ');
+                }
+            }
+        }
+    }
+
+    static int countWords(String text) {
+        String trimmed = text.trim();
+        return trimmed.isEmpty() ? 0 : trimmed.split("\\s+").length;
+    }
+}

@@ -1,0 +1,171 @@
+package dev.smg.api.mock;
+
+import dev.smg.api.json.Json;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One mock SGLang/vLLM-style worker on one port. Every response names the worker that produced it
+ * (body field {@code worker}, header {@code X-Mock-Worker}) so tests and demos can see routing.
+ */
+final class MockWorker {
+    private static final System.Logger LOG = System.getLogger(MockWorker.class.getName());
+
+    private final String id;
+    private final MockBehaviour behaviour;
+    private final AtomicInteger running = new AtomicInteger();
+    private final AtomicLong served = new AtomicLong();
+    private volatile WebServer server;
+
+    private MockWorker(String id, MockBehaviour behaviour) {
+        this.id = id;
+        this.behaviour = behaviour;
+    }
+
+    static MockWorker start(String host, int port, MockBehaviour behaviour) {
+        MockWorker worker = new MockWorker("mock-" + port, behaviour);
+        worker.server = WebServer.builder()
+                .host(host)
+                .port(port)
+                .shutdownHook(false)
+                .routing(worker::routes)
+                .build()
+                .start();
+        return worker;
+    }
+
+    void stop() {
+        WebServer s = server;
+        if (s != null) {
+            s.stop();
+        }
+    }
+
+    int port() {
+        return server.port();
+    }
+
+    private void routes(HttpRouting.Builder routing) {
+        routing.get("/health", (req, res) -> res.send("OK"))
+                .get("/v1/models", this::models)
+                .get("/v1/loads", this::loads)
+                .post("/v1/chat/completions", (req, res) -> generate(req, res, MockCompletion.Shape.CHAT))
+                .post("/v1/completions", (req, res) -> generate(req, res, MockCompletion.Shape.COMPLETION))
+                .post("/generate", (req, res) -> generate(req, res, MockCompletion.Shape.GENERATE));
+    }
+
+    private void models(ServerRequest req, ServerResponse res) throws IOException {
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("id", behaviour.model());
+        model.put("object", "model");
+        model.put("created", 0);
+        model.put("owned_by", "sglang");
+        model.put("root", behaviour.model());
+        model.put("max_model_len", 32768);
+        sendJson(res, Status.OK_200, Map.of("object", "list", "data", List.of(model)));
+    }
+
+    private void loads(ServerRequest req, ServerResponse res) throws IOException {
+        Map<String, Object> load = new LinkedHashMap<>();
+        int now = running.get();
+        load.put("dp_rank", 0);
+        load.put("num_running_reqs", now);
+        load.put("num_waiting_reqs", 0);
+        load.put("num_waiting_uncached_tokens", 0);
+        load.put("num_total_reqs", served.get());
+        load.put("num_used_tokens", 0);
+        load.put("max_total_num_tokens", 1_000_000);
+        load.put("token_usage", 0.0);
+        load.put("gen_throughput", 0.0);
+        load.put("cache_hit_rate", 0.0);
+        load.put("utilization", 0.0);
+        load.put("max_running_requests", 256);
+        sendJson(res, Status.OK_200, Map.of("timestamp", "", "dp_rank_count", 1, "loads", List.of(load)));
+    }
+
+    private void generate(ServerRequest req, ServerResponse res, MockCompletion.Shape shape) throws Exception {
+        byte[] body = req.content().as(byte[].class);
+        Map<String, Object> request;
+        try {
+            request = Json.MAPPER.mapFrom(body);
+        } catch (IOException e) {
+            sendJson(res, Status.BAD_REQUEST_400, Map.of("error", Map.of(
+                    "message", "malformed JSON", "type", "invalid_request_error", "code", "json_parse_error")));
+            return;
+        }
+        if (request == null) {
+            sendJson(res, Status.BAD_REQUEST_400, Map.of("error", Map.of(
+                    "message", "request body must be a JSON object", "type", "invalid_request_error", "code", 400)));
+            return;
+        }
+        MockCompletion completion = new MockCompletion(id, behaviour, shape, request);
+        running.incrementAndGet();
+        try {
+            res.header("X-Mock-Worker", id);
+            if (Boolean.TRUE.equals(request.get("stream"))) {
+                stream(res, completion);
+            } else {
+                sleep(behaviour.genMillis());
+                sendJson(res, Status.OK_200, completion.whole());
+            }
+            served.incrementAndGet();
+        } finally {
+            running.decrementAndGet();
+        }
+    }
+
+    /** Writes one SSE event per chunk, flushing each, pacing them over the generation time. */
+    private void stream(ServerResponse res, MockCompletion completion) {
+        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
+        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+        int chunks = behaviour.streamChunks();
+        long pause = behaviour.genMillis() / Math.max(1, chunks);
+        try (OutputStream out = res.outputStream()) {
+            for (int i = 0; i < chunks; i++) {
+                sleep(pause);
+                writeEvent(out, Json.MAPPER.asString(completion.chunk(i)));
+            }
+            writeEvent(out, Json.MAPPER.asString(completion.finalChunk()));
+            writeEvent(out, "[DONE]");
+        } catch (IOException | UncheckedIOException e) {
+            // The client went away: stop generating, as an engine would abort the request.
+            LOG.log(System.Logger.Level.DEBUG, "{0}: stream aborted: {1}", id, e.getMessage());
+        }
+    }
+
+    private static void writeEvent(OutputStream out, String data) throws IOException {
+        out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static void sendJson(ServerResponse res, Status status, Object value) throws IOException {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(Json.MAPPER.asBytes(value));
+    }
+
+    private static void sleep(long millis) {
+        if (millis <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep(millis); // simulated generation time, not a wait for a condition
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
