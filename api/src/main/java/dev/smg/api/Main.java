@@ -53,7 +53,8 @@ public final class Main {
         }
         GatewayConfig config = GatewayFlags.parse(gatewayArgs);
         LogSetup.configure(config.logLevel());
-        GatewayProcess.start(config);
+        GatewayProcess gateway = GatewayProcess.start(config);
+        Runtime.getRuntime().addShutdownHook(new Thread(gateway::stop, "smg-shutdown"));
         return -1;
     }
 }

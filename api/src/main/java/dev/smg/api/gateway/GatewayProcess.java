@@ -45,7 +45,6 @@ public final class GatewayProcess {
                 .build()
                 .start();
         GatewayProcess process = new GatewayProcess(server);
-        Runtime.getRuntime().addShutdownHook(new Thread(process::stop, "smg-shutdown"));
         LOG.log(System.Logger.Level.INFO, "smg {0} listening on http://{1}:{2} with {3} worker(s), policy {4}",
                 Version.current(), config.host(), String.valueOf(server.port()), registry.snapshot().size(),
                 policy.name());

@@ -7,5 +7,5 @@ package dev.smg.api.mock;
  * @param genMillis    total time to produce one response; a stream spreads it evenly over its chunks
  * @param streamChunks content chunks per streamed response (each counts as one completion token)
  */
-record MockBehaviour(String model, long genMillis, int streamChunks) {
+public record MockBehaviour(String model, long genMillis, int streamChunks) {
 }

@@ -22,22 +22,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * One mock SGLang/vLLM-style worker on one port. Every response names the worker that produced it
  * (body field {@code worker}, header {@code X-Mock-Worker}) so tests and demos can see routing.
  */
-final class MockWorker {
+public final class MockWorker {
     private static final System.Logger LOG = System.getLogger(MockWorker.class.getName());
 
-    private final String id;
+    /** "mock-PORT"; set once the port is bound (port 0 means "any free port"). */
+    private volatile String id;
     private final MockBehaviour behaviour;
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicLong served = new AtomicLong();
     private volatile WebServer server;
 
-    private MockWorker(String id, MockBehaviour behaviour) {
-        this.id = id;
+    private MockWorker(MockBehaviour behaviour) {
         this.behaviour = behaviour;
     }
 
-    static MockWorker start(String host, int port, MockBehaviour behaviour) {
-        MockWorker worker = new MockWorker("mock-" + port, behaviour);
+    public static MockWorker start(String host, int port, MockBehaviour behaviour) {
+        MockWorker worker = new MockWorker(behaviour);
         worker.server = WebServer.builder()
                 .host(host)
                 .port(port)
@@ -45,17 +45,18 @@ final class MockWorker {
                 .routing(worker::routes)
                 .build()
                 .start();
+        worker.id = "mock-" + worker.server.port();
         return worker;
     }
 
-    void stop() {
+    public void stop() {
         WebServer s = server;
         if (s != null) {
             s.stop();
         }
     }
 
-    int port() {
+    public int port() {
         return server.port();
     }
 

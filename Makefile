@@ -1,0 +1,39 @@
+# smg: `make run` (a gateway and two mock workers on loopback) and `make test` do all set-up:
+# they find a JDK 21+, and the committed Maven wrapper fetches Maven and every dependency.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+JDK := $(shell scripts/find-jdk 2>/dev/null)
+ifeq ($(JDK),)
+$(error smg needs a JDK 21 or newer: set JAVA_HOME to one or install one under /usr/lib/jvm)
+endif
+export JAVA_HOME := $(JDK)
+export PATH := $(JDK)/bin:$(PATH)
+
+MVN := ./mvnw -B -ntp
+SOURCES := pom.xml $(shell find proto mesh router api -name pom.xml -o -path '*/src/main/*' -type f)
+
+.PHONY: build test run clean
+
+build: smg.jar
+
+smg.jar: $(SOURCES)
+	$(MVN) -q -DskipTests install
+	cp api/target/smg.jar smg.jar
+	@echo "built smg.jar ($$(du -h smg.jar | cut -f1)); run it with: scripts/smg --help"
+
+# All unit and integration tests of all modules, then one closing line "N passed, N failed".
+# Every module runs even when an earlier one has failures; the summary decides the exit status.
+test:
+	@rm -rf */target/surefire-reports
+	@set +e; $(MVN) -Dmaven.test.failure.ignore=true install; mvn_status=$$?; \
+	scripts/test-summary .; summary_status=$$?; \
+	if [ $$mvn_status -ne 0 ]; then echo "maven exited with status $$mvn_status" >&2; exit $$mvn_status; fi; \
+	exit $$summary_status
+
+run: smg.jar
+	scripts/run-local.sh
+
+clean:
+	$(MVN) -q clean
+	rm -f smg.jar

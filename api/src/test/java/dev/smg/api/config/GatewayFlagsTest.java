@@ -1,0 +1,83 @@
+package dev.smg.api.config;
+
+import dev.smg.api.cli.CliException;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class GatewayFlagsTest {
+    private static GatewayConfig parse(String... args) {
+        return GatewayFlags.parse(args);
+    }
+
+    @Test
+    void defaultsMatchUpstream() {
+        GatewayConfig c = parse();
+        assertEquals("0.0.0.0", c.host());
+        assertEquals(30000, c.port());
+        assertEquals("info", c.logLevel());
+        assertTrue(c.mesh().isEmpty());
+        assertTrue(c.warnings().isEmpty());
+    }
+
+    @Test
+    void workerUrlsAcceptSpaceSeparatedAndRepeatedValues() {
+        GatewayConfig c = parse("--worker-urls", "http://a:1 http://b:2", "--worker-urls", "http://c:3");
+        assertEquals(List.of("http://a:1", "http://b:2", "http://c:3"),
+                c.workerUrls().stream().map(Object::toString).toList());
+        assertThrows(CliException.class, () -> parse("--worker-urls", "http://a:1", "http://a:1/"));
+        assertTrue(assertThrows(CliException.class, () -> parse("--worker-urls", "ftp://a"))
+                .getMessage().startsWith("--worker-urls:"));
+    }
+
+    @Test
+    void meshOnUnspecifiedAddressWithoutAdvertiseHostRefusesToStart() {
+        CliException e = assertThrows(CliException.class, () -> parse("--enable-mesh", "--mesh-host", "0.0.0.0"));
+        assertTrue(e.getMessage().contains("--mesh-advertise-host"), e.getMessage());
+        assertThrows(CliException.class, () -> parse("--enable-mesh"));
+        assertThrows(CliException.class, () -> parse("--enable-mesh", "--mesh-host", "::"));
+    }
+
+    @Test
+    void meshSettingsFollowTheSeedsDefaults() {
+        GatewayConfig c = parse("--enable-mesh", "--mesh-advertise-host", "10.0.0.11", "--mesh-peer-urls",
+                "10.0.0.12:39527", "smg-0.smg-mesh:39527");
+        var mesh = c.mesh().orElseThrow();
+        assertEquals(39527, mesh.port());
+        assertEquals("0.0.0.0", mesh.bindHost());
+        assertEquals("10.0.0.11", mesh.advertiseHost());
+        assertTrue(mesh.serverName().matches("Mesh_[A-Za-z0-9]{4}"));
+        assertEquals(2, mesh.seeds().size());
+        // A routable bind address is its own advertise address.
+        assertEquals("127.0.0.1", parse("--enable-mesh", "--mesh-host", "127.0.0.1").mesh().orElseThrow()
+                .advertiseHost());
+    }
+
+    @Test
+    void badMeshValuesNameTheirFlag() {
+        assertTrue(assertThrows(CliException.class, () -> parse("--enable-mesh", "--mesh-host", "127.0.0.1",
+                "--mesh-server-name", "a:b")).getMessage().startsWith("--mesh-server-name"));
+        assertTrue(assertThrows(CliException.class, () -> parse("--mesh-peer-urls", "nohost"))
+                .getMessage().startsWith("--mesh-peer-urls"));
+        assertTrue(assertThrows(CliException.class, () -> parse("--mesh-port", "0"))
+                .getMessage().startsWith("--mesh-port"));
+        assertTrue(assertThrows(CliException.class, () -> parse("--router-selector", "app"))
+                .getMessage().startsWith("--router-selector"));
+        assertTrue(assertThrows(CliException.class, () -> parse("--policy", "fastest"))
+                .getMessage().startsWith("--policy"));
+    }
+
+    @Test
+    void featuresNotBuiltYetAreAnnouncedNotIgnored() {
+        GatewayConfig c = parse("--policy", "cache_aware", "--enable-mesh", "--mesh-host", "127.0.0.1");
+        assertEquals("round_robin", c.policy());
+        assertTrue(c.warnings().stream().anyMatch(w -> w.contains("cache_aware")));
+        assertTrue(c.warnings().stream().anyMatch(w -> w.contains("--enable-mesh")));
+        assertFalse(parse("--mesh-port", "1").warnings().isEmpty());
+    }
+}
