@@ -19,7 +19,8 @@ cleanup() {
   fi
   echo "stopped."
 }
-trap cleanup INT TERM EXIT
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for p in "$gateway_port" "$worker_port" "$((worker_port + 1))"; do
