@@ -54,7 +54,7 @@ public final class Main {
         GatewayConfig config = GatewayFlags.parse(gatewayArgs);
         LogSetup.configure(config.logLevel());
         GatewayProcess gateway = GatewayProcess.start(config);
-        Runtime.getRuntime().addShutdownHook(new Thread(gateway::stop, "smg-shutdown"));
+        ShutdownSignals.install(gateway::shutdownGracefully);
         return -1;
     }
 }

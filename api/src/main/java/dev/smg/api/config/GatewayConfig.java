@@ -1,6 +1,9 @@
 package dev.smg.api.config;
 
 import dev.smg.mesh.MeshSettings;
+import dev.smg.router.breaker.BreakerSettings;
+import dev.smg.router.health.HealthSettings;
+import dev.smg.router.retry.RetrySettings;
 import dev.smg.router.worker.WorkerUrl;
 
 import java.time.Duration;
@@ -11,7 +14,9 @@ import java.util.Optional;
  * Everything the gateway process was asked to do, validated. Built by {@link GatewayFlags} from the
  * command line; nothing downstream re-checks these values.
  *
- * @param warnings things the user asked for that this build does not do yet, printed at start-up
+ * @param port           HTTP port; 0 picks a free one
+ * @param prometheusPort metrics port; 0 picks a free one
+ * @param warnings       things the user asked for that this build does not do yet, printed at start-up
  */
 public record GatewayConfig(
         String host,
@@ -20,6 +25,14 @@ public record GatewayConfig(
         String policy,
         String logLevel,
         Duration requestTimeout,
+        long maxPayloadSize,
+        Duration shutdownGrace,
+        Optional<Secret> apiKey,
+        HealthSettings health,
+        BreakerSettings breaker,
+        RetrySettings retry,
+        String prometheusHost,
+        int prometheusPort,
         Optional<MeshSettings> mesh,
         boolean serviceDiscovery,
         List<String> routerSelector,
@@ -29,5 +42,14 @@ public record GatewayConfig(
         workerUrls = List.copyOf(workerUrls);
         routerSelector = List.copyOf(routerSelector);
         warnings = List.copyOf(warnings);
+    }
+
+    /**
+     * Time after SIGTERM during which new requests are still served while load balancers notice
+     * that readiness went to 503: min(grace / 2, 5 s), as upstream.
+     */
+    public Duration settlePeriod() {
+        Duration half = shutdownGrace.dividedBy(2);
+        return half.compareTo(Duration.ofSeconds(5)) < 0 ? half : Duration.ofSeconds(5);
     }
 }

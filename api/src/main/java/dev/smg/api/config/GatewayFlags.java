@@ -6,6 +6,9 @@ import dev.smg.api.cli.FlagSet;
 import dev.smg.api.cli.ParsedArgs;
 import dev.smg.mesh.MeshSettings;
 import dev.smg.mesh.PeerAddress;
+import dev.smg.router.breaker.BreakerSettings;
+import dev.smg.router.health.HealthSettings;
+import dev.smg.router.retry.RetrySettings;
 import dev.smg.router.worker.WorkerUrl;
 
 import java.time.Duration;
@@ -32,11 +35,38 @@ public final class GatewayFlags {
                        smg --version | --help""")
                 .group("Server",
                         Flag.value("--host", "0.0.0.0", "address the HTTP server binds"),
-                        Flag.value("--port", "30000", "HTTP port for the OpenAI API"),
+                        Flag.value("--port", "30000", "HTTP port for the OpenAI API (0 picks a free port)"),
                         Flag.list("--worker-urls", "", "worker base URLs (space-separated; the flag may repeat)"),
                         Flag.value("--policy", "round_robin", "routing policy: " + String.join(", ", POLICIES)),
-                        Flag.value("--request-timeout-secs", "1800", "total time allowed for one upstream request, body included"),
+                        Flag.value("--request-timeout-secs", "1800", "time allowed without a byte from a worker before the request fails (504)"),
+                        Flag.value("--max-payload-size", "536870912", "largest request body in bytes (larger: 413)"),
+                        Flag.value("--shutdown-grace-period-secs", "180", "on SIGTERM, how long in-flight requests may take to finish"),
+                        Flag.value("--api-key", "", "require 'Authorization: Bearer <key>' on every API and admin route"),
                         Flag.value("--log-level", "info", "log level: " + String.join(", ", LOG_LEVELS)))
+                .group("Health checks",
+                        Flag.value("--health-check-interval-secs", "60", "time between probes of each worker"),
+                        Flag.value("--health-check-timeout-secs", "5", "probe timeout"),
+                        Flag.value("--health-failure-threshold", "3", "consecutive failed probes that take a worker out of rotation"),
+                        Flag.value("--health-success-threshold", "2", "consecutive good probes that bring it back"),
+                        Flag.value("--health-check-endpoint", "/health", "path probed on each worker"),
+                        Flag.toggle("--disable-health-check", "trust workers without probing them"))
+                .group("Circuit breaker",
+                        Flag.value("--cb-failure-threshold", "10", "consecutive failures that open a worker's breaker"),
+                        Flag.value("--cb-success-threshold", "3", "consecutive half-open successes that close it"),
+                        Flag.value("--cb-timeout-duration-secs", "60", "time open before trial requests are let through"),
+                        Flag.value("--cb-window-duration-secs", "120", "a failure streak older than this is forgotten"),
+                        Flag.value("--cb-half-open-max-requests", "1", "trial requests in flight at once while half-open"),
+                        Flag.toggle("--disable-circuit-breaker", "never open breakers"))
+                .group("Retries",
+                        Flag.value("--retry-max-retries", "5", "total attempts per request, the first included"),
+                        Flag.value("--retry-initial-backoff-ms", "50", "delay before the second attempt"),
+                        Flag.value("--retry-max-backoff-ms", "30000", "cap on any one delay"),
+                        Flag.value("--retry-backoff-multiplier", "1.5", "growth of the delay per attempt"),
+                        Flag.value("--retry-jitter-factor", "0.2", "random spread of each delay, 0..1"),
+                        Flag.toggle("--disable-retries", "one attempt per request"))
+                .group("Metrics",
+                        Flag.value("--prometheus-host", "0.0.0.0", "address the metrics listener binds"),
+                        Flag.value("--prometheus-port", "29000", "port of GET /metrics (Prometheus text format)"))
                 .group("Mesh (high availability)",
                         Flag.toggle("--enable-mesh", "join routers into one HA mesh"),
                         Flag.value("--mesh-server-name", "Mesh_<4 random chars>", "unique name of this node in the cluster"),
@@ -53,7 +83,7 @@ public final class GatewayFlags {
         List<String> warnings = new ArrayList<>();
 
         String host = a.host("--host", "0.0.0.0");
-        int port = a.intValue("--port", 30000, 1, 65535);
+        int port = a.intValue("--port", 30000, 0, 65535);
         List<WorkerUrl> workers = new ArrayList<>();
         LinkedHashSet<WorkerUrl> seen = new LinkedHashSet<>();
         for (String raw : a.list("--worker-urls")) {
@@ -75,6 +105,41 @@ public final class GatewayFlags {
         }
         String logLevel = a.choice("--log-level", "info", LOG_LEVELS);
         Duration requestTimeout = Duration.ofSeconds(a.longValue("--request-timeout-secs", 1800, 1, 7 * 24 * 3600));
+        long maxPayload = a.longValue("--max-payload-size", 536_870_912L, 1, Integer.MAX_VALUE - 16);
+        Duration grace = Duration.ofSeconds(a.longValue("--shutdown-grace-period-secs", 180, 0, 24 * 3600));
+        Optional<Secret> apiKey = a.string("--api-key").map(k -> {
+            if (k.isBlank()) {
+                throw new CliException("--api-key: must not be empty");
+            }
+            return new Secret(k);
+        });
+        long healthInterval = a.longValue("--health-check-interval-secs", 60, 1, 24 * 3600);
+        HealthSettings health = HealthSettings.of(Duration.ofSeconds(healthInterval),
+                Duration.ofSeconds(a.longValue("--health-check-timeout-secs", 5, 1, 3600)),
+                a.intValue("--health-failure-threshold", 3, 1, 1000),
+                a.intValue("--health-success-threshold", 2, 1, 1000),
+                a.matching("--health-check-endpoint", "/health", e -> e.startsWith("/") && !e.contains(" "), "a path starting with /"),
+                !a.enabled("--disable-health-check"));
+        BreakerSettings breaker = new BreakerSettings(
+                a.intValue("--cb-failure-threshold", 10, 1, 1_000_000),
+                a.intValue("--cb-success-threshold", 3, 1, 1_000_000),
+                Duration.ofSeconds(a.longValue("--cb-timeout-duration-secs", 60, 1, 24 * 3600)),
+                Duration.ofSeconds(a.longValue("--cb-window-duration-secs", 120, 1, 24 * 3600)),
+                a.intValue("--cb-half-open-max-requests", 1, 1, 1_000_000),
+                !a.enabled("--disable-circuit-breaker"));
+        long initialBackoff = a.longValue("--retry-initial-backoff-ms", 50, 0, 3_600_000);
+        long maxBackoff = a.longValue("--retry-max-backoff-ms", 30_000, 0, 3_600_000);
+        if (maxBackoff < initialBackoff) {
+            throw new CliException("--retry-max-backoff-ms: " + maxBackoff + " is below --retry-initial-backoff-ms "
+                    + initialBackoff);
+        }
+        RetrySettings retry = new RetrySettings(
+                a.enabled("--disable-retries") ? 1 : a.intValue("--retry-max-retries", 5, 1, 100),
+                Duration.ofMillis(initialBackoff), Duration.ofMillis(maxBackoff),
+                a.doubleValue("--retry-backoff-multiplier", 1.5, 1.0, 100.0),
+                a.doubleValue("--retry-jitter-factor", 0.2, 0.0, 1.0));
+        String prometheusHost = a.host("--prometheus-host", "0.0.0.0");
+        int prometheusPort = a.intValue("--prometheus-port", 29000, 0, 65535);
 
         boolean meshEnabled = a.enabled("--enable-mesh");
         String meshHost = a.host("--mesh-host", MeshSettings.DEFAULT_BIND_HOST);
@@ -130,7 +195,7 @@ public final class GatewayFlags {
         if (discovery && selector.isEmpty()) {
             throw new CliException("--service-discovery needs --router-selector key=value ...");
         }
-        return new GatewayConfig(host, port, workers, policy, logLevel, requestTimeout, mesh, discovery, selector,
-                warnings);
+        return new GatewayConfig(host, port, workers, policy, logLevel, requestTimeout, maxPayload, grace, apiKey,
+                health, breaker, retry, prometheusHost, prometheusPort, mesh, discovery, selector, warnings);
     }
 }

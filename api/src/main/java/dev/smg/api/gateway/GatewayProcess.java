@@ -2,68 +2,157 @@ package dev.smg.api.gateway;
 
 import dev.smg.api.Version;
 import dev.smg.api.config.GatewayConfig;
+import dev.smg.router.health.HealthChecker;
+import dev.smg.router.metrics.RouterMetrics;
 import dev.smg.router.policy.PolicyFactory;
 import dev.smg.router.policy.RoutingPolicy;
+import dev.smg.router.proxy.Dispatcher;
+import dev.smg.router.proxy.InferenceRoute;
 import dev.smg.router.proxy.UpstreamClient;
 import dev.smg.router.worker.WorkerRegistry;
+import dev.smg.router.worker.WorkerSpec;
 import dev.smg.router.worker.WorkerUrl;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
 
-/** Wires one gateway process: registry, policy, upstream client, HTTP server. */
+/**
+ * One gateway process: worker registry, health checker, dispatcher, the HTTP server with its
+ * routes and filters, the metrics listener, and the graceful shutdown sequence.
+ */
 public final class GatewayProcess {
     private static final System.Logger LOG = System.getLogger(GatewayProcess.class.getName());
-    /** Routes proxied to workers as they are. */
-    static final List<String> PROXIED_ROUTES = List.of("/v1/chat/completions", "/v1/completions", "/generate");
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
+    private final GatewayConfig config;
+    private final WorkerRegistry registry;
+    private final HealthChecker health;
+    private final DrainState drain;
     private final WebServer server;
+    private final WebServer metricsServer;
 
-    private GatewayProcess(WebServer server) {
+    private GatewayProcess(GatewayConfig config, WorkerRegistry registry, HealthChecker health, DrainState drain,
+                           WebServer server, WebServer metricsServer) {
+        this.config = config;
+        this.registry = registry;
+        this.health = health;
+        this.drain = drain;
         this.server = server;
+        this.metricsServer = metricsServer;
     }
 
     public static GatewayProcess start(GatewayConfig config) {
         for (String warning : config.warnings()) {
             LOG.log(System.Logger.Level.WARNING, warning);
         }
-        WorkerRegistry registry = new WorkerRegistry();
-        for (WorkerUrl url : config.workerUrls()) {
-            registry.add(url, List.of(), Optional.empty());
-        }
+        PrometheusRegistry metricsRegistry = new PrometheusRegistry();
+        JvmMetrics.builder().register(metricsRegistry);
+        RouterMetrics[] routerMetrics = new RouterMetrics[1];
+        WorkerRegistry registry = new WorkerRegistry(config.breaker(),
+                (worker, from, to) -> {
+                    LOG.log(System.Logger.Level.WARNING, "worker {0}: circuit breaker {1} -> {2}", worker, from, to);
+                    routerMetrics[0].breakerTransition(worker, from, to);
+                });
+        routerMetrics[0] = new RouterMetrics(metricsRegistry, registry::snapshot);
+        UpstreamClient upstream = new UpstreamClient(CONNECT_TIMEOUT, config.requestTimeout());
+        HealthChecker health = new HealthChecker(registry, upstream, config.health(), routerMetrics[0]);
         RoutingPolicy policy = PolicyFactory.create(config.policy());
-        UpstreamClient upstream = new UpstreamClient(Duration.ofSeconds(10), config.requestTimeout());
+        Dispatcher dispatcher = new Dispatcher(registry, policy, upstream, config.retry(), routerMetrics[0]);
+        DrainState drain = new DrainState();
+        HttpMetrics httpMetrics = new HttpMetrics(metricsRegistry, drain);
 
         WebServer server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
                 .shutdownHook(false)
-                .routing(routing -> routes(routing, registry, policy, upstream))
+                .routing(routing -> routes(routing, config, registry, dispatcher, drain, httpMetrics))
                 .build()
                 .start();
-        GatewayProcess process = new GatewayProcess(server);
-        LOG.log(System.Logger.Level.INFO, "smg {0} listening on http://{1}:{2} with {3} worker(s), policy {4}",
-                Version.current(), config.host(), String.valueOf(server.port()), registry.snapshot().size(),
-                policy.name());
-        return process;
+        WebServer metricsServer = MetricsServer.start(config.prometheusHost(), config.prometheusPort(),
+                metricsRegistry);
+        health.start();
+        for (WorkerUrl url : config.workerUrls()) {
+            registry.add(WorkerSpec.of(url)); // probed at once by the health checker
+        }
+        LOG.log(System.Logger.Level.INFO,
+                "smg {0} listening on http://{1}:{2} (metrics on :{3}) with {4} worker(s), policy {5}{6}",
+                Version.current(), config.host(), String.valueOf(server.port()), String.valueOf(metricsServer.port()),
+                registry.snapshot().size(), policy.name(), config.apiKey().isPresent() ? ", API key required" : "");
+        return new GatewayProcess(config, registry, health, drain, server, metricsServer);
     }
 
-    static void routes(HttpRouting.Builder routing, WorkerRegistry registry, RoutingPolicy policy,
-                       UpstreamClient upstream) {
-        HealthRoutes.register(routing, registry);
-        for (String route : PROXIED_ROUTES) {
-            routing.post(route, new ProxyHandler(route, registry, policy, upstream));
+    private static void routes(HttpRouting.Builder routing, GatewayConfig config, WorkerRegistry registry,
+                               Dispatcher dispatcher, DrainState drain, HttpMetrics httpMetrics) {
+        routing.addFilter(new RequestTracking(drain, httpMetrics));
+        config.apiKey().ifPresent(key -> routing.addFilter(new ApiKeyFilter(key)));
+        HealthRoutes.register(routing, registry, drain);
+        for (InferenceRoute route : InferenceRoute.values()) {
+            routing.post(route.path(), new ProxyHandler(route, dispatcher, config.maxPayloadSize()));
         }
+        routing.get("/v1/models", new ModelsHandler(registry));
+        new WorkerRoutes(registry, config.requestTimeout()).register(routing);
     }
 
     public int port() {
         return server.port();
     }
 
+    public int metricsPort() {
+        return metricsServer.port();
+    }
+
+    public WorkerRegistry registry() {
+        return registry;
+    }
+
+    public DrainState drainState() {
+        return drain;
+    }
+
+    /**
+     * Graceful shutdown: readiness 503 at once; keep serving through the settle period; then refuse
+     * new requests and wait for in-flight ones (streams included) up to the grace period; then stop.
+     */
+    public void shutdownGracefully() {
+        Duration grace = config.shutdownGrace();
+        Duration settle = config.settlePeriod();
+        long deadline = System.nanoTime() + grace.toNanos();
+        LOG.log(System.Logger.Level.INFO, "shutting down: readiness is 503; serving for {0} ms more, then draining",
+                settle.toMillis());
+        drain.settle();
+        sleepUntil(System.nanoTime() + settle.toNanos());
+        drain.drain();
+        while (drain.inFlight() > 0 && System.nanoTime() < deadline) {
+            sleepUntil(Math.min(deadline, System.nanoTime() + 20_000_000L));
+        }
+        if (drain.inFlight() > 0) {
+            LOG.log(System.Logger.Level.WARNING, "grace period over with {0} request(s) still in flight",
+                    drain.inFlight());
+        } else {
+            LOG.log(System.Logger.Level.INFO, "all in-flight requests finished");
+        }
+        stop();
+    }
+
+    private static void sleepUntil(long deadlineNanos) {
+        long remaining = deadlineNanos - System.nanoTime();
+        if (remaining <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep(Duration.ofNanos(remaining)); // shutdown pacing: settle period, drain polling
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops at once, cutting whatever is in flight. */
     public void stop() {
+        health.close();
         server.stop();
+        metricsServer.stop();
     }
 }

@@ -30,6 +30,10 @@ public final class MockWorker {
     private final MockBehaviour behaviour;
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicLong served = new AtomicLong();
+    /** Remaining generation requests to fail with {@link #failStatus} (negative: all of them). */
+    private final AtomicInteger failuresLeft = new AtomicInteger();
+    private volatile int failStatus = 500;
+    private volatile boolean healthy = true;
     private volatile WebServer server;
 
     private MockWorker(MockBehaviour behaviour) {
@@ -61,12 +65,71 @@ public final class MockWorker {
     }
 
     private void routes(HttpRouting.Builder routing) {
-        routing.get("/health", (req, res) -> res.send("OK"))
+        routing.get("/health", (req, res) -> {
+                    if (healthy) {
+                        res.send("OK");
+                    } else {
+                        res.status(Status.SERVICE_UNAVAILABLE_503).send("unhealthy");
+                    }
+                })
+                .post("/_mock/fail", this::controlFailures)
+                .post("/_mock/health", this::controlHealth)
                 .get("/v1/models", this::models)
                 .get("/v1/loads", this::loads)
                 .post("/v1/chat/completions", (req, res) -> generate(req, res, MockCompletion.Shape.CHAT))
                 .post("/v1/completions", (req, res) -> generate(req, res, MockCompletion.Shape.COMPLETION))
                 .post("/generate", (req, res) -> generate(req, res, MockCompletion.Shape.GENERATE));
+    }
+
+    /**
+     * Makes the next {@code count} generation requests fail with {@code status} (count &lt; 0: every
+     * one until reset; 0: reset). Tests use it to drive breakers and retries.
+     */
+    public void failNext(int status, int count) {
+        failStatus = status;
+        failuresLeft.set(count);
+    }
+
+    /** Makes {@code /health} answer 200 (true) or 503 (false). */
+    public void setHealthy(boolean value) {
+        healthy = value;
+    }
+
+    /** Generation requests being answered right now. */
+    public int running() {
+        return running.get();
+    }
+
+    /** Generation requests answered so far, failures included. */
+    public long served() {
+        return served.get();
+    }
+
+    private void controlFailures(ServerRequest req, ServerResponse res) throws IOException {
+        Map<String, Object> body = Json.MAPPER.mapFrom(req.content().as(byte[].class));
+        int status = body != null && body.get("status") instanceof Number n ? n.intValue() : 500;
+        int count = body != null && body.get("count") instanceof Number n ? n.intValue() : 1;
+        failNext(status, count);
+        sendJson(res, Status.OK_200, Map.of("status", status, "count", count));
+    }
+
+    private void controlHealth(ServerRequest req, ServerResponse res) throws IOException {
+        Map<String, Object> body = Json.MAPPER.mapFrom(req.content().as(byte[].class));
+        setHealthy(body == null || !Boolean.FALSE.equals(body.get("healthy")));
+        sendJson(res, Status.OK_200, Map.of("healthy", healthy));
+    }
+
+    /** Whether this request is one of those told to fail. */
+    private boolean takeFailure() {
+        while (true) {
+            int left = failuresLeft.get();
+            if (left == 0) {
+                return false;
+            }
+            if (left < 0 || failuresLeft.compareAndSet(left, left - 1)) {
+                return true;
+            }
+        }
     }
 
     private void models(ServerRequest req, ServerResponse res) throws IOException {
@@ -111,6 +174,19 @@ public final class MockWorker {
         if (request == null) {
             sendJson(res, Status.BAD_REQUEST_400, Map.of("error", Map.of(
                     "message", "request body must be a JSON object", "type", "invalid_request_error", "code", 400)));
+            return;
+        }
+        if (behaviour.apiKey().isPresent()
+                && !req.headers().first(HeaderNames.AUTHORIZATION).orElse("").equals("Bearer " + behaviour.apiKey().get())) {
+            sendJson(res, Status.UNAUTHORIZED_401, Map.of("error", Map.of(
+                    "message", "bad worker api key", "type", "authentication_error", "code", 401)));
+            return;
+        }
+        if (takeFailure()) {
+            served.incrementAndGet();
+            res.header("X-Mock-Worker", id);
+            sendJson(res, Status.create(failStatus), Map.of("error", Map.of(
+                    "message", "injected failure from " + id, "type", "server_error", "code", failStatus)));
             return;
         }
         MockCompletion completion = new MockCompletion(id, behaviour, shape, request);

@@ -28,6 +28,7 @@ public final class MockWorkerCommand {
                         Flag.value("--model", "mock-model", "model id the workers serve"),
                         Flag.value("--gen-ms", "0", "generation time of one response in ms (spread over the stream's chunks)"),
                         Flag.value("--stream-chunks", "8", "content chunks in a streamed response (also the completion token count)"),
+                        Flag.value("--api-key", "", "require this Bearer key on generation requests"),
                         Flag.value("--log-level", "info", "log level: trace, debug, info, warn, error"));
     }
 
@@ -46,7 +47,8 @@ public final class MockWorkerCommand {
         MockBehaviour behaviour = new MockBehaviour(
                 a.matching("--model", "mock-model", m -> !m.isBlank() && m.length() <= 256, "a model id"),
                 a.longValue("--gen-ms", 0, 0, 3_600_000),
-                a.intValue("--stream-chunks", 8, 1, 100_000));
+                a.intValue("--stream-chunks", 8, 1, 100_000),
+                a.string("--api-key"));
         LogSetup.configure(a.choice("--log-level", "info", List.of("trace", "debug", "info", "warn", "error")));
 
         List<MockWorker> workers = new ArrayList<>();

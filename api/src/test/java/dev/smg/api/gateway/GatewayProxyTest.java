@@ -1,7 +1,9 @@
 package dev.smg.api.gateway;
 
 import com.fasterxml.jackson.jr.ob.JSON;
-import dev.smg.api.config.GatewayConfig;
+import dev.smg.api.testing.Http;
+import dev.smg.api.testing.TestGateway;
+import dev.smg.router.worker.WorkerStatus;
 import dev.smg.api.mock.MockBehaviour;
 import dev.smg.api.mock.MockWorker;
 import dev.smg.router.worker.WorkerUrl;
@@ -19,9 +21,9 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Stream;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,6 +36,7 @@ class GatewayProxyTest {
 
     private static MockWorker slow;
     private static MockWorker other;
+    private static TestGateway testGateway;
     private static GatewayProcess gateway;
 
     @BeforeAll
@@ -43,23 +46,26 @@ class GatewayProxyTest {
         MockBehaviour behaviour = new MockBehaviour("mock-model", 2000, 4);
         slow = MockWorker.start("127.0.0.1", 0, behaviour);
         other = MockWorker.start("127.0.0.1", 0, behaviour);
-        gateway = GatewayProcess.start(config(List.of(url(slow), url(other))));
+        testGateway = TestGateway.start("--worker-urls", url(slow).toString(), url(other).toString());
+        gateway = testGateway.process();
+        awaitReady(gateway);
+    }
+
+    static void awaitReady(GatewayProcess target) {
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                Http.get("http://127.0.0.1:" + target.port() + "/readiness").statusCode() == 200
+                        && target.registry().snapshot().stream().allMatch(w -> w.status() == WorkerStatus.READY));
     }
 
     @AfterAll
     static void stop() {
-        gateway.stop();
+        testGateway.close();
         slow.stop();
         other.stop();
     }
 
     static WorkerUrl url(MockWorker worker) {
         return WorkerUrl.parse("http://127.0.0.1:" + worker.port());
-    }
-
-    static GatewayConfig config(List<WorkerUrl> workers) {
-        return new GatewayConfig("127.0.0.1", 0, workers, "round_robin", "info", Duration.ofSeconds(30),
-                Optional.empty(), false, List.of(), List.of());
     }
 
     private static HttpRequest.Builder post(GatewayProcess target, String path, String body) {
@@ -141,26 +147,22 @@ class GatewayProxyTest {
 
     @Test
     void noWorkersIsA503AndADeadWorkerIsA502() throws Exception {
-        GatewayProcess empty = GatewayProcess.start(config(List.of()));
-        try {
-            HttpResponse<String> r = HTTP.send(post(empty, "/v1/chat/completions", CHAT.formatted("false")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+        try (TestGateway empty = TestGateway.start()) {
+            HttpResponse<String> r = HTTP.send(post(empty.process(), "/v1/chat/completions", CHAT.formatted("false"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(503, r.statusCode());
             assertEquals("no_available_workers", r.headers().firstValue("X-SMG-Error-Code").orElse(""));
-        } finally {
-            empty.stop();
+            assertEquals(503, Http.get(empty.url("/readiness")).statusCode());
         }
+        // A worker that passed its probe and then died: the transport failure is a 502 in the envelope.
         MockWorker doomed = MockWorker.start("127.0.0.1", 0, new MockBehaviour("mock-model", 0, 1));
-        WorkerUrl deadUrl = url(doomed);
-        doomed.stop();
-        GatewayProcess dead = GatewayProcess.start(config(List.of(deadUrl)));
-        try {
-            HttpResponse<String> r = HTTP.send(post(dead, "/v1/chat/completions", CHAT.formatted("false")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+        try (TestGateway dead = TestGateway.start("--disable-retries", "--worker-urls", url(doomed).toString())) {
+            awaitReady(dead.process());
+            doomed.stop();
+            HttpResponse<String> r = HTTP.send(post(dead.process(), "/v1/chat/completions", CHAT.formatted("false"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(502, r.statusCode(), r.body());
-            assertTrue(r.body().contains("\"error\""));
-        } finally {
-            dead.stop();
+            assertEquals("call_upstream_connection_failed", Http.error(r).get("code"));
         }
     }
 

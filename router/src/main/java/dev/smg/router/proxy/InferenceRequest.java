@@ -6,15 +6,29 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 
 import java.io.IOException;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What routing needs to know about an OpenAI-style request body: the model and whether the client
  * wants a stream. The body itself is forwarded unchanged, so only these fields are read; the rest is
  * skipped by a streaming parser (which still checks that the whole body is well-formed JSON).
+ *
+ * @param fields names of the top-level fields present with a non-null value
  */
-public record InferenceRequest(Optional<String> model, boolean stream) {
+public record InferenceRequest(Optional<String> model, boolean stream, Set<String> fields) {
     private static final JsonFactory JSON = new JsonFactory();
+
+    /** Whether any of {@code names} is present (for "missing required field" checks). */
+    public boolean hasAny(Set<String> names) {
+        for (String name : names) {
+            if (fields.contains(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /**
      * @throws InvalidRequestException when the body is not a JSON object or a known field has the
@@ -23,6 +37,7 @@ public record InferenceRequest(Optional<String> model, boolean stream) {
     public static InferenceRequest parse(byte[] body) {
         String model = null;
         boolean stream = false;
+        Set<String> fields = new HashSet<>();
         try (JsonParser p = JSON.createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new InvalidRequestException("request body must be a JSON object");
@@ -31,6 +46,9 @@ public record InferenceRequest(Optional<String> model, boolean stream) {
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken value = p.nextToken();
+                if (value != JsonToken.VALUE_NULL) {
+                    fields.add(field);
+                }
                 switch (field) {
                     case "model" -> {
                         if (value == JsonToken.VALUE_STRING) {
@@ -57,6 +75,6 @@ public record InferenceRequest(Optional<String> model, boolean stream) {
         } catch (IOException e) {
             throw new InvalidRequestException("unreadable request body: " + e.getMessage());
         }
-        return new InferenceRequest(Optional.ofNullable(model).filter(m -> !m.isEmpty()), stream);
+        return new InferenceRequest(Optional.ofNullable(model).filter(m -> !m.isEmpty()), stream, Set.copyOf(fields));
     }
 }

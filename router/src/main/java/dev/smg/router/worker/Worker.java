@@ -1,53 +1,89 @@
 package dev.smg.router.worker;
 
+import dev.smg.router.breaker.BreakerSettings;
+import dev.smg.router.breaker.CircuitBreaker;
+
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One inference worker as the router sees it: its identity and configuration (immutable) plus the
- * live request count the gateway itself keeps (so load-aware policies work over plain HTTP, unlike
- * upstream's, which only counted for two policies).
+ * One inference worker as the router sees it: identity and configuration (immutable), its status in
+ * the health state machine, its circuit breaker, and the live request count the gateway itself
+ * keeps (so load-aware policies work over plain HTTP; upstream's only counted for two policies).
  */
 public final class Worker {
     private final String id;
-    private final WorkerUrl url;
-    private final List<String> models;
-    private final Optional<String> apiKey;
+    private final WorkerSpec spec;
+    private final CircuitBreaker breaker;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicLong served = new AtomicLong();
 
-    public Worker(String id, WorkerUrl url, List<String> models, Optional<String> apiKey) {
+    private volatile WorkerStatus status = WorkerStatus.PENDING;
+    /** Models learned from the worker's /v1/models when the spec named none. */
+    private volatile List<String> discoveredModels = List.of();
+    private int consecutiveProbeFailures;
+    private int consecutiveProbeSuccesses;
+
+    public Worker(String id, WorkerSpec spec, BreakerSettings breakerSettings, CircuitBreaker.Listener breakerListener) {
         this.id = Objects.requireNonNull(id);
-        this.url = Objects.requireNonNull(url);
-        this.models = List.copyOf(models);
-        this.apiKey = Objects.requireNonNull(apiKey);
+        this.spec = Objects.requireNonNull(spec);
+        this.breaker = new CircuitBreaker(breakerSettings, breakerListener);
+    }
+
+    /** A worker with default breaker settings and no listener, for tests and tools. */
+    public Worker(String id, WorkerUrl url, List<String> models, Optional<String> apiKey) {
+        this(id, new WorkerSpec(url, models, apiKey, Map.of()), BreakerSettings.DEFAULTS, (from, to) -> { });
     }
 
     public String id() {
         return id;
     }
 
-    public WorkerUrl url() {
-        return url;
+    public WorkerSpec spec() {
+        return spec;
     }
 
-    /** Models this worker serves; empty means it accepts any model. */
+    public WorkerUrl url() {
+        return spec.url();
+    }
+
+    /** Models this worker serves: configured, else discovered; empty means "any model". */
     public List<String> models() {
-        return models;
+        return spec.models().isEmpty() ? discoveredModels : spec.models();
     }
 
     public boolean serves(String model) {
-        return models.isEmpty() || model == null || models.contains(model);
+        List<String> models = models();
+        return model == null || models.isEmpty() || models.contains(model);
     }
 
-    /** Bearer key sent to the worker; write-only, never shown by the API or logs. */
     public Optional<String> apiKey() {
-        return apiKey;
+        return spec.apiKey();
+    }
+
+    public CircuitBreaker breaker() {
+        return breaker;
+    }
+
+    public WorkerStatus status() {
+        return status;
+    }
+
+    /** READY and its breaker lets traffic through. */
+    public boolean isAvailable() {
+        return status == WorkerStatus.READY && breaker.allowsTraffic();
     }
 
     public int inFlight() {
         return inFlight.get();
+    }
+
+    public long served() {
+        return served.get();
     }
 
     /** Counts a request as in flight on this worker until the returned lease is closed (exactly once). */
@@ -56,9 +92,53 @@ public final class Worker {
         return new Lease(this);
     }
 
+    /** Registration proved the worker healthy: it takes traffic from now on. */
+    public synchronized void activate(List<String> models) {
+        discoveredModels = List.copyOf(models);
+        if (status == WorkerStatus.PENDING) {
+            status = WorkerStatus.READY;
+            consecutiveProbeFailures = 0;
+            consecutiveProbeSuccesses = 0;
+        }
+    }
+
+    /**
+     * Applies one health-probe result to the state machine; returns the status before and after.
+     * READY -> NOT_READY after {@code failureThreshold} failures in a row; NOT_READY -> READY after
+     * {@code successThreshold} successes in a row. PENDING and DRAINING are not changed here.
+     */
+    public synchronized StatusChange recordProbe(boolean healthy, int failureThreshold, int successThreshold) {
+        WorkerStatus before = status;
+        if (healthy) {
+            consecutiveProbeFailures = 0;
+            consecutiveProbeSuccesses++;
+            if (status == WorkerStatus.NOT_READY && consecutiveProbeSuccesses >= successThreshold) {
+                status = WorkerStatus.READY;
+            }
+        } else {
+            consecutiveProbeSuccesses = 0;
+            consecutiveProbeFailures++;
+            if (status == WorkerStatus.READY && consecutiveProbeFailures >= failureThreshold) {
+                status = WorkerStatus.NOT_READY;
+            }
+        }
+        return new StatusChange(before, status);
+    }
+
+    /** Starts removal: no new requests from now on. */
+    public synchronized void drain() {
+        status = WorkerStatus.DRAINING;
+    }
+
     @Override
     public String toString() {
-        return url.toString();
+        return spec.url().toString();
+    }
+
+    public record StatusChange(WorkerStatus before, WorkerStatus after) {
+        public boolean changed() {
+            return before != after;
+        }
     }
 
     /** An in-flight slot on a worker; closing it twice releases once. */
@@ -79,6 +159,7 @@ public final class Worker {
             if (!released) {
                 released = true;
                 worker.inFlight.decrementAndGet();
+                worker.served.incrementAndGet();
             }
         }
     }

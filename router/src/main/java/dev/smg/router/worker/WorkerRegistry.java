@@ -1,9 +1,14 @@
 package dev.smg.router.worker;
 
+import dev.smg.router.breaker.BreakerSettings;
+import dev.smg.router.breaker.CircuitBreaker;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * The set of known workers. Readers take {@link #snapshot()} once per request and never lock:
@@ -11,31 +16,84 @@ import java.util.UUID;
  * calls, discovery), so writers simply serialize on the registry.
  */
 public final class WorkerRegistry {
+    /** Hears about workers' breaker transitions, e.g. to count them in metrics. */
+    public interface BreakerObserver {
+        void onTransition(Worker worker, CircuitBreaker.State from, CircuitBreaker.State to);
+    }
+
+    private final BreakerSettings breakerSettings;
+    private final BreakerObserver breakerObserver;
+    private final List<Consumer<Worker>> addListeners = new CopyOnWriteArrayList<>();
     private volatile List<Worker> workers = List.of();
+
+    public WorkerRegistry(BreakerSettings breakerSettings, BreakerObserver breakerObserver) {
+        this.breakerSettings = breakerSettings;
+        this.breakerObserver = breakerObserver;
+    }
+
+    public WorkerRegistry() {
+        this(BreakerSettings.DEFAULTS, (w, from, to) -> { });
+    }
 
     public List<Worker> snapshot() {
         return workers;
     }
 
-    /** Adds a worker for {@code url}; fails if that URL is already registered. */
-    public synchronized Worker add(WorkerUrl url, List<String> models, Optional<String> apiKey) {
-        if (find(url).isPresent()) {
-            throw new IllegalStateException("worker " + url + " is already registered");
+    /** Called with every newly added worker, e.g. to probe it at once. */
+    public void onAdd(Consumer<Worker> listener) {
+        addListeners.add(listener);
+    }
+
+    /**
+     * Adds a worker in PENDING state.
+     *
+     * @throws IllegalStateException if a worker with the same URL is registered
+     */
+    public Worker add(WorkerSpec spec) {
+        Worker worker;
+        synchronized (this) {
+            if (find(spec.url()).isPresent()) {
+                throw new IllegalStateException("a worker is already registered at " + spec.url());
+            }
+            Worker[] self = new Worker[1];
+            worker = new Worker(UUID.randomUUID().toString(), spec, breakerSettings,
+                    (from, to) -> breakerObserver.onTransition(self[0], from, to));
+            self[0] = worker;
+            List<Worker> next = new ArrayList<>(workers);
+            next.add(worker);
+            workers = List.copyOf(next);
         }
-        Worker worker = new Worker(UUID.randomUUID().toString(), url, models, apiKey);
-        List<Worker> next = new ArrayList<>(workers);
-        next.add(worker);
-        workers = List.copyOf(next);
+        for (Consumer<Worker> listener : addListeners) {
+            listener.accept(worker);
+        }
         return worker;
     }
 
+    public Worker add(WorkerUrl url, List<String> models, Optional<String> apiKey) {
+        return add(new WorkerSpec(url, models, apiKey, java.util.Map.of()));
+    }
+
     public synchronized Optional<Worker> remove(String id) {
-        Optional<Worker> found = workers.stream().filter(w -> w.id().equals(id)).findFirst();
+        Optional<Worker> found = get(id);
         found.ifPresent(w -> workers = workers.stream().filter(x -> x != w).toList());
         return found;
     }
 
+    public Optional<Worker> get(String id) {
+        for (Worker w : workers) {
+            if (w.id().equals(id)) {
+                return Optional.of(w);
+            }
+        }
+        return Optional.empty();
+    }
+
     public Optional<Worker> find(WorkerUrl url) {
-        return workers.stream().filter(w -> w.url().equals(url)).findFirst();
+        for (Worker w : workers) {
+            if (w.url().equals(url)) {
+                return Optional.of(w);
+            }
+        }
+        return Optional.empty();
     }
 }

@@ -1,0 +1,36 @@
+package dev.smg.api;
+
+import sun.misc.Signal;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * SIGTERM and SIGINT start the graceful shutdown, then the process exits 0: a drained, orderly stop
+ * is a success (a shutdown hook alone would exit 143). A second signal while draining exits at once.
+ */
+final class ShutdownSignals {
+    private static final System.Logger LOG = System.getLogger(ShutdownSignals.class.getName());
+
+    private ShutdownSignals() {
+    }
+
+    static void install(Runnable gracefulShutdown) {
+        AtomicBoolean started = new AtomicBoolean();
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                Signal.handle(new Signal(name), signal -> {
+                    if (!started.compareAndSet(false, true)) {
+                        LOG.log(System.Logger.Level.WARNING, "second SIG{0}: exiting now", name);
+                        Runtime.getRuntime().halt(1);
+                    }
+                    Thread.ofPlatform().name("smg-shutdown").start(() -> {
+                        gracefulShutdown.run();
+                        System.exit(0);
+                    });
+                });
+            } catch (IllegalArgumentException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot handle SIG{0}: {1}", name, e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.smg.api.gateway;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+
+/**
+ * Reads a request body with a size limit: a declared Content-Length over the limit is refused
+ * before a byte is read, and a chunked body is cut off as soon as it passes the limit, so an
+ * oversized upload never has to fit in memory.
+ */
+final class RequestBody {
+    private RequestBody() {
+    }
+
+    /** The body, or empty when it exceeds {@code limit} bytes. */
+    static Optional<byte[]> read(ServerRequest req, long limit) throws IOException {
+        Optional<String> declared = req.headers().first(HeaderNames.CONTENT_LENGTH);
+        if (declared.isPresent()) {
+            try {
+                if (Long.parseLong(declared.get().trim()) > limit) {
+                    return Optional.empty();
+                }
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(
+                (int) Math.min(limit, declared.map(v -> Long.parseLong(v.trim())).orElse(8192L)));
+        byte[] buffer = new byte[16 * 1024];
+        long total = 0;
+        try (InputStream in = req.content().inputStream()) {
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                total += n;
+                if (total > limit) {
+                    return Optional.empty();
+                }
+                out.write(buffer, 0, n);
+            }
+        }
+        return Optional.of(out.toByteArray());
+    }
+}

@@ -1,0 +1,292 @@
+package dev.smg.router.proxy;
+
+import dev.smg.router.breaker.CircuitBreaker;
+import dev.smg.router.metrics.RouterMetrics;
+import dev.smg.router.policy.RoutingPolicy;
+import dev.smg.router.retry.RetrySettings;
+import dev.smg.router.worker.Worker;
+import dev.smg.router.worker.WorkerRegistry;
+import dev.smg.router.worker.WorkerStatus;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Sends a request to a worker and relays the answer, retrying elsewhere when that is safe.
+ *
+ * <p>Each attempt re-selects among available workers (READY, breaker letting traffic through),
+ * preferring ones not yet tried, so a retry lands on a different worker whenever one exists. An
+ * attempt is retried on a transport failure or a retryable status (408, 429, 500, 502, 503, 504),
+ * but only while nothing has been sent to the client: once a streamed answer's headers are out,
+ * there is no retry. Every exit path releases the worker's in-flight count and reports the outcome
+ * to its circuit breaker exactly once.
+ */
+public final class Dispatcher {
+    private static final System.Logger LOG = System.getLogger(Dispatcher.class.getName());
+    private static final int RELAY_BUFFER = 16 * 1024;
+
+    private final WorkerRegistry registry;
+    private final RoutingPolicy policy;
+    private final UpstreamClient upstream;
+    private final RetrySettings retry;
+    private final RouterMetrics metrics;
+
+    public Dispatcher(WorkerRegistry registry, RoutingPolicy policy, UpstreamClient upstream, RetrySettings retry,
+                      RouterMetrics metrics) {
+        this.registry = registry;
+        this.policy = policy;
+        this.upstream = upstream;
+        this.retry = retry;
+        this.metrics = metrics;
+    }
+
+    /** Answers the call through {@code reply}; returns how it ended, for logs and metrics. */
+    public Outcome dispatch(ProxyCall call, ClientReply reply) {
+        String model = call.request().model().orElse(null);
+        Set<Worker> tried = new HashSet<>();
+        GatewayError lastError = null;
+        for (int attempt = 1; attempt <= retry.maxAttempts(); attempt++) {
+            if (attempt > 1) {
+                metrics.retry(call.route().endpoint());
+                if (!pause(retry.backoff(attempt - 1, ThreadLocalRandom.current()))) {
+                    break;
+                }
+            }
+            List<Worker> all = registry.snapshot();
+            List<Worker> serving = new ArrayList<>();
+            boolean anyServes = false;
+            for (Worker w : all) {
+                if (w.serves(model)) {
+                    anyServes = true;
+                    if (w.status() != WorkerStatus.DRAINING) {
+                        serving.add(w);
+                    }
+                }
+            }
+            if (serving.isEmpty()) {
+                // Nothing to retry for: no worker can take this model now or later.
+                GatewayError error;
+                if (all.isEmpty()) {
+                    error = GatewayError.noAvailableWorkers("no workers are registered");
+                } else if (!anyServes) {
+                    error = GatewayError.modelNotFound(model);
+                } else {
+                    error = GatewayError.noAvailableWorkers("every worker for this model is being removed");
+                }
+                reply.error(error);
+                return Outcome.error(error, attempt);
+            }
+            Optional<Selection> selection = select(serving, tried);
+            if (selection.isEmpty()) {
+                lastError = GatewayError.noAvailableWorkers(
+                        "no worker is available for this request (unhealthy or circuit breaker open)");
+                continue;
+            }
+            Worker worker = selection.get().worker();
+            CircuitBreaker.Permit permit = selection.get().permit();
+            tried.add(worker);
+            boolean lastAttempt = attempt == retry.maxAttempts();
+            Attempt result = attempt(call, worker, permit, reply, lastAttempt);
+            if (result.done()) {
+                return result.outcome().withAttempts(attempt);
+            }
+            lastError = result.error();
+        }
+        if (retry.maxAttempts() > 1) {
+            metrics.retriesExhausted(call.route().endpoint());
+        }
+        GatewayError error = lastError != null ? lastError
+                : GatewayError.noAvailableWorkers("no worker could take the request");
+        reply.error(error);
+        return Outcome.error(error, retry.maxAttempts());
+    }
+
+    private record Selection(Worker worker, CircuitBreaker.Permit permit) {
+    }
+
+    /** Picks a worker, preferring untried ones, whose breaker grants a permit. */
+    private Optional<Selection> select(List<Worker> serving, Set<Worker> tried) {
+        List<Worker> available = new ArrayList<>(serving.size());
+        for (Worker w : serving) {
+            if (w.isAvailable()) {
+                available.add(w);
+            }
+        }
+        List<Worker> fresh = available.stream().filter(w -> !tried.contains(w)).toList();
+        List<Worker> candidates = new ArrayList<>(fresh.isEmpty() ? available : fresh);
+        while (!candidates.isEmpty()) {
+            Optional<Worker> pick = policy.select(candidates);
+            if (pick.isEmpty()) {
+                return Optional.empty();
+            }
+            CircuitBreaker.Permit permit = pick.get().breaker().tryAcquire();
+            if (permit != null) {
+                return Optional.of(new Selection(pick.get(), permit));
+            }
+            candidates.remove(pick.get()); // half-open with its trial slots taken: try another
+        }
+        return Optional.empty();
+    }
+
+    private record Attempt(boolean done, Outcome outcome, GatewayError error) {
+        static Attempt finished(Outcome outcome) {
+            return new Attempt(true, outcome, null);
+        }
+
+        static Attempt retry(GatewayError error) {
+            return new Attempt(false, null, error);
+        }
+    }
+
+    private Attempt attempt(ProxyCall call, Worker worker, CircuitBreaker.Permit permit, ClientReply reply,
+                            boolean lastAttempt) {
+        try (Worker.Lease lease = worker.acquire()) {
+            UpstreamResponse answer;
+            try {
+                answer = upstream.post(worker.url().resolve(call.route().path()), call.headers(), worker.apiKey(),
+                        "application/json", call.body());
+            } catch (UpstreamFailure failure) {
+                permit.failure();
+                metrics.upstreamFailure(failure.kind().name().toLowerCase());
+                LOG.log(System.Logger.Level.WARNING, "request {0}: {1}", call.requestId(), failure.getMessage());
+                GatewayError error = failure.kind() == UpstreamFailure.Kind.TIMEOUT
+                        ? GatewayError.upstreamTimeout(failure.getMessage())
+                        : GatewayError.upstreamUnreachable(failure.getMessage());
+                return Attempt.retry(error); // on the last attempt the caller answers with it
+            }
+            try (answer) {
+                int status = answer.status();
+                metrics.upstreamResponse(status);
+                if (RetrySettings.isRetryable(status) && !lastAttempt) {
+                    permit.failure();
+                    LOG.log(System.Logger.Level.DEBUG, "request {0}: worker {1} answered {2}; retrying",
+                            call.requestId(), worker, status);
+                    return Attempt.retry(new GatewayError(status, "upstream_error", "upstream_status_" + status,
+                            "worker answered " + status));
+                }
+                if (RetrySettings.isRetryable(status) && retry.maxAttempts() > 1) {
+                    metrics.retriesExhausted(call.route().endpoint()); // relaying the last failure as it is
+                }
+                return Attempt.finished(relay(call, worker, permit, answer, reply));
+            }
+        }
+    }
+
+    /** Sends the worker's answer to the client; decides the breaker outcome once the body is through. */
+    private Outcome relay(ProxyCall call, Worker worker, CircuitBreaker.Permit permit, UpstreamResponse answer,
+                          ClientReply reply) {
+        int status = answer.status();
+        boolean workerFailed = RetrySettings.isRetryable(status);
+        List<HeaderField> headers = new ArrayList<>();
+        for (HeaderField h : answer.headers()) {
+            if (HeaderPolicy.returnToClient(h.name()) && !h.name().equalsIgnoreCase("x-request-id")) {
+                headers.add(h);
+            }
+        }
+        if (!isEventStream(answer)) {
+            byte[] body;
+            try {
+                body = answer.body().readAllBytes();
+            } catch (IOException | UncheckedIOException e) {
+                permit.failure();
+                GatewayError error = GatewayError.upstreamUnreachable("worker " + worker + " broke off its answer");
+                reply.error(error);
+                return Outcome.error(error, 1);
+            }
+            report(permit, workerFailed);
+            reply.complete(status, headers, body);
+            return new Outcome(status, "", worker, 1);
+        }
+        OutputStream out = reply.stream(status, headers);
+        byte[] buffer = new byte[RELAY_BUFFER];
+        InputStream in = answer.body();
+        while (true) {
+            int n;
+            try {
+                n = in.read(buffer);
+            } catch (IOException | UncheckedIOException e) {
+                // The worker broke off mid-stream: count it against the worker (upstream did not),
+                // and cut the client's stream so it sees an incomplete answer, not a clean end.
+                permit.failure();
+                LOG.log(System.Logger.Level.WARNING, "request {0}: worker {1} broke off its stream: {2}",
+                        call.requestId(), worker, e.getMessage());
+                throw new UncheckedIOException(new IOException("worker stream broke off", e));
+            }
+            if (n < 0) {
+                break;
+            }
+            try {
+                out.write(buffer, 0, n);
+                out.flush();
+            } catch (IOException | UncheckedIOException e) {
+                // The client went away: closing the answer (try-with-resources) aborts the worker's
+                // request; the worker's health is not in question.
+                permit.abandon();
+                LOG.log(System.Logger.Level.DEBUG, "request {0}: client disconnected mid-stream", call.requestId());
+                return new Outcome(status, "client_disconnected", worker, 1);
+            }
+        }
+        try {
+            out.close();
+        } catch (IOException | UncheckedIOException e) {
+            permit.abandon();
+            return new Outcome(status, "client_disconnected", worker, 1);
+        }
+        report(permit, workerFailed);
+        return new Outcome(status, "", worker, 1);
+    }
+
+    private static void report(CircuitBreaker.Permit permit, boolean workerFailed) {
+        if (workerFailed) {
+            permit.failure();
+        } else {
+            permit.success();
+        }
+    }
+
+    private static boolean isEventStream(UpstreamResponse answer) {
+        for (HeaderField h : answer.headers()) {
+            if (h.name().equalsIgnoreCase("content-type") && h.value().toLowerCase().startsWith("text/event-stream")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean pause(Duration delay) {
+        try {
+            Thread.sleep(delay); // retry backoff
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * How a dispatched request ended.
+     *
+     * @param status    HTTP status sent to the client
+     * @param errorCode gateway error code, "client_disconnected", or "" for a relayed answer
+     * @param worker    the worker that answered, or null
+     * @param attempts  attempts made
+     */
+    public record Outcome(int status, String errorCode, Worker worker, int attempts) {
+        static Outcome error(GatewayError error, int attempts) {
+            return new Outcome(error.status(), error.code(), null, attempts);
+        }
+
+        Outcome withAttempts(int n) {
+            return new Outcome(status, errorCode, worker, n);
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package dev.smg.router.proxy;
+
+import java.util.List;
+
+/**
+ * One client request, ready to be sent to a worker.
+ *
+ * @param route     which proxied route
+ * @param request   what routing needs from the body
+ * @param body      the body, forwarded unchanged
+ * @param headers   headers to send to the worker (already filtered by {@link HeaderPolicy})
+ * @param requestId the request's id, for logs
+ */
+public record ProxyCall(InferenceRoute route, InferenceRequest request, byte[] body, List<HeaderField> headers,
+                        String requestId) {
+}

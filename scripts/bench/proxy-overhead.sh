@@ -1,0 +1,403 @@
+#!/usr/bin/env bash
+# Whole-system proxy-overhead benchmark: one mock worker measured
+#   (a) directly, (b) through smg, (c) through nginx as a reverse proxy,
+# with the same load tool and settings in one run; prints a Markdown report on stdout
+# and writes it to $OUT (default <repo>/docs/bench/proxy-overhead.md). Progress goes to stderr.
+#
+# Usage:  scripts/bench/proxy-overhead.sh
+#         DURATION=3 REPEATS=1 SMG_JAR=/tmp/smg.jar scripts/bench/proxy-overhead.sh   # quick check
+#
+# Settings (environment):
+#   SMG_JAR       jar to benchmark [<repo>/smg.jar; built with `make build` only when that is missing]
+#   DURATION      seconds of each measured run [10]
+#   REPEATS       measured runs per target and test, interleaved direct/smg/nginx [3]
+#   WARMUP        seconds of throw-away load per target before measuring (the JVMs JIT) [5]
+#   WRK_THREADS   wrk threads for the max-throughput test [2]
+#   WRK_CONNS     wrk connections for the max-throughput test [64]
+#   RATE          total request rate of the latency test, req/s [1000]
+#   RATE_CONC     hey workers of the latency test; each is limited to RATE/RATE_CONC req/s [10]
+#   GEN_MS        mock worker generation time per response, ms [0 = answer at once]
+#   OUT           report file [<repo>/docs/bench/proxy-overhead.md]
+#   SMG_JAVA_OPTS extra JVM options for smg and the mock worker (read by scripts/smg)
+# With the defaults a run takes about 4 minutes and keeps every CPU busy: run it on an
+# otherwise idle machine (not next to a build), or the numbers measure the build too.
+#
+# Tools, and why:
+#   wrk  - max throughput: an event-loop load generator that is cheap per request, so on a
+#          small machine it leaves most CPU to the system under test. POSTs via a Lua script.
+#   hey  - latency at a fixed rate: plain wrk has no fixed-rate mode and wrk2 is not packaged
+#          by Debian/Ubuntu; hey (apt package `hey`) rate-limits each of its -c workers with -q
+#          and prints p50/p99. Caveats: hey prints latencies in 0.1 ms steps, and its limiter
+#          is closed-loop (a slow response delays that worker's next request), so tail
+#          latency under stalls is understated the same way for all three targets.
+#   nginx - the reference reverse proxy: a private instance (own config/prefix in a temp dir,
+#          `daemon off`, killed at the end) with upstream keepalive, as a production setup has.
+#   Missing tools are installed with apt-get when running as root; otherwise the script says
+#   which `apt-get install` to run.
+#
+# Everything runs on 127.0.0.1 on one machine: load generator, proxy and worker share the
+# CPUs, so the figures describe this whole system, not any one process alone.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+
+DURATION=${DURATION:-10}
+REPEATS=${REPEATS:-3}
+WARMUP=${WARMUP:-5}
+WRK_THREADS=${WRK_THREADS:-2}
+WRK_CONNS=${WRK_CONNS:-64}
+RATE=${RATE:-1000}
+RATE_CONC=${RATE_CONC:-10}
+GEN_MS=${GEN_MS:-0}
+OUT=${OUT:-$repo/docs/bench/proxy-overhead.md}
+MODEL=mock-model
+BODY='{"model":"mock-model","messages":[{"role":"user","content":"hello"}]}'
+TARGETS=(direct smg nginx)
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
+
+for v in DURATION REPEATS WARMUP WRK_THREADS WRK_CONNS RATE RATE_CONC GEN_MS; do
+  [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number (got '${!v}')"
+done
+((DURATION > 0 && REPEATS > 0 && RATE > 0 && RATE_CONC > 0)) || die "DURATION, REPEATS, RATE and RATE_CONC must be > 0"
+
+# --- cleanup: every process we start is recorded here and stopped on any exit ----------------
+work=$(mktemp -d /tmp/smg-proxy-bench.XXXXXX)
+chmod 755 "$work" # nginx started as root runs its workers as an unprivileged user
+pids=()
+ok=0
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  if ((${#pids[@]})); then
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+    # Give the JVMs and nginx a moment to stop, then make sure nothing is left behind.
+    for _ in $(seq 1 50); do
+      local alive=0
+      for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+      ((alive)) || break
+      sleep 0.1
+    done
+    kill -KILL "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+  fi
+  if ((ok)); then
+    rm -rf "$work"
+  else
+    log "failed (status $status); logs kept in $work"
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- tools ---------------------------------------------------------------------------------
+ensure_tools() {
+  # command -> Debian/Ubuntu package
+  local -A pkg=([wrk]=wrk [hey]=hey [nginx]=nginx [curl]=curl)
+  local missing=()
+  for cmd in "${!pkg[@]}"; do
+    command -v "$cmd" >/dev/null 2>&1 || [[ $cmd == nginx && -x /usr/sbin/nginx ]] || missing+=("${pkg[$cmd]}")
+  done
+  ((${#missing[@]})) || return 0
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    log "installing ${missing[*]} with apt-get"
+    # Installing nginx may try to start the system service; that is the distro's business,
+    # the benchmark only uses its own private instance below.
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+  else
+    die "missing tools; install them with: sudo apt-get install -y ${missing[*]}"
+  fi
+}
+ensure_tools
+PATH=$PATH:/usr/sbin # nginx lives in /usr/sbin, which a non-root PATH may lack
+
+# --- jar and JDK ---------------------------------------------------------------------------
+jar=${SMG_JAR:-$repo/smg.jar}
+if [[ ! -f $jar ]]; then
+  [[ -z ${SMG_JAR:-} ]] || die "SMG_JAR=$SMG_JAR does not exist"
+  log "no $jar; building it with make build"
+  make -C "$repo" build >&2
+fi
+# Run a private copy, so a rebuild of the original during the run cannot change what we measure.
+cp "$jar" "$work/smg.jar"
+export SMG_JAR=$work/smg.jar
+java_home=$("$repo/scripts/find-jdk")
+smg=("$repo/scripts/smg")
+
+# --- ports ---------------------------------------------------------------------------------
+used_ports=" "
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() { # a port nothing listens on, distinct from the ones already handed out
+  local p
+  for _ in $(seq 1 200); do
+    p=$((20000 + RANDOM % 40000))
+    [[ $used_ports == *" $p "* ]] && continue
+    if port_free "$p"; then used_ports+="$p "; echo "$p"; return; fi
+  done
+  die "no free port found"
+}
+worker_port=$(free_port)
+smg_port=$(free_port)
+nginx_port=$(free_port)
+declare -A url=(
+  [direct]="http://127.0.0.1:$worker_port/v1/chat/completions"
+  [smg]="http://127.0.0.1:$smg_port/v1/chat/completions"
+  [nginx]="http://127.0.0.1:$nginx_port/v1/chat/completions"
+)
+
+wait_http() { # name url pid: wait up to 60 s for a 200 from url while pid lives
+  local name=$1 u=$2 pid=$3
+  for _ in $(seq 1 600); do
+    curl -fsS -o /dev/null --max-time 1 "$u" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || die "$name exited early; see $work/$name.log"
+    sleep 0.1
+  done
+  die "$name not ready after 60 s; see $work/$name.log"
+}
+
+# --- start the system under test ------------------------------------------------------------
+log "starting mock worker on :$worker_port"
+"${smg[@]}" mock-worker --host 127.0.0.1 --port "$worker_port" --model "$MODEL" --gen-ms "$GEN_MS" \
+  >"$work/worker.log" 2>&1 &
+pids+=($!)
+wait_http worker "http://127.0.0.1:$worker_port/health" "${pids[-1]}"
+
+# --prometheus-port arrives in a later smg; pass it only when this jar knows it, so the
+# metrics endpoint cannot clash with another run's default port.
+smg_args=(--host 127.0.0.1 --port "$smg_port" --worker-urls "http://127.0.0.1:$worker_port")
+if "${smg[@]}" --help 2>&1 | grep -q -- '--prometheus-port'; then
+  smg_args+=(--prometheus-port "$(free_port)")
+fi
+if "${smg[@]}" --help 2>&1 | grep -q -- '--prometheus-host'; then
+  smg_args+=(--prometheus-host 127.0.0.1) # stay on loopback
+fi
+log "starting smg on :$smg_port (${smg_args[*]})"
+"${smg[@]}" "${smg_args[@]}" >"$work/smg.log" 2>&1 &
+pids+=($!)
+wait_http smg "http://127.0.0.1:$smg_port/readiness" "${pids[-1]}"
+
+# nginx: a private instance; everything it writes stays under $work/nginx.
+ngx=$work/nginx
+mkdir -p "$ngx"
+cat >"$ngx/nginx.conf" <<CONF
+worker_processes auto;
+pid $ngx/nginx.pid;
+error_log $ngx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $ngx/client_body;
+  proxy_temp_path $ngx/proxy;
+  fastcgi_temp_path $ngx/fastcgi;
+  uwsgi_temp_path $ngx/uwsgi;
+  scgi_temp_path $ngx/scgi;
+  upstream worker {
+    server 127.0.0.1:$worker_port;
+    keepalive 64;             # reuse upstream connections, as smg does
+  }
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / {
+      proxy_pass http://worker;
+      proxy_http_version 1.1; # keepalive upstream needs HTTP/1.1 ...
+      proxy_set_header Connection "";  # ... and no "Connection: close"
+    }
+  }
+}
+CONF
+log "starting nginx on :$nginx_port"
+# -e (nginx 1.19.5+): nginx opens its compiled-in error log before reading the config; keep
+# that private too where this nginx allows it (older ones just warn when it is not writable).
+nginx_args=(-p "$ngx" -c "$ngx/nginx.conf" -g 'daemon off;')
+if nginx -h 2>&1 | grep -q -- '^ *-e '; then nginx_args=(-e "$ngx/error.log" "${nginx_args[@]}"); fi
+nginx "${nginx_args[@]}" >"$work/nginx.log" 2>&1 &
+pids+=($!)
+wait_http nginx "http://127.0.0.1:$nginx_port/health" "${pids[-1]}"
+
+# Each target must answer the benchmark request with a chat completion before we time it.
+for t in "${TARGETS[@]}"; do
+  resp=$(curl -fsS --max-time 5 -H 'Content-Type: application/json' -d "$BODY" "${url[$t]}") ||
+    die "$t: POST ${url[$t]} failed"
+  [[ $resp == *'"chat.completion"'* ]] || die "$t: unexpected response: $resp"
+done
+resp_bytes=${#resp}
+
+# --- load tools ----------------------------------------------------------------------------
+cat >"$work/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$BODY'
+wrk.headers["Content-Type"] = "application/json"
+-- One machine-readable line at the end, so the script does not parse wrk's human output.
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("BENCH rps=%.1f requests=%d non2xx=%d errors=%d p50_us=%d p99_us=%d\n",
+    summary.requests / (summary.duration / 1e6), summary.requests, e.status,
+    e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(99)))
+end
+LUA
+printf '%s' "$BODY" >"$work/body.json"
+
+run_wrk() { # url seconds -> "rps errors" (errors = socket errors + non-2xx)
+  local out
+  out=$(timeout $(($2 + 30)) wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"$2s" --timeout 5s \
+    -s "$work/post.lua" "$1" 2>&1) || die "wrk failed: $out"
+  awk '/^BENCH/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+                  print v["rps"], v["non2xx"] + v["errors"]; found = 1 }
+       END { if (!found) exit 1 }' <<<"$out" || die "no result from wrk: $out"
+}
+
+per_worker_qps=$(awk -v r="$RATE" -v c="$RATE_CONC" 'BEGIN { printf "%g", r / c }')
+run_hey() { # url seconds -> "p50_ms p99_ms achieved_rps errors"
+  local out
+  out=$(timeout $(($2 + 30)) hey -z "$2s" -c "$RATE_CONC" -q "$per_worker_qps" -t 5 \
+    -m POST -T application/json -D "$work/body.json" "$1" 2>&1) || die "hey failed: $out"
+  # Errors: non-200 status lines plus the "Error distribution" section, if any.
+  awk '$1 == "50%" { p50 = $3 * 1000 }
+       $1 == "99%" { p99 = $3 * 1000 }
+       $1 == "Requests/sec:" { rps = $2 }
+       /^Error distribution/ { in_err = 1 }
+       in_err && match($0, /^ *\[[0-9]+\]/) { split($0, a, /[][]/); errs += a[2] }
+       /^ *\[[0-9]+\]\t[0-9]+ responses/ && !in_err { split($0, a, /[][\t ]+/); if (a[2] != 200) errs += a[3] }
+       END { if (p50 == "") exit 1; printf "%.2f %.2f %.0f %d\n", p50, p99, rps, errs }' <<<"$out" ||
+    die "no latency distribution from hey: $out"
+}
+
+median() { # numbers... -> their median
+  printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 }
+    END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+fmt() { awk -v x="$1" -v f="$2" 'BEGIN { printf f, x }'; }
+
+# --- measure -------------------------------------------------------------------------------
+# Warm-up: the mock worker and smg are JVMs and need load before the JIT settles. Warming
+# "direct" warms the worker that all three targets share.
+for t in "${TARGETS[@]}"; do
+  if ((WARMUP > 0)); then
+    log "warm-up $t (${WARMUP}s)"
+    run_wrk "${url[$t]}" "$WARMUP" >/dev/null
+  fi
+done
+
+declare -A tput=() p50=() p99=() hey_rps=() errs=()
+raw_rows=""
+for rep in $(seq 1 "$REPEATS"); do
+  # Interleave targets within each repeat so slow drifts (thermal, GC, noise) hit all alike.
+  for t in "${TARGETS[@]}"; do
+    log "repeat $rep/$REPEATS: max throughput, $t (wrk -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s)"
+    res=$(run_wrk "${url[$t]}" "$DURATION") # separate assignment so a failure stops the script
+    read -r rps e <<<"$res"
+    tput[$t]+="$rps "
+    errs[$t]=$((${errs[$t]:-0} + e))
+    raw_rows+="| $rep | $t | throughput | $rps req/s | | | $e |"$'\n'
+    sleep 1
+  done
+  for t in "${TARGETS[@]}"; do
+    log "repeat $rep/$REPEATS: latency at $RATE req/s, $t (hey -c $RATE_CONC -q $per_worker_qps -z ${DURATION}s)"
+    res=$(run_hey "${url[$t]}" "$DURATION")
+    read -r l50 l99 achieved e <<<"$res"
+    p50[$t]+="$l50 "
+    p99[$t]+="$l99 "
+    hey_rps[$t]+="$achieved "
+    errs[$t]=$((${errs[$t]:-0} + e))
+    raw_rows+="| $rep | $t | latency | $achieved req/s | $l50 | $l99 | $e |"$'\n'
+    sleep 1
+  done
+done
+
+# --- report --------------------------------------------------------------------------------
+declare -A m_tput=() m_p50=() m_p99=() m_rps=()
+for t in "${TARGETS[@]}"; do
+  # shellcheck disable=SC2086 # the values are space-separated numbers
+  {
+    m_tput[$t]=$(median ${tput[$t]})
+    m_p50[$t]=$(median ${p50[$t]})
+    m_p99[$t]=$(median ${p99[$t]})
+    m_rps[$t]=$(median ${hey_rps[$t]})
+  }
+done
+added() { fmt "$(awk -v a="$1" -v b="$2" 'BEGIN { print a - b }')" '%+.2f'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+java_version=$("$java_home/bin/java" -version 2>&1 | head -1)
+smg_version=$("${smg[@]}" --version 2>&1 | head -1)
+nginx_version=$(nginx -v 2>&1 | sed 's/^nginx version: //')
+wrk_version=$(wrk -v 2>&1 | head -1 | awk '{ print $2 }' || true)
+hey_version=$(dpkg-query -W -f='${Version}' hey 2>/dev/null || echo unknown)
+cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
+commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n $(git -C "$repo" status --porcelain 2>/dev/null | grep -v '^??' || true) ]]; then commit+=" (with uncommitted changes)"; fi
+
+short_note=""
+if ((DURATION < 10 || REPEATS < 3)); then
+  short_note=$'\n\n'"**Short run (DURATION=${DURATION}s, REPEATS=$REPEATS): a quick check, not figures to quote.**"
+fi
+
+report=$(
+  cat <<MD
+# Proxy overhead: smg vs nginx vs direct
+
+Measured $(date -u '+%Y-%m-%d %H:%M UTC') by \`scripts/bench/proxy-overhead.sh\` (repo commit $commit).
+
+One mock worker (\`smg mock-worker --gen-ms $GEN_MS\`$( ((GEN_MS == 0)) && echo ', which answers at once')) is loaded
+directly, through smg, and through nginx, with the same tools and settings in one run.
+The request is a non-streaming chat completion (\`$BODY\`, ${resp_bytes}-byte response).
+
+## Results
+
+Medians of $REPEATS interleaved runs per target.$short_note
+
+| target | max throughput (req/s) | vs direct | p50 at $RATE req/s (ms) | p99 at $RATE req/s (ms) | added p50 (ms) | added p99 (ms) | achieved rate (req/s) | errors |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+MD
+  for t in "${TARGETS[@]}"; do
+    add50=- add99=-
+    if [[ $t != direct ]]; then
+      add50=$(added "${m_p50[$t]}" "${m_p50[direct]}")
+      add99=$(added "${m_p99[$t]}" "${m_p99[direct]}")
+    fi
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$t" \
+      "$(fmt "${m_tput[$t]}" '%.0f')" "$(ratio "${m_tput[$t]}" "${m_tput[direct]}")" \
+      "$(fmt "${m_p50[$t]}" '%.2f')" "$(fmt "${m_p99[$t]}" '%.2f')" "$add50" "$add99" \
+      "$(fmt "${m_rps[$t]}" '%.0f')" "${errs[$t]}"
+  done
+  cat <<MD
+
+Throughput ratios: **smg/nginx = $(ratio "${m_tput[smg]}" "${m_tput[nginx]}")**, **smg/direct = $(ratio "${m_tput[smg]}" "${m_tput[direct]}")** (nginx/direct = $(ratio "${m_tput[nginx]}" "${m_tput[direct]}")).
+
+- *Added latency* is the target's median latency minus the direct median latency at the same
+  fixed rate. hey reports latencies in 0.1 ms steps, so differences below ~0.1 ms are noise.
+- *Max throughput* is the whole system's: wrk, the proxy and the worker share the same
+  $(nproc) CPUs, so a proxy that uses CPU lowers it even when the proxy itself is not the limit.
+- *Errors* count socket errors, timeouts and non-2xx answers over all runs of the target.
+
+## Setup
+
+| item | value |
+| --- | --- |
+| machine | $(nproc) CPUs${cpu_model:+ ($cpu_model)}, Linux $(uname -r), loopback only |
+| java | $java_version (\`$java_home\`)${SMG_JAVA_OPTS:+, SMG_JAVA_OPTS=\`$SMG_JAVA_OPTS\`} |
+| smg | $smg_version: \`smg ${smg_args[*]}\` |
+| nginx | $nginx_version: worker_processes auto, upstream keepalive 64, proxy_http_version 1.1, access_log off |
+| mock worker | \`smg mock-worker --gen-ms $GEN_MS --model $MODEL\` |
+| max throughput | wrk $wrk_version: \`wrk -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s -s post.lua\` (POST via Lua) |
+| latency | hey $hey_version: \`hey -c $RATE_CONC -q $per_worker_qps -z ${DURATION}s -m POST\` ($RATE_CONC workers x $per_worker_qps req/s = $RATE req/s) |
+| repeats | $REPEATS per test and target, interleaved direct, smg, nginx; medians reported |
+| warm-up | ${WARMUP}s of wrk load per target before measuring |
+
+## Raw runs
+
+| repeat | target | test | rate | p50 (ms) | p99 (ms) | errors |
+| --- | --- | --- | ---: | ---: | ---: | ---: |
+MD
+  printf '%s' "$raw_rows"
+)
+
+mkdir -p "$(dirname "$OUT")"
+printf '%s\n' "$report" >"$OUT"
+printf '%s\n' "$report"
+log "report written to $OUT"
+ok=1
