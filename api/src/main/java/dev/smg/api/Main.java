@@ -24,6 +24,9 @@ public final class Main {
         } catch (CliException e) {
             System.err.println("smg: " + e.getMessage());
             status = CliException.EXIT_STATUS;
+        } catch (GatewayProcess.StartupException e) {
+            System.err.println("smg: " + e.getMessage());
+            status = 1;
         }
         if (status >= 0) {
             System.exit(status);

@@ -34,6 +34,17 @@ class CommandLineProcessTest {
     }
 
     @Test
+    void aPortInUseIsARefusedStartNotAZombie() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             SmgProcess smg = SmgProcess.start("--host", "127.0.0.1", "--port", String.valueOf(taken.getLocalPort()),
+                     "--prometheus-port", "0")) {
+            assertEquals(1, smg.waitForExit(LIMIT));
+            assertTrue(smg.output().contains("smg: cannot listen on 127.0.0.1:" + taken.getLocalPort() + " (--port)"),
+                    smg.output());
+        }
+    }
+
+    @Test
     void helpListsEveryFlagAndVersionPrintsIt() throws Exception {
         try (SmgProcess smg = SmgProcess.start("launch", "--help")) {
             assertEquals(0, smg.waitForExit(LIMIT));

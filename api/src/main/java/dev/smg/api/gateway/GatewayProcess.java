@@ -71,8 +71,13 @@ public final class GatewayProcess {
                 .routing(routing -> routes(routing, config, registry, dispatcher, drain, httpMetrics))
                 .build()
                 .start();
+        requireListening(server, config.host(), config.port(), "--port");
         WebServer metricsServer = MetricsServer.start(config.prometheusHost(), config.prometheusPort(),
                 metricsRegistry);
+        if (!metricsServer.isRunning() || metricsServer.port() < 0) {
+            server.stop();
+        }
+        requireListening(metricsServer, config.prometheusHost(), config.prometheusPort(), "--prometheus-port");
         health.start();
         for (WorkerUrl url : config.workerUrls()) {
             registry.add(WorkerSpec.of(url)); // probed at once by the health checker
@@ -94,6 +99,21 @@ public final class GatewayProcess {
         }
         routing.get("/v1/models", new ModelsHandler(registry));
         new WorkerRoutes(registry, config.requestTimeout()).register(routing);
+    }
+
+    /** Helidon logs a failed bind and carries on with port -1; we refuse to start instead. */
+    private static void requireListening(WebServer server, String host, int port, String flag) {
+        if (!server.isRunning() || server.port() < 0) {
+            throw new StartupException("cannot listen on " + host + ":" + port + " (" + flag
+                    + "): the address is in use or not available");
+        }
+    }
+
+    /** The process cannot start; the message is the one line the operator sees. */
+    public static final class StartupException extends RuntimeException {
+        public StartupException(String message) {
+            super(message, null, false, false);
+        }
     }
 
     public int port() {

@@ -21,16 +21,19 @@ final class RequestBody {
     static Optional<byte[]> read(ServerRequest req, long limit) throws IOException {
         Optional<String> declared = req.headers().first(HeaderNames.CONTENT_LENGTH);
         if (declared.isPresent()) {
+            long length;
             try {
-                if (Long.parseLong(declared.get().trim()) > limit) {
-                    return Optional.empty();
-                }
+                length = Long.parseLong(declared.get().trim());
             } catch (NumberFormatException e) {
                 return Optional.empty();
             }
+            if (length > limit) {
+                return Optional.empty();
+            }
+            // Known, acceptable length: Helidon reads it in one go.
+            return Optional.of(req.content().as(byte[].class));
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(
-                (int) Math.min(limit, declared.map(v -> Long.parseLong(v.trim())).orElse(8192L)));
+        ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
         byte[] buffer = new byte[16 * 1024];
         long total = 0;
         try (InputStream in = req.content().inputStream()) {

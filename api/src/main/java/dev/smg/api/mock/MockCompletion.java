@@ -3,7 +3,7 @@ package dev.smg.api.mock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The canned answer to one request, in the shape of the endpoint that was called: OpenAI chat,
@@ -29,7 +29,8 @@ final class MockCompletion {
             case COMPLETION -> "cmpl-";
             case GENERATE -> "gnt-";
         };
-        this.id = prefix + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
+        this.id = prefix + Long.toHexString(ThreadLocalRandom.current().nextLong())
+                + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
         Object requested = request.get("model");
         this.model = requested instanceof String s && !s.isEmpty() ? s : behaviour.model();
         this.promptTokens = countWords(promptText(request));

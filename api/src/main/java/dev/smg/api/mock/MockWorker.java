@@ -49,6 +49,10 @@ public final class MockWorker {
                 .routing(worker::routes)
                 .build()
                 .start();
+        if (!worker.server.isRunning() || worker.server.port() < 0) {
+            throw new dev.smg.api.cli.CliException("mock-worker: cannot listen on " + host + ":" + port
+                    + ": the address is in use or not available");
+        }
         worker.id = "mock-" + worker.server.port();
         return worker;
     }
