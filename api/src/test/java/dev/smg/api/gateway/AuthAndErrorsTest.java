@@ -106,4 +106,20 @@ class AuthAndErrorsTest {
         assertTrue(metrics.sum("smg_router_upstream_responses_total", "status_code", "200") >= 1);
         assertFalse(metrics.samples("jvm_memory_used_bytes").isEmpty());
     }
+
+    /** promtool is Prometheus' own linter; where it is installed, the exposition must pass it. */
+    @Test
+    void exposititionPassesPromtoolWhereInstalled() throws Exception {
+        java.nio.file.Path promtool = java.nio.file.Path.of("/usr/bin/promtool");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(promtool),
+                "promtool not installed (apt-get install prometheus)");
+        String text = Http.get("http://127.0.0.1:" + gateway.process().metricsPort() + "/metrics").body();
+        Process check = new ProcessBuilder(promtool.toString(), "check", "metrics").redirectErrorStream(true).start();
+        try (var in = check.getOutputStream()) {
+            in.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        String output = new String(check.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, check.waitFor(), output);
+        assertTrue(output.isBlank(), "promtool warnings: " + output);
+    }
 }

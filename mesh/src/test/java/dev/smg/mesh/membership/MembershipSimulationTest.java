@@ -1,0 +1,182 @@
+package dev.smg.mesh.membership;
+
+import dev.smg.mesh.sim.SimulatedCluster;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Whole clusters of SWIM nodes on a simulated clock and network (deterministic: fixed seeds), so
+ * minutes of protocol time run in milliseconds and every run is repeatable.
+ */
+class MembershipSimulationTest {
+    private static final long SECOND = 1_000_000_000L;
+    private static final MembershipSettings SETTINGS = MembershipSettings.DEFAULTS;
+
+    private static SimulatedCluster formed(long seed, int n) {
+        SimulatedCluster cluster = new SimulatedCluster(seed, SETTINGS);
+        cluster.startAll(n);
+        assertTrue(cluster.network().runUntil(cluster::converged, 30 * SECOND), "cluster of " + n + " did not form");
+        return cluster;
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {3, 10, 50})
+    void nodesJoinThroughASeedAndAllSeeEachOtherAlive(int n) {
+        SimulatedCluster cluster = formed(n, n);
+        for (String node : cluster.running()) {
+            assertEquals(n, cluster.node(node).view().count(MemberStatus.ALIVE), node);
+        }
+    }
+
+    @Test
+    void aNodeJoinsThroughTheNextSeedWhenTheFirstIsDown() {
+        SimulatedCluster cluster = formed(7, 2);
+        // "ghost" was never started: its address swallows the join, so n2 must move on to n1.
+        cluster.start("n2", List.of("ghost", "n1"));
+        assertEquals(MemberStatus.INIT, cluster.node("n2").view().self().status(), "INIT until joined");
+        assertTrue(cluster.network().runUntil(cluster::converged, 20 * SECOND));
+    }
+
+    @Test
+    void aNodeWithSeedsStaysInitUntilOneAnswers() {
+        SimulatedCluster cluster = new SimulatedCluster(3, SETTINGS);
+        cluster.start("n1", List.of("n0"));
+        cluster.network().runFor(20 * SECOND);
+        assertEquals(MemberStatus.INIT, cluster.node("n1").view().self().status());
+        cluster.start("n0", List.of());
+        assertTrue(cluster.network().runUntil(cluster::converged, 20 * SECOND), "joined once the seed came up");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {3, 10, 50})
+    void aCrashedNodeIsSuspectedThenDownEverywhere(int n) {
+        SimulatedCluster cluster = formed(100 + n, n);
+        Map<String, List<MemberStatus>> seenByObserver = new HashMap<>();
+        cluster.observeStatusChanges((observer, change) -> {
+            if (change[1].name().equals("n1")) {
+                seenByObserver.computeIfAbsent(observer, k -> new ArrayList<>()).add(change[1].status());
+            }
+        });
+        cluster.crash("n1");
+        assertTrue(cluster.network().runUntil(() -> cluster.allSee("n1", MemberStatus.DOWN), 30 * SECOND));
+        assertEquals(n - 1, seenByObserver.size());
+        // Somebody saw the suspicion before the verdict; nobody jumped from ALIVE to DOWN unseen by all.
+        assertTrue(seenByObserver.values().stream().anyMatch(s -> s.contains(MemberStatus.SUSPECTED)));
+        seenByObserver.values().forEach(s -> assertEquals(MemberStatus.DOWN, s.get(s.size() - 1)));
+    }
+
+    @Test
+    void gracefulLeaveIsSeenAsLeavingByEveryPeerBeforeTheNodeExits() {
+        SimulatedCluster cluster = formed(11, 5);
+        AtomicBoolean left = new AtomicBoolean();
+        AtomicInteger leavingAtExit = new AtomicInteger();
+        cluster.node("n3").leave(() -> {
+            for (String observer : cluster.running()) {
+                if (!observer.equals("n3") && cluster.statusAt(observer, "n3").orElse(null) == MemberStatus.LEAVING) {
+                    leavingAtExit.incrementAndGet();
+                }
+            }
+            left.set(true);
+        });
+        assertTrue(cluster.network().runUntil(left::get, 10 * SECOND));
+        assertEquals(4, leavingAtExit.get(), "every peer had the announcement when the node exited");
+        cluster.crash("n3");
+        cluster.network().runFor(30 * SECOND);
+        assertTrue(cluster.allSee("n3", MemberStatus.LEAVING), "LEAVING is not turned into DOWN");
+    }
+
+    @Test
+    void aFalseSuspicionIsRefutedByRaisingTheIncarnation() {
+        SimulatedCluster cluster = formed(13, 5);
+        long before = cluster.node("n2").view().self().incarnation();
+        AtomicBoolean sawDown = new AtomicBoolean();
+        AtomicBoolean sawSuspect = new AtomicBoolean();
+        cluster.observeStatusChanges((observer, change) -> {
+            if (change[1].name().equals("n2")) {
+                sawDown.compareAndSet(false, change[1].status() == MemberStatus.DOWN);
+                sawSuspect.compareAndSet(false, change[1].status() == MemberStatus.SUSPECTED);
+            }
+        });
+        // n2 is cut off just long enough to be suspected, not long enough to be declared down.
+        cluster.network().partition(Set.of(SimulatedCluster.address("n2")),
+                Set.of("n0", "n1", "n3", "n4").stream().map(SimulatedCluster::address).collect(
+                        java.util.stream.Collectors.toSet()));
+        assertTrue(cluster.network().runUntil(sawSuspect::get, 20 * SECOND));
+        cluster.network().heal();
+        assertTrue(cluster.network().runUntil(cluster::converged, 20 * SECOND));
+        assertFalse(sawDown.get(), "refuted before anyone declared it DOWN");
+        assertTrue(cluster.node("n2").view().self().incarnation() > before);
+    }
+
+    @Test
+    void aNodeRestartedUnderTheSameNameIsAliveAgain() {
+        SimulatedCluster cluster = formed(17, 4);
+        cluster.crash("n2");
+        assertTrue(cluster.network().runUntil(() -> cluster.allSee("n2", MemberStatus.DOWN), 30 * SECOND));
+        cluster.restart("n2");
+        assertTrue(cluster.network().runUntil(cluster::converged, 20 * SECOND), "restarted node is ALIVE everywhere");
+    }
+
+    @Test
+    void aThreeTwoPartitionHealsIntoOneAliveView() {
+        SimulatedCluster cluster = formed(19, 5);
+        Set<String> majority = Set.of("n0:7000", "n1:7000", "n2:7000");
+        Set<String> minority = Set.of("n3:7000", "n4:7000");
+        cluster.network().partition(majority, minority);
+        assertTrue(cluster.network().runUntil(() -> cluster.statusAt("n0", "n3").orElse(null) == MemberStatus.DOWN
+                && cluster.statusAt("n4", "n1").orElse(null) == MemberStatus.DOWN, 60 * SECOND), "sides split");
+        cluster.network().runFor(10 * SECOND);
+        cluster.network().heal();
+        assertTrue(cluster.network().runUntil(cluster::converged, 30 * SECOND), "one ALIVE view after the heal");
+    }
+
+    @Test
+    void tenPercentMessageLossDeclaresNoLiveMemberDown() {
+        SimulatedCluster cluster = formed(23, 10);
+        AtomicInteger falseDowns = new AtomicInteger();
+        cluster.observeStatusChanges((observer, change) -> {
+            if (change[1].status() == MemberStatus.DOWN) {
+                falseDowns.incrementAndGet();
+            }
+        });
+        cluster.network().setLossRate(0.10);
+        cluster.network().runFor(Duration.ofMinutes(10).toNanos());
+        assertEquals(0, falseDowns.get(), "live members declared DOWN under 10% loss");
+        cluster.network().setLossRate(0);
+        assertTrue(cluster.network().runUntil(cluster::converged, 10 * SECOND));
+    }
+
+    @Test
+    void duplicatedAndReorderedMessagesChangeNothing() {
+        SimulatedCluster cluster = formed(29, 5);
+        cluster.network().setDuplicateRate(0.3);
+        cluster.network().setDelay(100_000, 300_000_000); // up to 300 ms: heavy reordering
+        cluster.network().runFor(Duration.ofMinutes(2).toNanos());
+        assertTrue(cluster.converged());
+    }
+
+    @Test
+    void downMembersAreForgottenAfterTheReapTime() {
+        SimulatedCluster cluster = formed(31, 4);
+        cluster.crash("n3");
+        assertTrue(cluster.network().runUntil(() -> cluster.allSee("n3", MemberStatus.DOWN), 30 * SECOND));
+        cluster.network().runFor(SETTINGS.reapAfter().toNanos() + 5 * SECOND);
+        for (String observer : cluster.running()) {
+            assertTrue(cluster.node(observer).view().member("n3").isEmpty(), observer + " still lists n3");
+        }
+    }
+}
