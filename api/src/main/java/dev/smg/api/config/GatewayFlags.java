@@ -177,7 +177,8 @@ public final class GatewayFlags {
                         : "--mesh-advertise-host";
                 throw new CliException(flag + ": " + e.getMessage());
             }
-            warnings.add("--enable-mesh: the mesh is not built yet in this version; this node runs alone");
+            warnings.add("--enable-mesh: this version replicates membership only; workers, trees and rate limits"
+                    + " are still per node");
             if (discovery || !selector.isEmpty()) {
                 warnings.add("--service-discovery/--router-selector: Kubernetes discovery is not built yet; ignored");
             }

@@ -2,6 +2,8 @@ package dev.smg.api.gateway;
 
 import dev.smg.api.Version;
 import dev.smg.api.config.GatewayConfig;
+import dev.smg.mesh.membership.MembershipSettings;
+import dev.smg.mesh.runtime.MeshNode;
 import dev.smg.router.health.HealthChecker;
 import dev.smg.router.metrics.RouterMetrics;
 import dev.smg.router.policy.PolicyFactory;
@@ -18,6 +20,7 @@ import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * One gateway process: worker registry, health checker, dispatcher, the HTTP server with its
@@ -33,15 +36,17 @@ public final class GatewayProcess {
     private final DrainState drain;
     private final WebServer server;
     private final WebServer metricsServer;
+    private final Optional<MeshNode> mesh;
 
     private GatewayProcess(GatewayConfig config, WorkerRegistry registry, HealthChecker health, DrainState drain,
-                           WebServer server, WebServer metricsServer) {
+                           WebServer server, WebServer metricsServer, Optional<MeshNode> mesh) {
         this.config = config;
         this.registry = registry;
         this.health = health;
         this.drain = drain;
         this.server = server;
         this.metricsServer = metricsServer;
+        this.mesh = mesh;
     }
 
     public static GatewayProcess start(GatewayConfig config) {
@@ -63,19 +68,29 @@ public final class GatewayProcess {
         Dispatcher dispatcher = new Dispatcher(registry, policy, upstream, config.retry(), routerMetrics[0]);
         DrainState drain = new DrainState();
         HttpMetrics httpMetrics = new HttpMetrics(metricsRegistry, drain);
+        Optional<MeshNode> mesh;
+        try {
+            mesh = config.mesh().map(settings -> MeshNode.start(settings, MembershipSettings.DEFAULTS, metricsRegistry));
+        } catch (java.io.UncheckedIOException e) {
+            throw new StartupException(e.getMessage() + " (--mesh-host/--mesh-port)");
+        }
 
         WebServer server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
                 .shutdownHook(false)
-                .routing(routing -> routes(routing, config, registry, dispatcher, drain, httpMetrics))
+                .routing(routing -> routes(routing, config, registry, dispatcher, drain, httpMetrics, mesh))
                 .build()
                 .start();
+        if (!server.isRunning() || server.port() < 0) {
+            mesh.ifPresent(MeshNode::close);
+        }
         requireListening(server, config.host(), config.port(), "--port");
         WebServer metricsServer = MetricsServer.start(config.prometheusHost(), config.prometheusPort(),
                 metricsRegistry);
         if (!metricsServer.isRunning() || metricsServer.port() < 0) {
             server.stop();
+            mesh.ifPresent(MeshNode::close);
         }
         requireListening(metricsServer, config.prometheusHost(), config.prometheusPort(), "--prometheus-port");
         health.start();
@@ -86,11 +101,12 @@ public final class GatewayProcess {
                 "smg {0} listening on http://{1}:{2} (metrics on :{3}) with {4} worker(s), policy {5}{6}",
                 Version.current(), config.host(), String.valueOf(server.port()), String.valueOf(metricsServer.port()),
                 registry.snapshot().size(), policy.name(), config.apiKey().isPresent() ? ", API key required" : "");
-        return new GatewayProcess(config, registry, health, drain, server, metricsServer);
+        return new GatewayProcess(config, registry, health, drain, server, metricsServer, mesh);
     }
 
     private static void routes(HttpRouting.Builder routing, GatewayConfig config, WorkerRegistry registry,
-                               Dispatcher dispatcher, DrainState drain, HttpMetrics httpMetrics) {
+                               Dispatcher dispatcher, DrainState drain, HttpMetrics httpMetrics,
+                               Optional<MeshNode> mesh) {
         routing.addFilter(new RequestTracking(drain, httpMetrics));
         config.apiKey().ifPresent(key -> routing.addFilter(new ApiKeyFilter(key)));
         HealthRoutes.register(routing, registry, drain);
@@ -99,6 +115,7 @@ public final class GatewayProcess {
         }
         routing.get("/v1/models", new ModelsHandler(registry));
         new WorkerRoutes(registry, config.requestTimeout()).register(routing);
+        HaRoutes.register(routing, mesh);
     }
 
     /** Helidon logs a failed bind and carries on with port -1; we refuse to start instead. */
@@ -141,9 +158,12 @@ public final class GatewayProcess {
         Duration settle = config.settlePeriod();
         long deadline = System.nanoTime() + grace.toNanos();
         LOG.log(System.Logger.Level.INFO, "shutting down: readiness is 503; serving for {0} ms more, then draining",
-                settle.toMillis());
+                String.valueOf(settle.toMillis()));
+        long settleEnd = System.nanoTime() + settle.toNanos();
         drain.settle();
-        sleepUntil(System.nanoTime() + settle.toNanos());
+        // Tell the mesh first: peers see LEAVING (not a crash) and stop probing us.
+        mesh.ifPresent(node -> node.leave(MembershipSettings.DEFAULTS.leaveTimeout()));
+        sleepUntil(settleEnd);
         drain.drain();
         while (drain.inFlight() > 0 && System.nanoTime() < deadline) {
             sleepUntil(Math.min(deadline, System.nanoTime() + 20_000_000L));
@@ -171,6 +191,7 @@ public final class GatewayProcess {
 
     /** Stops at once, cutting whatever is in flight. */
     public void stop() {
+        mesh.ifPresent(MeshNode::close);
         health.close();
         server.stop();
         metricsServer.stop();

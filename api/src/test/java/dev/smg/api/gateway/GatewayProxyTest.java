@@ -167,6 +167,15 @@ class GatewayProxyTest {
     }
 
     @Test
+    void haRoutesSayTheMeshIsOff() {
+        for (String path : List.of("/ha/status", "/ha/health", "/ha/workers", "/ha/policies")) {
+            HttpResponse<String> r = Http.get("http://127.0.0.1:" + gateway.port() + path);
+            assertEquals(503, r.statusCode(), path);
+            assertEquals(Map.of("error", "mesh not enabled"), Http.json(r), path);
+        }
+    }
+
+    @Test
     void healthEndpointsAnswer() throws Exception {
         for (String path : List.of("/health", "/liveness", "/readiness")) {
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(

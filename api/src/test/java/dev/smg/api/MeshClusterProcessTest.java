@@ -1,0 +1,78 @@
+package dev.smg.api;
+
+import dev.smg.api.testing.FreePorts;
+import dev.smg.api.testing.Http;
+import dev.smg.api.testing.SmgProcess;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Three {@code smg --enable-mesh} JVMs on loopback: they form a cluster, a SIGKILLed node is
+ * reported DOWN by the others, and restarted under the same name it is ALIVE again.
+ */
+class MeshClusterProcessTest {
+    private static final Duration FORM = Duration.ofSeconds(90);
+
+    private record Node(String name, int http, int mesh) {
+        String url(String path) {
+            return "http://127.0.0.1:" + http + path;
+        }
+    }
+
+    private static SmgProcess start(Node node, Node seed) {
+        List<String> args = new java.util.ArrayList<>(List.of("--host", "127.0.0.1", "--port",
+                String.valueOf(node.http()), "--prometheus-host", "127.0.0.1", "--prometheus-port",
+                String.valueOf(FreePorts.one()), "--enable-mesh", "--mesh-server-name", node.name(), "--mesh-host",
+                "127.0.0.1", "--mesh-port", String.valueOf(node.mesh()), "--shutdown-grace-period-secs", "2"));
+        if (seed != null) {
+            args.addAll(List.of("--mesh-peer-urls", "127.0.0.1:" + seed.mesh()));
+        }
+        return SmgProcess.start(args.toArray(String[]::new));
+    }
+
+    /** name -> status string ("0".."4") as node {@code observer} reports it in /ha/status. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> statuses(Node observer) {
+        HttpResponse<String> r = Http.get(observer.url("/ha/status"));
+        Map<String, String> out = new java.util.HashMap<>();
+        for (Object n : (List<Object>) Http.json(r).get("nodes")) {
+            Map<String, Object> node = (Map<String, Object>) n;
+            out.put((String) node.get("name"), (String) node.get("status"));
+        }
+        return out;
+    }
+
+    @Test
+    void threeProcessesFormAClusterDetectAKillAndWelcomeTheRestart() throws Exception {
+        Node n1 = new Node("node1", FreePorts.one(), FreePorts.one());
+        Node n2 = new Node("node2", FreePorts.one(), FreePorts.one());
+        Node n3 = new Node("node3", FreePorts.one(), FreePorts.one());
+        Map<String, String> allAlive = Map.of("node1", "1", "node2", "1", "node3", "1");
+        try (SmgProcess p1 = start(n1, null); SmgProcess p2 = start(n2, n1); SmgProcess p3 = start(n3, n1)) {
+            for (Node observer : List.of(n1, n2, n3)) {
+                await().atMost(FORM).ignoreExceptions().until(() -> statuses(observer).equals(allAlive));
+            }
+            assertEquals(200, Http.get(n3.url("/ha/health")).statusCode());
+
+            p3.kill();
+            assertEquals(137, p3.waitForExit(Duration.ofSeconds(30)));
+            for (Node observer : List.of(n1, n2)) {
+                await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                        .until(() -> "3".equals(statuses(observer).get("node3")));
+            }
+
+            try (SmgProcess again = start(n3, n1)) {
+                for (Node observer : List.of(n1, n2, n3)) {
+                    await().atMost(FORM).ignoreExceptions().until(() -> statuses(observer).equals(allAlive));
+                }
+            }
+        }
+    }
+}

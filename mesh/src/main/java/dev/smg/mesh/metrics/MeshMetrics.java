@@ -1,0 +1,97 @@
+package dev.smg.mesh.metrics;
+
+import dev.smg.mesh.membership.Member;
+import dev.smg.mesh.membership.MemberStatus;
+import dev.smg.mesh.membership.MembershipEvents;
+import dev.smg.mesh.membership.MembershipView;
+import dev.smg.mesh.transport.PeerLinks;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * Mesh membership metrics, named as the seed's {@code router_mesh_*}. The per-peer connection gauge
+ * is 1 when the peer is ALIVE and the last delivery to it succeeded, 0 otherwise, as the seed's
+ * alert rules ({@code router_mesh_peer_connections == 0}) expect.
+ */
+public final class MeshMetrics implements MembershipEvents {
+    private final Counter reconnects;
+    private final Counter probes;
+    private final Counter statusChanges;
+    private final Counter refutations;
+    private final Counter rejected;
+    private final Supplier<MembershipView> view;
+
+    public MeshMetrics(PrometheusRegistry registry, Supplier<MembershipView> view, PeerLinks links,
+                       java.util.function.LongSupplier inboxDropped) {
+        this.view = view;
+        GaugeWithCallback.builder().name("router_mesh_peer_connections")
+                .help("1 when the peer is ALIVE and reachable from this node, else 0")
+                .labelNames("peer")
+                .callback(cb -> {
+                    MembershipView v = view.get();
+                    for (Member m : v.members()) {
+                        if (!m.name().equals(v.self().name())) {
+                            boolean up = m.status() == MemberStatus.ALIVE && links.isUp(m.address());
+                            cb.call(up ? 1 : 0, m.name());
+                        }
+                    }
+                })
+                .register(registry);
+        GaugeWithCallback.builder().name("router_mesh_members")
+                .help("Members in this node's table by status (itself included)")
+                .labelNames("status")
+                .callback(cb -> {
+                    MembershipView v = view.get();
+                    for (MemberStatus s : MemberStatus.values()) {
+                        cb.call(v.count(s), s.name().toLowerCase(Locale.ROOT));
+                    }
+                })
+                .register(registry);
+        GaugeWithCallback.builder().name("router_mesh_inbox_dropped")
+                .help("Messages dropped because the mesh loop's bounded inbox was full (cumulative)")
+                .callback(cb -> cb.call(inboxDropped.getAsLong()))
+                .register(registry);
+        reconnects = Counter.builder().name("router_mesh_peer_reconnects_total")
+                .help("Times a broken link to a peer worked again").labelNames("peer").register(registry);
+        probes = Counter.builder().name("router_mesh_probes_total")
+                .help("Failure-detection probes by result: ack, indirect_ack, failed").labelNames("result")
+                .register(registry);
+        statusChanges = Counter.builder().name("router_mesh_status_changes_total")
+                .help("Member status changes seen by this node, by new status").labelNames("status")
+                .register(registry);
+        refutations = Counter.builder().name("router_mesh_refutations_total")
+                .help("Times this node refuted a suspicion about itself").register(registry);
+        rejected = Counter.builder().name("router_mesh_messages_rejected_total")
+                .help("Messages from peers refused as malformed, oversized, or for a full inbox")
+                .labelNames("reason").register(registry);
+    }
+
+    public void reconnected(String address) {
+        String peer = view.get().members().stream().filter(m -> m.address().equals(address)).map(Member::name)
+                .findFirst().orElse(address);
+        reconnects.labelValues(peer).inc();
+    }
+
+    public void rejected(String reason) {
+        rejected.labelValues(reason).inc();
+    }
+
+    @Override
+    public void statusChanged(Member before, Member after) {
+        statusChanges.labelValues(after.status().name().toLowerCase(Locale.ROOT)).inc();
+    }
+
+    @Override
+    public void probed(String member, ProbeResult result) {
+        probes.labelValues(result.name().toLowerCase(Locale.ROOT)).inc();
+    }
+
+    @Override
+    public void refuted(long newIncarnation) {
+        refutations.inc();
+    }
+}

@@ -1,0 +1,142 @@
+package dev.smg.mesh.runtime;
+
+import dev.smg.mesh.MeshSettings;
+import dev.smg.mesh.PeerAddress;
+import dev.smg.mesh.membership.Member;
+import dev.smg.mesh.membership.MembershipSettings;
+import dev.smg.mesh.membership.MembershipView;
+import dev.smg.mesh.membership.SwimNode;
+import dev.smg.mesh.metrics.MeshMetrics;
+import dev.smg.mesh.transport.GrpcTransport;
+import dev.smg.mesh.transport.MeshServer;
+import dev.smg.mesh.transport.PeerLinks;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One router's place in the mesh: the mesh loop thread, the gRPC server on the mesh port, the
+ * transport to peers, and the SWIM state machine that runs on the loop. Other threads read
+ * {@link #view()} (an immutable snapshot) and never touch membership state directly.
+ */
+public final class MeshNode implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(MeshNode.class.getName());
+
+    private final MeshSettings settings;
+    private final MeshLoop loop;
+    private final GrpcTransport transport;
+    private final SwimNode swim;
+    private final MeshServer server;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private MeshNode(MeshSettings settings, MeshLoop loop, GrpcTransport transport, SwimNode swim, MeshServer server) {
+        this.settings = settings;
+        this.loop = loop;
+        this.transport = transport;
+        this.swim = swim;
+        this.server = server;
+    }
+
+    public static MeshNode start(MeshSettings settings, MembershipSettings membership, PrometheusRegistry registry) {
+        MeshLoop loop = new MeshLoop("smg-mesh-loop");
+        MeshMetrics[] metrics = new MeshMetrics[1];
+        PeerLinks links = new PeerLinks(address -> metrics[0].reconnected(address));
+        GrpcTransport transport = new GrpcTransport(links, membership.protocolPeriod());
+        SwimNode swim = new SwimNode(membership, settings.serverName(), settings.advertiseAddress().toString(),
+                settings.seeds().stream().map(PeerAddress::toString).toList(), loop, transport,
+                new SplittableRandom(), new dev.smg.mesh.membership.MembershipEvents() {
+                    @Override
+                    public void statusChanged(Member before, Member after) {
+                        metrics[0].statusChanged(before, after);
+                    }
+
+                    @Override
+                    public void probed(String member, ProbeResult result) {
+                        metrics[0].probed(member, result);
+                    }
+
+                    @Override
+                    public void refuted(long incarnation) {
+                        metrics[0].refuted(incarnation);
+                    }
+
+                    @Override
+                    public void joined(String seedAddress) {
+                        LOG.log(System.Logger.Level.INFO, "joined the mesh through {0}", seedAddress);
+                    }
+                });
+        metrics[0] = new MeshMetrics(registry, swim::view, links, loop::dropped);
+        MeshServer server = new MeshServer(settings.bindHost(), settings.port(),
+                envelope -> loop.offer(() -> swim.receive(envelope)), metrics[0]::rejected).start();
+        loop.start();
+        loop.execute(swim::start);
+        MeshNode node = new MeshNode(settings, loop, transport, swim, server);
+        loop.schedule(membership.reapAfter().toNanos(), node::pruneChannels);
+        LOG.log(System.Logger.Level.INFO, "mesh member {0} listening on {1}:{2}, advertised as {3}, seeds {4}",
+                settings.serverName(), settings.bindHost(), String.valueOf(server.port()), settings.advertiseAddress(),
+                settings.seeds().isEmpty() ? "none" : settings.seeds());
+        return node;
+    }
+
+    /** Channels to members that were reaped are closed, so their number stays bounded. */
+    private void pruneChannels() {
+        Set<String> keep = new HashSet<>();
+        swim.view().members().forEach(m -> keep.add(m.address()));
+        settings.seeds().forEach(s -> keep.add(s.toString()));
+        transport.retainOnly(keep);
+        loop.schedule(Duration.ofSeconds(30).toNanos(), this::pruneChannels);
+    }
+
+    public MembershipView view() {
+        return swim.view();
+    }
+
+    public String name() {
+        return settings.serverName();
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /** Announces LEAVING and waits (bounded) until every peer acknowledged it, then stops. */
+    public void leave(Duration limit) {
+        CountDownLatch done = new CountDownLatch(1);
+        loop.execute(() -> swim.leave(done::countDown));
+        try {
+            if (!done.await(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.log(System.Logger.Level.WARNING, "leave announcement not confirmed within {0} ms", limit.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        close();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        try {
+            loop.execute(() -> {
+                swim.stop();
+                transport.close();
+                stopped.countDown();
+            });
+            stopped.await(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the loop is flooded; closing the server and the loop below stops it all the same
+        }
+        server.close();
+        loop.close();
+    }
+}

@@ -1,0 +1,134 @@
+package dev.smg.mesh.runtime;
+
+import dev.smg.mesh.MeshSettings;
+import dev.smg.mesh.PeerAddress;
+import dev.smg.mesh.membership.MemberStatus;
+import dev.smg.mesh.membership.MembershipSettings;
+import dev.smg.proto.mesh.Envelope;
+import dev.smg.proto.mesh.MemberState;
+import dev.smg.proto.mesh.MeshGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Real mesh nodes over gRPC on loopback sockets, in one JVM. */
+class GrpcMeshTest {
+    private final List<MeshNode> nodes = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        nodes.forEach(MeshNode::close);
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private MeshNode start(String name, int port, List<Integer> seeds) {
+        MeshSettings settings = new MeshSettings(name, "127.0.0.1", "127.0.0.1", port,
+                seeds.stream().map(p -> new PeerAddress("127.0.0.1", p)).toList());
+        MeshNode node = MeshNode.start(settings, MembershipSettings.DEFAULTS, new PrometheusRegistry());
+        nodes.add(node);
+        return node;
+    }
+
+    private static boolean allAlive(List<MeshNode> nodes, int n) {
+        return nodes.stream().allMatch(node -> node.view().count(MemberStatus.ALIVE) == n);
+    }
+
+    @Test
+    void threeNodesFormACrashIsDetectedAndARestartRejoins() throws Exception {
+        int p1 = freePort();
+        int p2 = freePort();
+        int p3 = freePort();
+        MeshNode a = start("a", p1, List.of());
+        MeshNode b = start("b", p2, List.of(p1));
+        MeshNode c = start("c", p3, List.of(p1));
+        await().atMost(Duration.ofSeconds(20)).until(() -> allAlive(List.of(a, b, c), 3));
+
+        c.close(); // stops answering, no leave: a crash as far as the others can tell
+        nodes.remove(c);
+        await().atMost(Duration.ofSeconds(20)).until(() ->
+                a.view().member("c").orElseThrow().status() == MemberStatus.DOWN
+                        && b.view().member("c").orElseThrow().status() == MemberStatus.DOWN);
+
+        MeshNode c2 = start("c", p3, List.of(p1));
+        await().atMost(Duration.ofSeconds(20)).until(() -> allAlive(List.of(a, b, c2), 3));
+        assertTrue(a.view().member("c").orElseThrow().incarnation() > 1, "the restarted node refuted its DOWN");
+    }
+
+    @Test
+    void gracefulLeaveReachesEveryPeer() throws Exception {
+        int p1 = freePort();
+        int p2 = freePort();
+        int p3 = freePort();
+        MeshNode a = start("a", p1, List.of());
+        MeshNode b = start("b", p2, List.of(p1));
+        MeshNode c = start("c", p3, List.of(p1));
+        await().atMost(Duration.ofSeconds(20)).until(() -> allAlive(List.of(a, b, c), 3));
+        c.leave(Duration.ofSeconds(5));
+        // leave() returns once every peer acknowledged: no waiting needed here.
+        assertEquals(MemberStatus.LEAVING, a.view().member("c").orElseThrow().status());
+        assertEquals(MemberStatus.LEAVING, b.view().member("c").orElseThrow().status());
+    }
+
+    @Test
+    void garbageAndOversizedAndMalformedInputCannotHurtANode() throws Exception {
+        int p1 = freePort();
+        int p2 = freePort();
+        MeshNode a = start("a", p1, List.of());
+        MeshNode b = start("b", p2, List.of(p1));
+        await().atMost(Duration.ofSeconds(20)).until(() -> allAlive(List.of(a, b), 2));
+
+        // Raw garbage on the mesh port: not HTTP/2, so the connection is dropped.
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), p1)) {
+            OutputStream out = socket.getOutputStream();
+            out.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(100).getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[64 * 1024]);
+            out.flush();
+            socket.setSoTimeout(5000);
+            socket.getInputStream().readAllBytes(); // returns when the server has closed the connection
+        } catch (java.net.SocketException expected) {
+            // reset by the server: also fine
+        }
+
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", p1).usePlaintext()
+                .maxInboundMessageSize(64 * 1024 * 1024).build();
+        try {
+            MeshGrpc.MeshBlockingStub stub = MeshGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
+            // Over the 4 MiB frame cap.
+            Envelope huge = Envelope.newBuilder().setFrom("x").setFromAddress("127.0.0.1:1")
+                    .addPiggyback(MemberState.newBuilder().setName("y".repeat(5 * 1024 * 1024))).build();
+            assertThrows(StatusRuntimeException.class, () -> stub.deliver(huge));
+            // Well-formed protobuf, unacceptable content.
+            Envelope malformed = Envelope.newBuilder().setFrom("").setFromAddress("nonsense").build();
+            StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+                    () -> MeshGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS).deliver(malformed));
+            assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
+        } finally {
+            channel.shutdownNow();
+        }
+        // The node is unharmed and still in the cluster.
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> allAlive(List.of(a, b), 2));
+    }
+}
