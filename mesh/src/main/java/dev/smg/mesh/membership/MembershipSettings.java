@@ -11,7 +11,8 @@ import java.time.Duration;
  * @param probeTimeout          wait for a direct ack before asking others to probe (400 ms)
  * @param indirectProbes        members asked to probe on our behalf, {@code k} (3)
  * @param suspicionMin          suspicion timeout once enough members confirm, scaled by
- *                              max(1, log10 N) (1 s)
+ *                              max(1, log10 N) (500 ms); a suspect is convicted only after it also
+ *                              fails a final direct check, which is what makes a short timeout safe
  * @param suspicionMaxFactor    the first suspecter's timeout is this times the minimum; it shrinks
  *                              towards the minimum as independent confirmations arrive (3)
  * @param suspicionConfirmations confirmations that bring the timeout down to the minimum (3)
@@ -33,7 +34,7 @@ public record MembershipSettings(Duration protocolPeriod, Duration probeTimeout,
                                  Duration rejoinInterval, Duration leaveTimeout) {
 
     public static final MembershipSettings DEFAULTS = new MembershipSettings(Duration.ofSeconds(1),
-            Duration.ofMillis(400), 3, Duration.ofSeconds(1), 3.0, 3, 4, 8, Duration.ofSeconds(60),
+            Duration.ofMillis(400), 3, Duration.ofMillis(500), 3.0, 3, 4, 8, Duration.ofSeconds(60),
             Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30),
             Duration.ofSeconds(3));
 

@@ -565,13 +565,42 @@ public final class SwimNode {
         suspicionDeadlines.put(target, scheduler.schedule(delay, () -> suspicionExpired(target)));
     }
 
+    /**
+     * The suspicion ran out. Before convicting, check once more directly (two pings, carrying the
+     * suspicion so the suspect can refute): a member that answers is not down, whatever its
+     * refutation's fate on a lossy network. Only silence makes it DOWN.
+     */
     private void suspicionExpired(String target) {
         suspicionDeadlines.remove(target);
-        suspicions.remove(target);
         Member current = members.get(target);
         if (current == null || current.status() != MemberStatus.SUSPECTED) {
+            suspicions.remove(target);
             return;
         }
+        boolean[] answered = new boolean[1];
+        for (int i = 0; i < 2; i++) {
+            long seq = nextSeq++;
+            probes.put(seq, new Probe(target, scheduler.nanoTime(), answered, false));
+            send(current.address(), Envelope.newBuilder().setPing(Ping.newBuilder().setSeq(seq).setTarget(target)),
+                    List.of(current));
+            scheduler.schedule(settings.probeTimeout().toNanos(), () -> probes.remove(seq));
+        }
+        scheduler.schedule(settings.probeTimeout().toNanos(), () -> convictOrWait(target, answered[0]));
+    }
+
+    private void convictOrWait(String target, boolean answered) {
+        Member current = members.get(target);
+        SuspicionTimer timer = suspicions.get(target);
+        if (current == null || current.status() != MemberStatus.SUSPECTED || timer == null) {
+            return;
+        }
+        if (answered) {
+            // Alive after all: its refutation is on the way. Look again after the minimum timeout.
+            long min = settings.suspicionMinNanos(aliveCount());
+            suspicionDeadlines.put(target, scheduler.schedule(min, () -> suspicionExpired(target)));
+            return;
+        }
+        suspicions.remove(target);
         Member down = current.withStatus(MemberStatus.DOWN);
         members.put(target, down);
         broadcasts.add(down);
