@@ -51,6 +51,7 @@ start_node() { # n
     --enable-mesh --mesh-server-name "node$n" --mesh-host 127.0.0.1 --mesh-port "${mesh[$n]}" "${seeds[@]}" \
     >"$run_dir/node$n.log" 2>&1 &
   pids[$n]=$!
+  disown "${pids[$n]}" # we kill it on purpose; bash need not report it
 }
 status_of() { # observer target -> status digit or ""
   curl -fsS --max-time 1 "http://127.0.0.1:${http[$1]}/ha/status" 2>/dev/null |
