@@ -30,7 +30,7 @@ done
 "$smg" mock-worker --port "$worker_port" --count 2 --gen-ms 1000 --stream-chunks 10 \
   >"$run_dir/mock-workers.log" 2>&1 &
 pids+=($!)
-"$smg" --host 127.0.0.1 --port "$gateway_port" \
+"$smg" --host 127.0.0.1 --port "$gateway_port" --policy round_robin \
   --worker-urls "http://127.0.0.1:$worker_port" "http://127.0.0.1:$((worker_port + 1))" \
   2> >(tee "$run_dir/gateway.log" >&2) &
 pids+=($!)

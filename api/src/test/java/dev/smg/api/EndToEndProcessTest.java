@@ -30,7 +30,7 @@ class EndToEndProcessTest {
         int gatewayPort = FreePorts.one();
         try (SmgProcess workers = SmgProcess.start("mock-worker", "--port", String.valueOf(workerPort), "--count", "2",
                 "--gen-ms", "200", "--stream-chunks", "4");
-             SmgProcess gateway = SmgProcess.start("launch", "--host", "127.0.0.1", "--port",
+             SmgProcess gateway = SmgProcess.start("launch", "--policy", "round_robin", "--host", "127.0.0.1", "--port",
                      String.valueOf(gatewayPort), "--worker-urls", "http://127.0.0.1:" + workerPort,
                      "http://127.0.0.1:" + (workerPort + 1))) {
             URI ready = URI.create("http://127.0.0.1:" + (workerPort + 1) + "/health");

@@ -26,7 +26,7 @@ class FailoverProcessTest {
         String base = "http://127.0.0.1:" + gatewayPort;
         try (SmgProcess a = SmgProcess.start("mock-worker", "--port", String.valueOf(portA));
              SmgProcess b = SmgProcess.start("mock-worker", "--port", String.valueOf(portB));
-             SmgProcess gateway = SmgProcess.start("--host", "127.0.0.1", "--port", String.valueOf(gatewayPort),
+             SmgProcess gateway = SmgProcess.start("--policy", "round_robin", "--host", "127.0.0.1", "--port", String.valueOf(gatewayPort),
                      "--prometheus-host", "127.0.0.1", "--prometheus-port", String.valueOf(FreePorts.one()),
                      "--retry-initial-backoff-ms", "10", "--worker-urls", "http://127.0.0.1:" + portA,
                      "http://127.0.0.1:" + portB)) {

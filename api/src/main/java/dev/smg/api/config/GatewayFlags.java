@@ -8,6 +8,8 @@ import dev.smg.mesh.MeshSettings;
 import dev.smg.mesh.PeerAddress;
 import dev.smg.router.breaker.BreakerSettings;
 import dev.smg.router.health.HealthSettings;
+import dev.smg.router.policy.AssignmentMode;
+import dev.smg.router.policy.CacheAwareSettings;
 import dev.smg.router.retry.RetrySettings;
 import dev.smg.router.worker.WorkerUrl;
 
@@ -19,10 +21,9 @@ import java.util.Optional;
 
 /** The gateway's command line: flag definitions (names and defaults as upstream's) and validation. */
 public final class GatewayFlags {
-    /** Every policy name upstream accepts; those not built yet are accepted with a warning. */
+    /** Policy names; "consistent_hashing" is upstream's spelling of consistent_hash. */
     public static final List<String> POLICIES = List.of(
-            "random", "round_robin", "cache_aware", "power_of_two", "consistent_hashing", "manual");
-    public static final List<String> BUILT_POLICIES = List.of("random", "round_robin");
+            "cache_aware", "round_robin", "random", "power_of_two", "consistent_hash", "consistent_hashing", "manual");
     public static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error");
 
     private GatewayFlags() {
@@ -38,12 +39,29 @@ public final class GatewayFlags {
                         Flag.value("--host", "0.0.0.0", "address the HTTP server binds"),
                         Flag.value("--port", "30000", "HTTP port for the OpenAI API (0 picks a free port)"),
                         Flag.list("--worker-urls", "", "worker base URLs (space-separated; the flag may repeat)"),
-                        Flag.value("--policy", "round_robin", "routing policy: " + String.join(", ", POLICIES)),
+                        Flag.value("--policy", "cache_aware", "routing policy: " + String.join(", ", POLICIES)),
                         Flag.value("--request-timeout-secs", "1800", "time allowed without a byte from a worker before the request fails (504)"),
                         Flag.value("--max-payload-size", "536870912", "largest request body in bytes (larger: 413)"),
                         Flag.value("--shutdown-grace-period-secs", "180", "on SIGTERM, how long in-flight requests may take to finish"),
                         Flag.value("--api-key", "", "require 'Authorization: Bearer <key>' on every API and admin route"),
                         Flag.value("--log-level", "info", "log level: " + String.join(", ", LOG_LEVELS)))
+                .group("Routing policies",
+                        Flag.list("--model-policy", "", "per-model policy override, model=policy (repeatable)"),
+                        Flag.value("--cache-threshold", "0.3", "cache_aware: matched share of the prompt needed to follow the cache, 0..1"),
+                        Flag.value("--balance-abs-threshold", "64", "cache_aware: in-flight spread beyond which load wins over cache"),
+                        Flag.value("--balance-rel-threshold", "1.5", "cache_aware: ... and max must exceed min times this (>= 1)"),
+                        Flag.value("--max-tree-size", "67108864", "cache_aware: prompt characters kept per model tree (LRU beyond)"),
+                        Flag.value("--tree-block-chars", "16", "cache_aware: characters per tree block"),
+                        Flag.value("--eviction-interval-secs", "120", "period of policy housekeeping (idle sessions, tree bound)"),
+                        Flag.value("--eviction-interval", "120", "same as --eviction-interval-secs (upstream's Rust spelling)"),
+                        Flag.value("--max-idle-secs", "14400", "manual: sticky sessions idle this long are forgotten"),
+                        Flag.value("--assignment-mode", "random", "manual: placing a new key: random, min_load, min_group"),
+                        Flag.value("--routing-key-field", "user", "consistent_hash/manual: body field used as routing key when X-SMG-Routing-Key is absent"))
+                .group("Admission",
+                        Flag.value("--max-concurrent-requests", "-1", "hard cap on inference requests in flight (0 or less: none)"),
+                        Flag.value("--queue-size", "100", "requests that may wait for a slot (full: 429)"),
+                        Flag.value("--queue-timeout-secs", "60", "longest wait for a slot (then 408)"),
+                        Flag.value("--rate-limit-tokens-per-second", "", "token-bucket rate limit in requests per second (429 with Retry-After)"))
                 .group("Health checks",
                         Flag.value("--health-check-interval-secs", "60", "time between probes of each worker"),
                         Flag.value("--health-check-timeout-secs", "5", "probe timeout"),
@@ -79,6 +97,37 @@ public final class GatewayFlags {
                         Flag.list("--router-selector", "", "Kubernetes label selector for router pods, e.g. app=smg tier=router"));
     }
 
+    private static RoutingConfig routing(ParsedArgs a) {
+        String policy = a.choice("--policy", "cache_aware", POLICIES);
+        java.util.Map<String, String> modelPolicies = new java.util.LinkedHashMap<>();
+        for (String pair : a.list("--model-policy")) {
+            int eq = pair.indexOf('=');
+            String model = eq > 0 ? pair.substring(0, eq) : "";
+            String p = eq > 0 ? pair.substring(eq + 1) : "";
+            if (model.isEmpty() || !POLICIES.contains(p)) {
+                throw new CliException("--model-policy: '" + pair + "' must be model=policy with a policy among "
+                        + String.join(", ", POLICIES));
+            }
+            modelPolicies.put(model, p);
+        }
+        int blockChars = a.intValue("--tree-block-chars", 16, 1, 4096);
+        CacheAwareSettings cacheAware = new CacheAwareSettings(
+                a.doubleValue("--cache-threshold", 0.3, 0.0, 1.0),
+                a.intValue("--balance-abs-threshold", 64, 0, 10_000_000),
+                a.doubleValue("--balance-rel-threshold", 1.5, 1.0, 1e6),
+                blockChars);
+        long maxTree = a.longValue("--max-tree-size", 67_108_864L, 1, Long.MAX_VALUE / 2);
+        String evictionFlag = a.has("--eviction-interval-secs") || !a.has("--eviction-interval")
+                ? "--eviction-interval-secs" : "--eviction-interval";
+        Duration eviction = Duration.ofSeconds(a.longValue(evictionFlag, 120, 1, 24 * 3600));
+        Duration maxIdle = Duration.ofSeconds(a.longValue("--max-idle-secs", 14_400, 1, 30L * 24 * 3600));
+        AssignmentMode mode = AssignmentMode.parse(a.choice("--assignment-mode", "random",
+                List.of("random", "min_load", "min_group")));
+        String keyField = a.matching("--routing-key-field", "user", f -> f.matches("[A-Za-z0-9_.-]{1,64}"),
+                "a JSON field name");
+        return new RoutingConfig(policy, modelPolicies, cacheAware, maxTree, eviction, maxIdle, mode, keyField);
+    }
+
     public static GatewayConfig parse(String[] args) {
         ParsedArgs a = flagSet().parse(args);
         List<String> warnings = new ArrayList<>();
@@ -99,11 +148,12 @@ public final class GatewayFlags {
             }
             workers.add(url);
         }
-        String policy = a.choice("--policy", "round_robin", POLICIES);
-        if (!BUILT_POLICIES.contains(policy)) {
-            warnings.add("--policy " + policy + " is not built yet in this version; routing with round_robin");
-            policy = "round_robin";
-        }
+        RoutingConfig routing = routing(a);
+        AdmissionConfig admission = new AdmissionConfig(
+                a.intValue("--max-concurrent-requests", -1, -1, 10_000_000),
+                a.intValue("--queue-size", 100, 0, 10_000_000),
+                Duration.ofSeconds(a.longValue("--queue-timeout-secs", 60, 1, 24 * 3600)),
+                a.doubleValue("--rate-limit-tokens-per-second", 0, 0, 1e9));
         String logLevel = a.choice("--log-level", "info", LOG_LEVELS);
         Duration requestTimeout = Duration.ofSeconds(a.longValue("--request-timeout-secs", 1800, 1, 7 * 24 * 3600));
         long maxPayload = a.longValue("--max-payload-size", 536_870_912L, 1, Integer.MAX_VALUE - 16);
@@ -197,7 +247,7 @@ public final class GatewayFlags {
         if (discovery && selector.isEmpty()) {
             throw new CliException("--service-discovery needs --router-selector key=value ...");
         }
-        return new GatewayConfig(host, port, workers, policy, logLevel, requestTimeout, maxPayload, grace, apiKey,
+        return new GatewayConfig(host, port, workers, routing, admission, logLevel, requestTimeout, maxPayload, grace, apiKey,
                 health, breaker, retry, prometheusHost, prometheusPort, mesh, discovery, selector, warnings);
     }
 }

@@ -1,7 +1,12 @@
 package dev.smg.api.gateway;
 
 import dev.smg.api.Version;
+import dev.smg.api.config.AdmissionConfig;
 import dev.smg.api.config.GatewayConfig;
+import dev.smg.api.config.RoutingConfig;
+import dev.smg.router.admission.AdmissionControl;
+import dev.smg.router.policy.PolicyRegistry;
+import dev.smg.router.tree.CacheIndex;
 import dev.smg.mesh.membership.MembershipSettings;
 import dev.smg.mesh.runtime.MeshNode;
 import dev.smg.router.health.HealthChecker;
@@ -20,6 +25,11 @@ import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.Optional;
 
 /**
@@ -64,8 +74,24 @@ public final class GatewayProcess {
         routerMetrics[0] = new RouterMetrics(metricsRegistry, registry::snapshot);
         UpstreamClient upstream = new UpstreamClient(CONNECT_TIMEOUT, config.requestTimeout());
         HealthChecker health = new HealthChecker(registry, upstream, config.health(), routerMetrics[0]);
-        RoutingPolicy policy = PolicyFactory.create(config.policy());
-        Dispatcher dispatcher = new Dispatcher(registry, policy, upstream, config.retry(), routerMetrics[0]);
+        RoutingConfig routing = config.routing();
+        CacheIndex cacheIndex = new CacheIndex(routing.maxTreeChars(), routing.cacheAware().blockChars());
+        PolicyFactory factory = new PolicyFactory(cacheIndex, routing.cacheAware(), routing.assignmentMode(),
+                routing.maxIdle());
+        Map<String, RoutingPolicy> perModel = new HashMap<>();
+        routing.modelPolicies().forEach((model, name) -> perModel.put(model, factory.create(name)));
+        PolicyRegistry policies = new PolicyRegistry(factory.create(routing.policy()), perModel);
+        registry.onRemove(policies::forget);
+        routerMetrics[0].cacheIndex(cacheIndex);
+        ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("smg-policy-maintenance").factory());
+        long every = routing.evictionInterval().toMillis();
+        maintenance.scheduleWithFixedDelay(policies::maintain, every, every, TimeUnit.MILLISECONDS);
+        AdmissionConfig ac = config.admission();
+        AdmissionControl admission = new AdmissionControl(ac.maxConcurrent(), ac.queueSize(), ac.queueTimeout(),
+                ac.ratePerSecond());
+        routerMetrics[0].admission(admission);
+        Dispatcher dispatcher = new Dispatcher(registry, policies, upstream, config.retry(), routerMetrics[0]);
         DrainState drain = new DrainState();
         HttpMetrics httpMetrics = new HttpMetrics(metricsRegistry, drain);
         Optional<MeshNode> mesh;
@@ -79,7 +105,8 @@ public final class GatewayProcess {
                 .host(config.host())
                 .port(config.port())
                 .shutdownHook(false)
-                .routing(routing -> routes(routing, config, registry, dispatcher, drain, httpMetrics, mesh))
+                .routing(r -> routes(r, config, registry, dispatcher, admission, routerMetrics[0], drain, httpMetrics,
+                        mesh))
                 .build()
                 .start();
         if (!server.isRunning() || server.port() < 0) {
@@ -100,18 +127,20 @@ public final class GatewayProcess {
         LOG.log(System.Logger.Level.INFO,
                 "smg {0} listening on http://{1}:{2} (metrics on :{3}) with {4} worker(s), policy {5}{6}",
                 Version.current(), config.host(), String.valueOf(server.port()), String.valueOf(metricsServer.port()),
-                registry.snapshot().size(), policy.name(), config.apiKey().isPresent() ? ", API key required" : "");
+                registry.snapshot().size(), policies.defaultPolicy().name(),
+                config.apiKey().isPresent() ? ", API key required" : "");
         return new GatewayProcess(config, registry, health, drain, server, metricsServer, mesh);
     }
 
     private static void routes(HttpRouting.Builder routing, GatewayConfig config, WorkerRegistry registry,
-                               Dispatcher dispatcher, DrainState drain, HttpMetrics httpMetrics,
-                               Optional<MeshNode> mesh) {
+                               Dispatcher dispatcher, AdmissionControl admission, RouterMetrics metrics,
+                               DrainState drain, HttpMetrics httpMetrics, Optional<MeshNode> mesh) {
         routing.addFilter(new RequestTracking(drain, httpMetrics));
         config.apiKey().ifPresent(key -> routing.addFilter(new ApiKeyFilter(key)));
         HealthRoutes.register(routing, registry, drain);
         for (InferenceRoute route : InferenceRoute.values()) {
-            routing.post(route.path(), new ProxyHandler(route, dispatcher, config.maxPayloadSize()));
+            routing.post(route.path(), new ProxyHandler(route, dispatcher, config.maxPayloadSize(), admission, metrics,
+                    config.routing().routingKeyField()));
         }
         routing.get("/v1/models", new ModelsHandler(registry));
         new WorkerRoutes(registry, config.requestTimeout()).register(routing);

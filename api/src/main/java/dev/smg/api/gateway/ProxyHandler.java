@@ -1,5 +1,8 @@
 package dev.smg.api.gateway;
 
+import dev.smg.router.admission.AdmissionControl;
+import dev.smg.router.metrics.RouterMetrics;
+import dev.smg.router.policy.RoutingRequest;
 import dev.smg.router.proxy.Dispatcher;
 import dev.smg.router.proxy.GatewayError;
 import dev.smg.router.proxy.HeaderField;
@@ -23,14 +26,22 @@ import java.util.Optional;
  * the answer.
  */
 final class ProxyHandler implements Handler {
+    private static final io.helidon.http.HeaderName ROUTING_KEY = io.helidon.http.HeaderNames.create("X-SMG-Routing-Key");
     private final InferenceRoute route;
     private final Dispatcher dispatcher;
     private final long maxPayloadSize;
+    private final AdmissionControl admission;
+    private final RouterMetrics metrics;
+    private final String routingKeyField;
 
-    ProxyHandler(InferenceRoute route, Dispatcher dispatcher, long maxPayloadSize) {
+    ProxyHandler(InferenceRoute route, Dispatcher dispatcher, long maxPayloadSize, AdmissionControl admission,
+                 RouterMetrics metrics, String routingKeyField) {
         this.route = route;
         this.dispatcher = dispatcher;
         this.maxPayloadSize = maxPayloadSize;
+        this.admission = admission;
+        this.metrics = metrics;
+        this.routingKeyField = routingKeyField;
     }
 
     @Override
@@ -44,7 +55,7 @@ final class ProxyHandler implements Handler {
         }
         InferenceRequest request;
         try {
-            request = InferenceRequest.parse(body.get());
+            request = InferenceRequest.parse(body.get(), routingKeyField);
         } catch (InvalidRequestException e) {
             ErrorReplies.send(res, GatewayError.badRequest("json_parse_error", e.getMessage()));
             return;
@@ -59,6 +70,24 @@ final class ProxyHandler implements Handler {
         List<HeaderField> headers = new ArrayList<>(HeaderPolicy.towardsWorker(clientHeaders));
         headers.removeIf(h -> h.name().equalsIgnoreCase("x-request-id"));
         headers.add(new HeaderField("x-request-id", requestId));
-        dispatcher.dispatch(new ProxyCall(route, request, body.get(), headers, requestId), new HelidonReply(res));
+        Optional<String> routingKey = req.headers().first(ROUTING_KEY).filter(k -> !k.isBlank()).or(request::routingKey);
+        RoutingRequest routing = new RoutingRequest(request.model().orElse(null), routingKey, request.promptText());
+        AdmissionControl.Decision decision = admission.admit();
+        if (decision instanceof AdmissionControl.Refused refused) {
+            metrics.admission(refused.code());
+            if (refused.retryAfter() > 0) {
+                res.header("Retry-After", String.valueOf(refused.retryAfter()));
+            }
+            ErrorReplies.send(res, new GatewayError(refused.status(), refused.status() == 408 ? "timeout_error"
+                    : "rate_limit_error", refused.code(), refused.status() == 408
+                    ? "Waited too long for a free slot; retry later"
+                    : "Too many requests; retry after the time in Retry-After"));
+            return;
+        }
+        metrics.admission("allowed");
+        try (AdmissionControl.Admitted admitted = (AdmissionControl.Admitted) decision) {
+            dispatcher.dispatch(new ProxyCall(route, request, body.get(), headers, requestId, routing),
+                    new HelidonReply(res));
+        }
     }
 }

@@ -23,6 +23,28 @@ class GatewayFlagsTest {
         assertEquals("info", c.logLevel());
         assertTrue(c.mesh().isEmpty());
         assertTrue(c.warnings().isEmpty());
+        assertEquals("cache_aware", c.routing().policy());
+        assertEquals(0.3, c.routing().cacheAware().cacheThreshold());
+        assertEquals(64, c.routing().cacheAware().balanceAbs());
+        assertEquals(1.5, c.routing().cacheAware().balanceRel());
+        assertEquals(67_108_864L, c.routing().maxTreeChars());
+        assertEquals(120, c.routing().evictionInterval().toSeconds());
+        assertEquals(-1, c.admission().maxConcurrent());
+        assertEquals(100, c.admission().queueSize());
+    }
+
+    @Test
+    void policyParametersAreValidated() {
+        for (String[] bad : new String[][] {{"--cache-threshold", "1.5"}, {"--balance-rel-threshold", "0.5"},
+                {"--max-tree-size", "0"}, {"--eviction-interval-secs", "0"}, {"--assignment-mode", "best"},
+                {"--model-policy", "llama"}, {"--model-policy", "llama=fastest"}, {"--queue-timeout-secs", "0"},
+                {"--rate-limit-tokens-per-second", "-1"}}) {
+            CliException e = assertThrows(CliException.class, () -> parse(bad));
+            assertTrue(e.getMessage().startsWith(bad[0]), e.getMessage());
+        }
+        GatewayConfig c = parse("--model-policy", "llama=manual", "qwen=consistent_hash", "--eviction-interval", "30");
+        assertEquals(java.util.Map.of("llama", "manual", "qwen", "consistent_hash"), c.routing().modelPolicies());
+        assertEquals(30, c.routing().evictionInterval().toSeconds());
     }
 
     @Test
@@ -74,9 +96,7 @@ class GatewayFlagsTest {
 
     @Test
     void featuresNotBuiltYetAreAnnouncedNotIgnored() {
-        GatewayConfig c = parse("--policy", "cache_aware", "--enable-mesh", "--mesh-host", "127.0.0.1");
-        assertEquals("round_robin", c.policy());
-        assertTrue(c.warnings().stream().anyMatch(w -> w.contains("cache_aware")));
+        GatewayConfig c = parse("--enable-mesh", "--mesh-host", "127.0.0.1");
         assertTrue(c.warnings().stream().anyMatch(w -> w.contains("--enable-mesh")));
         assertFalse(parse("--mesh-port", "1").warnings().isEmpty());
     }

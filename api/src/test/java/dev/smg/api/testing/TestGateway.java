@@ -16,8 +16,10 @@ public final class TestGateway implements AutoCloseable {
     }
 
     public static TestGateway start(String... flags) {
+        // round_robin unless a test says otherwise (a later --policy wins): tests of the data plane
+        // want to see requests spread, not stick to the worker that holds a prompt.
         List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", "0",
-                "--prometheus-host", "127.0.0.1", "--prometheus-port", "0"));
+                "--prometheus-host", "127.0.0.1", "--prometheus-port", "0", "--policy", "round_robin"));
         args.addAll(List.of(flags));
         return new TestGateway(GatewayProcess.start(GatewayFlags.parse(args.toArray(String[]::new))));
     }

@@ -23,8 +23,11 @@ public final class RouterMetrics {
     private final Counter retriesExhausted;
     private final Counter upstreamResponses;
     private final Counter workerErrors;
+    private final Counter admissions;
+    private final PrometheusRegistry registry;
 
     public RouterMetrics(PrometheusRegistry registry, Supplier<List<Worker>> workers) {
+        this.registry = registry;
         GaugeWithCallback.builder().name("smg_worker_requests_active")
                 .help("Requests in flight on each worker, as counted by this gateway")
                 .labelNames("worker")
@@ -63,6 +66,36 @@ public final class RouterMetrics {
         workerErrors = Counter.builder().name("smg_worker_errors_total")
                 .help("Transport failures talking to workers")
                 .labelNames("error_type").register(registry);
+        admissions = Counter.builder().name("smg_http_rate_limit_total")
+                .help("Admission decisions: allowed, rate_limit_exceeded, queue_full, queue_timeout")
+                .labelNames("result").register(registry);
+    }
+
+    /** Exposes the cache-aware index's size and its writer's counters. */
+    public void cacheIndex(dev.smg.router.tree.CacheIndex index) {
+        GaugeWithCallback.builder().name("smg_cache_tree_blocks")
+                .help("Blocks stored in the cache-aware trees, all models").callback(cb -> cb.call(index.blocks()))
+                .register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("smg_cache_tree_inserts_dropped_total")
+                .help("Cache-aware inserts dropped because the writer's queue was full")
+                .callback(cb -> cb.call(index.dropped())).register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("smg_cache_tree_evicted_blocks_total")
+                .help("Blocks evicted (LRU) to keep trees under --max-tree-size")
+                .callback(cb -> cb.call(index.evicted())).register(registry);
+    }
+
+    /** Exposes the admission queue. */
+    public void admission(dev.smg.router.admission.AdmissionControl control) {
+        GaugeWithCallback.builder().name("smg_admission_waiting")
+                .help("Requests waiting for a concurrency slot").callback(cb -> cb.call(control.waiting()))
+                .register(registry);
+        GaugeWithCallback.builder().name("smg_admission_inside")
+                .help("Requests holding a concurrency slot").callback(cb -> cb.call(control.inside()))
+                .register(registry);
+    }
+
+    public void admission(String result) {
+        admissions.labelValues(result).inc();
     }
 
     public void breakerTransition(Worker worker, CircuitBreaker.State from, CircuitBreaker.State to) {

@@ -1,18 +1,37 @@
 package dev.smg.router.policy;
 
+import dev.smg.router.tree.CacheIndex;
+
+import java.time.Duration;
 import java.util.List;
 
-/** Builds a policy from its command-line name. */
+/** Builds policies from their command-line names. */
 public final class PolicyFactory {
-    public static final List<String> NAMES = List.of("random", "round_robin");
+    public static final List<String> NAMES = List.of("cache_aware", "round_robin", "random", "power_of_two",
+            "consistent_hash", "manual");
 
-    private PolicyFactory() {
+    private final CacheIndex cacheIndex;
+    private final CacheAwareSettings cacheAware;
+    private final AssignmentMode assignmentMode;
+    private final Duration maxIdle;
+
+    public PolicyFactory(CacheIndex cacheIndex, CacheAwareSettings cacheAware, AssignmentMode assignmentMode,
+                         Duration maxIdle) {
+        this.cacheIndex = cacheIndex;
+        this.cacheAware = cacheAware;
+        this.assignmentMode = assignmentMode;
+        this.maxIdle = maxIdle;
     }
 
-    public static RoutingPolicy create(String name) {
+    /** "consistent_hashing" (upstream's spelling) is accepted for "consistent_hash". */
+    public RoutingPolicy create(String name) {
         return switch (name) {
             case "random" -> new RandomPolicy();
             case "round_robin" -> new RoundRobinPolicy();
+            case "power_of_two" -> new PowerOfTwoPolicy();
+            case "cache_aware" -> new CacheAwarePolicy(cacheIndex, cacheAware);
+            case "consistent_hash", "consistent_hashing" -> new ConsistentHashPolicy();
+            case "manual" -> new ManualPolicy(assignmentMode, maxIdle);
             default -> throw new IllegalArgumentException("unknown policy " + name);
         };
     }

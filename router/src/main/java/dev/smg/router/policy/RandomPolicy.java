@@ -14,7 +14,7 @@ public final class RandomPolicy implements RoutingPolicy {
     }
 
     @Override
-    public Optional<Worker> select(List<Worker> candidates) {
+    public Optional<Worker> select(List<Worker> candidates, RoutingRequest request) {
         if (candidates.isEmpty()) {
             return Optional.empty();
         }

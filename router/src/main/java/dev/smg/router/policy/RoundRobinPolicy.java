@@ -16,7 +16,7 @@ public final class RoundRobinPolicy implements RoutingPolicy {
     }
 
     @Override
-    public Optional<Worker> select(List<Worker> candidates) {
+    public Optional<Worker> select(List<Worker> candidates, RoutingRequest request) {
         if (candidates.isEmpty()) {
             return Optional.empty();
         }

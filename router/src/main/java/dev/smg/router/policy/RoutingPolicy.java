@@ -9,6 +9,14 @@ import java.util.Optional;
 public interface RoutingPolicy {
     String name();
 
-    /** @param candidates non-empty list of workers that serve the model and are available */
-    Optional<Worker> select(List<Worker> candidates);
+    /** @param candidates workers that serve the model and are available (may be empty) */
+    Optional<Worker> select(List<Worker> candidates, RoutingRequest request);
+
+    /** The worker left the registry: forget whatever is kept about it. */
+    default void forget(Worker worker) {
+    }
+
+    /** Periodic housekeeping (expiry of idle state), every {@code --eviction-interval-secs}. */
+    default void maintain() {
+    }
 }

@@ -2,7 +2,9 @@ package dev.smg.router.proxy;
 
 import dev.smg.router.breaker.CircuitBreaker;
 import dev.smg.router.metrics.RouterMetrics;
+import dev.smg.router.policy.PolicyRegistry;
 import dev.smg.router.policy.RoutingPolicy;
+import dev.smg.router.policy.RoutingRequest;
 import dev.smg.router.retry.RetrySettings;
 import dev.smg.router.worker.Worker;
 import dev.smg.router.worker.WorkerRegistry;
@@ -35,15 +37,15 @@ public final class Dispatcher {
     private static final int RELAY_BUFFER = 16 * 1024;
 
     private final WorkerRegistry registry;
-    private final RoutingPolicy policy;
+    private final PolicyRegistry policies;
     private final UpstreamClient upstream;
     private final RetrySettings retry;
     private final RouterMetrics metrics;
 
-    public Dispatcher(WorkerRegistry registry, RoutingPolicy policy, UpstreamClient upstream, RetrySettings retry,
+    public Dispatcher(WorkerRegistry registry, PolicyRegistry policies, UpstreamClient upstream, RetrySettings retry,
                       RouterMetrics metrics) {
         this.registry = registry;
-        this.policy = policy;
+        this.policies = policies;
         this.upstream = upstream;
         this.retry = retry;
         this.metrics = metrics;
@@ -85,7 +87,7 @@ public final class Dispatcher {
                 reply.error(error);
                 return Outcome.error(error, attempt);
             }
-            Optional<Selection> selection = select(serving, tried);
+            Optional<Selection> selection = select(serving, tried, call.routing());
             if (selection.isEmpty()) {
                 lastError = GatewayError.noAvailableWorkers(
                         "no worker is available for this request (unhealthy or circuit breaker open)");
@@ -114,7 +116,8 @@ public final class Dispatcher {
     }
 
     /** Picks a worker, preferring untried ones, whose breaker grants a permit. */
-    private Optional<Selection> select(List<Worker> serving, Set<Worker> tried) {
+    private Optional<Selection> select(List<Worker> serving, Set<Worker> tried, RoutingRequest routing) {
+        RoutingPolicy policy = policies.forModel(routing.model());
         List<Worker> available = new ArrayList<>(serving.size());
         for (Worker w : serving) {
             if (w.isAvailable()) {
@@ -124,7 +127,7 @@ public final class Dispatcher {
         List<Worker> fresh = available.stream().filter(w -> !tried.contains(w)).toList();
         List<Worker> candidates = new ArrayList<>(fresh.isEmpty() ? available : fresh);
         while (!candidates.isEmpty()) {
-            Optional<Worker> pick = policy.select(candidates);
+            Optional<Worker> pick = policy.select(candidates, routing);
             if (pick.isEmpty()) {
                 return Optional.empty();
             }

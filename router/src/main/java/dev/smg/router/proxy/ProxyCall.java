@@ -1,5 +1,7 @@
 package dev.smg.router.proxy;
 
+import dev.smg.router.policy.RoutingRequest;
+
 import java.util.List;
 
 /**
@@ -10,7 +12,8 @@ import java.util.List;
  * @param body      the body, forwarded unchanged
  * @param headers   headers to send to the worker (already filtered by {@link HeaderPolicy})
  * @param requestId the request's id, for logs
+ * @param routing   what the routing policy may look at
  */
 public record ProxyCall(InferenceRoute route, InferenceRequest request, byte[] body, List<HeaderField> headers,
-                        String requestId) {
+                        String requestId, RoutingRequest routing) {
 }

@@ -24,6 +24,7 @@ public final class WorkerRegistry {
     private final BreakerSettings breakerSettings;
     private final BreakerObserver breakerObserver;
     private final List<Consumer<Worker>> addListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Worker>> removeListeners = new CopyOnWriteArrayList<>();
     private volatile List<Worker> workers = List.of();
 
     public WorkerRegistry(BreakerSettings breakerSettings, BreakerObserver breakerObserver) {
@@ -42,6 +43,11 @@ public final class WorkerRegistry {
     /** Called with every newly added worker, e.g. to probe it at once. */
     public void onAdd(Consumer<Worker> listener) {
         addListeners.add(listener);
+    }
+
+    /** Called with every removed worker, e.g. so policies forget it. */
+    public void onRemove(Consumer<Worker> listener) {
+        removeListeners.add(listener);
     }
 
     /**
@@ -73,9 +79,13 @@ public final class WorkerRegistry {
         return add(new WorkerSpec(url, models, apiKey, java.util.Map.of()));
     }
 
-    public synchronized Optional<Worker> remove(String id) {
-        Optional<Worker> found = get(id);
-        found.ifPresent(w -> workers = workers.stream().filter(x -> x != w).toList());
+    public Optional<Worker> remove(String id) {
+        Optional<Worker> found;
+        synchronized (this) {
+            found = get(id);
+            found.ifPresent(w -> workers = workers.stream().filter(x -> x != w).toList());
+        }
+        found.ifPresent(w -> removeListeners.forEach(listener -> listener.accept(w)));
         return found;
     }
 

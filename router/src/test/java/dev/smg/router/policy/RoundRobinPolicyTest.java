@@ -26,7 +26,7 @@ class RoundRobinPolicyTest {
     void cyclesThroughWorkersInOrder() {
         List<Worker> ws = workers(3);
         RoundRobinPolicy policy = new RoundRobinPolicy();
-        List<String> picks = IntStream.range(0, 6).mapToObj(i -> policy.select(ws).orElseThrow().id()).toList();
+        List<String> picks = IntStream.range(0, 6).mapToObj(i -> policy.select(ws, RoutingRequest.ANY).orElseThrow().id()).toList();
         assertEquals(List.of("w0", "w1", "w2", "w0", "w1", "w2"), picks);
     }
 
@@ -39,7 +39,7 @@ class RoundRobinPolicyTest {
         for (int t = 0; t < threads.length; t++) {
             threads[t] = Thread.ofVirtual().start(() -> {
                 for (int i = 0; i < 1000; i++) {
-                    counts.computeIfAbsent(policy.select(ws).orElseThrow().id(), k -> new AtomicInteger()).incrementAndGet();
+                    counts.computeIfAbsent(policy.select(ws, RoutingRequest.ANY).orElseThrow().id(), k -> new AtomicInteger()).incrementAndGet();
                 }
             });
         }
@@ -51,8 +51,8 @@ class RoundRobinPolicyTest {
 
     @Test
     void emptyCandidatesGiveNothing() {
-        assertTrue(new RoundRobinPolicy().select(List.of()).isEmpty());
-        assertTrue(new RandomPolicy().select(List.of()).isEmpty());
+        assertTrue(new RoundRobinPolicy().select(List.of(), RoutingRequest.ANY).isEmpty());
+        assertTrue(new RandomPolicy().select(List.of(), RoutingRequest.ANY).isEmpty());
     }
 
     @Test
@@ -61,7 +61,7 @@ class RoundRobinPolicyTest {
         RandomPolicy policy = new RandomPolicy();
         Map<String, Integer> counts = new HashMap<>();
         for (int i = 0; i < 3000; i++) {
-            counts.merge(policy.select(ws).orElseThrow().id(), 1, Integer::sum);
+            counts.merge(policy.select(ws, RoutingRequest.ANY).orElseThrow().id(), 1, Integer::sum);
         }
         assertEquals(3, counts.size());
         // Each share is 1000 on average; 700 is more than 10 standard deviations away.

@@ -1,0 +1,14 @@
+package dev.smg.api.config;
+
+import java.time.Duration;
+
+/**
+ * Admission control settings (flags with upstream's names).
+ *
+ * @param maxConcurrent  hard cap on inference requests inside, 0 or less for none (-1)
+ * @param queueSize      requests allowed to wait for a slot (100)
+ * @param queueTimeout   longest wait for a slot before 408 (60 s)
+ * @param ratePerSecond  token-bucket rate limit in requests per second, 0 for none (unset)
+ */
+public record AdmissionConfig(int maxConcurrent, int queueSize, Duration queueTimeout, double ratePerSecond) {
+}

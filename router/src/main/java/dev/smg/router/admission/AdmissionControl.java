@@ -1,0 +1,111 @@
+package dev.smg.router.admission;
+
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Admission for inference requests: an optional token-bucket rate limit
+ * ({@code --rate-limit-tokens-per-second}, 429 with Retry-After when empty) and an optional hard
+ * concurrency cap ({@code --max-concurrent-requests}) with a bounded FIFO wait queue
+ * ({@code --queue-size}: 429 when full) and a wait limit ({@code --queue-timeout-secs}: 408).
+ * The cap is a true semaphore: at most N requests are ever inside, whatever the rate (upstream's
+ * refilling bucket let more through).
+ */
+public final class AdmissionControl {
+    /** How an admission attempt ended. */
+    public sealed interface Decision permits Admitted, Refused {
+    }
+
+    /** Inside: {@link Admitted#close()} exactly when the response (stream included) is finished. */
+    public static final class Admitted implements Decision, AutoCloseable {
+        private final Semaphore slots;
+        private boolean released;
+
+        Admitted(Semaphore slots) {
+            this.slots = slots;
+        }
+
+        @Override
+        public void close() {
+            if (!released && slots != null) {
+                released = true;
+                slots.release();
+            }
+        }
+    }
+
+    /**
+     * @param status     429 (rate limit or full queue) or 408 (waited too long)
+     * @param code       error code for the body and metrics
+     * @param retryAfter seconds a client should wait (Retry-After), 0 when not meaningful
+     */
+    public record Refused(int status, String code, long retryAfter) implements Decision {
+    }
+
+    private final Semaphore slots;
+    private final int maxConcurrent;
+    private final int queueSize;
+    private final Duration queueTimeout;
+    private final TokenBucket bucket;
+    private final AtomicInteger waiting = new AtomicInteger();
+
+    /**
+     * @param maxConcurrent  cap, or 0 or less for none
+     * @param ratePerSecond  rate limit, or 0 or less for none
+     */
+    public AdmissionControl(int maxConcurrent, int queueSize, Duration queueTimeout, double ratePerSecond) {
+        this.slots = maxConcurrent > 0 ? new Semaphore(maxConcurrent, true) : null;
+        this.maxConcurrent = Math.max(0, maxConcurrent);
+        this.queueSize = queueSize;
+        this.queueTimeout = queueTimeout;
+        this.bucket = ratePerSecond > 0 ? new TokenBucket(ratePerSecond, Math.max(1, ratePerSecond), System::nanoTime)
+                : null;
+    }
+
+    public static AdmissionControl unlimited() {
+        return new AdmissionControl(0, 0, Duration.ZERO, 0);
+    }
+
+    /** Blocks (a virtual thread) while queued. */
+    public Decision admit() {
+        if (bucket != null) {
+            long wait = bucket.tryTake();
+            if (wait > 0) {
+                long seconds = TimeUnit.NANOSECONDS.toSeconds(wait + 999_999_999L); // rounded up
+                return new Refused(429, "rate_limit_exceeded", Math.max(1, seconds));
+            }
+        }
+        if (slots == null) {
+            return new Admitted(null);
+        }
+        if (slots.tryAcquire()) {
+            return new Admitted(slots);
+        }
+        if (waiting.incrementAndGet() > queueSize) {
+            waiting.decrementAndGet();
+            return new Refused(429, "queue_full", 1);
+        }
+        try {
+            if (slots.tryAcquire(queueTimeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                return new Admitted(slots);
+            }
+            return new Refused(408, "queue_timeout", 0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Refused(408, "queue_timeout", 0);
+        } finally {
+            waiting.decrementAndGet();
+        }
+    }
+
+    public int waiting() {
+        return waiting.get();
+    }
+
+    /** Requests inside the concurrency cap right now (0 without a cap). */
+    public int inside() {
+        return slots == null ? 0 : maxConcurrent - slots.availablePermits();
+    }
+}

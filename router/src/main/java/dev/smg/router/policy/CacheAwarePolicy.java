@@ -1,0 +1,79 @@
+package dev.smg.router.policy;
+
+import dev.smg.router.tree.CacheIndex;
+import dev.smg.router.tree.PromptBlocks;
+import dev.smg.router.tree.RadixTree;
+import dev.smg.router.tree.TreeInsert;
+import dev.smg.router.worker.Worker;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Cache-aware routing: send a prompt to the worker most likely to hold its prefix in KV cache,
+ * unless load is out of balance.
+ * <ol>
+ *   <li>Imbalanced (max − min in-flight &gt; {@code balanceAbs} and max &gt; min × {@code balanceRel}):
+ *       the least-loaded worker.</li>
+ *   <li>Otherwise the longest cached prefix among available workers: if it covers more than
+ *       {@code cacheThreshold} of the prompt, its most recent holder; else the least-loaded worker.</li>
+ * </ol>
+ * Either way the prompt is then recorded for the chosen worker (a {@link TreeInsert} handed to the
+ * index's single writer). Ties in load go to the worker with fewer requests served so far.
+ */
+public final class CacheAwarePolicy implements RoutingPolicy {
+    private final CacheIndex index;
+    private final CacheAwareSettings settings;
+
+    public CacheAwarePolicy(CacheIndex index, CacheAwareSettings settings) {
+        this.index = index;
+        this.settings = settings;
+    }
+
+    @Override
+    public String name() {
+        return "cache_aware";
+    }
+
+    @Override
+    public Optional<Worker> select(List<Worker> candidates, RoutingRequest request) {
+        if (candidates.isEmpty()) {
+            return Optional.empty();
+        }
+        Worker least = candidates.get(0);
+        int min = Integer.MAX_VALUE;
+        int max = Integer.MIN_VALUE;
+        for (Worker w : candidates) {
+            int load = w.inFlight();
+            if (load < min || load == min && w.served() < least.served()) {
+                least = w;
+            }
+            min = Math.min(min, load);
+            max = Math.max(max, load);
+        }
+        PromptBlocks prompt = PromptBlocks.of(request.promptText(), settings.blockChars());
+        Worker chosen = least;
+        boolean imbalanced = max - min > settings.balanceAbs() && max > min * settings.balanceRel();
+        if (!imbalanced && prompt.chars() > 0) {
+            Map<String, Worker> byUrl = new HashMap<>(candidates.size() * 2);
+            for (Worker w : candidates) {
+                byUrl.put(w.url().toString(), w);
+            }
+            RadixTree.Match match = index.match(request.modelOrDefault(), prompt, byUrl::containsKey);
+            if (match.tenant() != null && prompt.matchRatio(match.blocks()) > settings.cacheThreshold()) {
+                chosen = byUrl.get(match.tenant());
+            }
+        }
+        if (prompt.chars() > 0) {
+            index.offer(new TreeInsert(request.modelOrDefault(), chosen.url().toString(), prompt.hashes()));
+        }
+        return Optional.of(chosen);
+    }
+
+    @Override
+    public void forget(Worker worker) {
+        index.removeTenant(worker.url().toString());
+    }
+}

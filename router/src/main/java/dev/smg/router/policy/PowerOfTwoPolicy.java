@@ -1,0 +1,39 @@
+package dev.smg.router.policy;
+
+import dev.smg.router.worker.Worker;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Power of two choices on the gateway's own in-flight counts: pick two distinct workers at random,
+ * send to the less loaded (ties to the first). The counts are real for every request (upstream's
+ * were only kept for two policies, so this degenerated to random over HTTP).
+ */
+public final class PowerOfTwoPolicy implements RoutingPolicy {
+    @Override
+    public String name() {
+        return "power_of_two";
+    }
+
+    @Override
+    public Optional<Worker> select(List<Worker> candidates, RoutingRequest request) {
+        int n = candidates.size();
+        if (n == 0) {
+            return Optional.empty();
+        }
+        if (n == 1) {
+            return Optional.of(candidates.get(0));
+        }
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        int a = random.nextInt(n);
+        int b = random.nextInt(n - 1);
+        if (b >= a) {
+            b++;
+        }
+        Worker first = candidates.get(a);
+        Worker second = candidates.get(b);
+        return Optional.of(second.inFlight() < first.inFlight() ? second : first);
+    }
+}

@@ -1,0 +1,166 @@
+package dev.smg.router.tree;
+
+import org.jctools.queues.atomic.MpscAtomicArrayQueue;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
+
+/**
+ * The cache-aware routing index: one {@link RadixTree} per model, written by exactly one thread.
+ * Routing threads read the current trees through one volatile reference and never lock; their
+ * inserts go through a bounded lock-free MPSC queue (a full queue drops the insert and counts it:
+ * the cost is a less precise tree, never a blocked request). The writer applies inserts in
+ * batches, keeps every tree at or under its size bound by evicting least-recently-used leaves,
+ * and publishes the new trees with one volatile write per batch.
+ */
+public final class CacheIndex implements AutoCloseable {
+    public static final int QUEUE_CAPACITY = 65_536;
+    private static final System.Logger LOG = System.getLogger(CacheIndex.class.getName());
+
+    private final MpscAtomicArrayQueue<Object> queue = new MpscAtomicArrayQueue<>(QUEUE_CAPACITY);
+    private final long maxBlocksPerTree;
+    private final long evictToBlocks;
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong applied = new AtomicLong();
+    private final AtomicLong evicted = new AtomicLong();
+    private final Thread writer;
+    private volatile Map<String, RadixTree> trees = Map.of();
+    private volatile boolean running = true;
+    private long clock;
+
+    private record RemoveTenant(String tenant) {
+    }
+
+    private record Barrier(Runnable done) {
+    }
+
+    /**
+     * @param maxChars   per-model bound on stored prompt characters ({@code --max-tree-size})
+     * @param blockChars characters per block
+     */
+    public CacheIndex(long maxChars, int blockChars) {
+        this.maxBlocksPerTree = Math.max(1, maxChars / blockChars);
+        // Evict a little below the bound so a full tree does not evict on every insert.
+        this.evictToBlocks = Math.max(1, maxBlocksPerTree - Math.max(1, maxBlocksPerTree / 10));
+        this.writer = Thread.ofPlatform().daemon().name("smg-cache-tree-writer").unstarted(this::run);
+        writer.start();
+    }
+
+    public RadixTree tree(String model) {
+        return trees.getOrDefault(model, RadixTree.EMPTY);
+    }
+
+    public RadixTree.Match match(String model, PromptBlocks prompt, Predicate<String> usable) {
+        return tree(model).match(prompt.hashes(), usable);
+    }
+
+    /** Queues an insert; never blocks. Returns false (and counts it) when the queue is full. */
+    public boolean offer(TreeInsert insert) {
+        return enqueue(insert);
+    }
+
+    /** Forgets a worker in every model's tree (it was removed from the registry). */
+    public void removeTenant(String tenant) {
+        while (!enqueue(new RemoveTenant(tenant))) {
+            Thread.onSpinWait(); // rare and important: a removed worker must leave the tree
+        }
+    }
+
+    /** Runs {@code done} on the writer once everything queued before it has been applied (tests). */
+    public void afterPending(Runnable done) {
+        while (!enqueue(new Barrier(done))) {
+            Thread.onSpinWait();
+        }
+    }
+
+    private boolean enqueue(Object op) {
+        if (!queue.offer(op)) {
+            dropped.incrementAndGet();
+            return false;
+        }
+        LockSupport.unpark(writer);
+        return true;
+    }
+
+    public long dropped() {
+        return dropped.get();
+    }
+
+    public long applied() {
+        return applied.get();
+    }
+
+    public long evicted() {
+        return evicted.get();
+    }
+
+    /** Stored blocks over all models. */
+    public long blocks() {
+        long n = 0;
+        for (RadixTree t : trees.values()) {
+            n += t.blocks();
+        }
+        return n;
+    }
+
+    private void run() {
+        while (running) {
+            Object op = queue.poll();
+            if (op == null) {
+                LockSupport.parkNanos(this, 50_000_000L);
+                continue;
+            }
+            Map<String, RadixTree> next = new HashMap<>(trees);
+            int batch = 0;
+            java.util.List<Runnable> barriers = new java.util.ArrayList<>();
+            while (op != null && batch < 4096) {
+                apply(next, op, barriers);
+                batch++;
+                op = batch < 4096 ? queue.poll() : null;
+            }
+            for (Map.Entry<String, RadixTree> e : next.entrySet()) {
+                RadixTree t = e.getValue();
+                if (t.blocks() > maxBlocksPerTree) {
+                    RadixTree smaller = t.evictTo(evictToBlocks);
+                    evicted.addAndGet(t.blocks() - smaller.blocks());
+                    e.setValue(smaller);
+                }
+            }
+            trees = Map.copyOf(next);
+            barriers.forEach(CacheIndex::safely);
+        }
+    }
+
+    private void apply(Map<String, RadixTree> next, Object op, java.util.List<Runnable> barriers) {
+        try {
+            if (op instanceof TreeInsert insert) {
+                next.put(insert.model(), next.getOrDefault(insert.model(), RadixTree.EMPTY)
+                        .insert(insert.blocks(), insert.tenant(), ++clock));
+                applied.incrementAndGet();
+            } else if (op instanceof RemoveTenant remove) {
+                next.replaceAll((model, tree) -> tree.removeTenant(remove.tenant()));
+            } else if (op instanceof Barrier barrier) {
+                barriers.add(barrier.done());
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "cache tree update failed", e);
+        }
+    }
+
+    private static void safely(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "cache tree callback failed", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        LockSupport.unpark(writer);
+    }
+}

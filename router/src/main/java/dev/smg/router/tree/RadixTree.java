@@ -1,0 +1,384 @@
+package dev.smg.router.tree;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * A persistent (immutable, path-copied) radix tree over sequences of block hashes, whose nodes
+ * record which tenants (workers) hold each prefix and when they last used it. Every operation
+ * returns a new tree and leaves the old one intact, so a reader holding a tree reference sees a
+ * consistent picture without locks while the single writer builds the next one; an insert copies
+ * only the nodes on its path.
+ *
+ * <p>Invariants (checked by {@link #checkInvariants()}): children are sorted by their edge's first
+ * key and edges are non-empty; a tenant present at a node is present at its parent (inserts attach
+ * the tenant along the whole path); {@link #blocks()} equals the number of keys on all edges.
+ */
+public final class RadixTree {
+    static final RadixTree EMPTY = new RadixTree(Node.ROOT, 0);
+
+    private final Node root;
+    private final long blocks;
+
+    private RadixTree(Node root, long blocks) {
+        this.root = root;
+        this.blocks = blocks;
+    }
+
+    public static RadixTree empty() {
+        return EMPTY;
+    }
+
+    /** Number of blocks stored (each edge key counts once, however many tenants share it). */
+    public long blocks() {
+        return blocks;
+    }
+
+    // ---------------------------------------------------------------- nodes
+
+    static final class Node {
+        static final Node ROOT = new Node(new long[0], new long[0], new Node[0], new String[0], new long[0]);
+
+        final long[] edge;
+        final long[] childKeys;
+        final Node[] children;
+        final String[] tenants;
+        final long[] stamps;
+
+        Node(long[] edge, long[] childKeys, Node[] children, String[] tenants, long[] stamps) {
+            this.edge = edge;
+            this.childKeys = childKeys;
+            this.children = children;
+            this.tenants = tenants;
+            this.stamps = stamps;
+        }
+
+        int child(long key) {
+            return Arrays.binarySearch(childKeys, key);
+        }
+
+        int tenant(String t) {
+            for (int i = 0; i < tenants.length; i++) {
+                if (tenants[i].equals(t)) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        Node withTenant(String tenant, long stamp) {
+            int i = tenant(tenant);
+            String[] ts;
+            long[] ss;
+            if (i >= 0) {
+                ts = tenants;
+                ss = stamps.clone();
+                ss[i] = Math.max(ss[i], stamp);
+            } else {
+                ts = Arrays.copyOf(tenants, tenants.length + 1);
+                ss = Arrays.copyOf(stamps, stamps.length + 1);
+                ts[tenants.length] = tenant;
+                ss[stamps.length] = stamp;
+            }
+            return new Node(edge, childKeys, children, ts, ss);
+        }
+
+        Node withChild(int index, Node child) {
+            Node[] cs = children.clone();
+            cs[index] = child;
+            return new Node(edge, childKeys, cs, tenants, stamps);
+        }
+
+        Node withNewChild(Node child) {
+            long key = child.edge[0];
+            int at = -(Arrays.binarySearch(childKeys, key) + 1);
+            long[] ks = new long[childKeys.length + 1];
+            Node[] cs = new Node[children.length + 1];
+            System.arraycopy(childKeys, 0, ks, 0, at);
+            System.arraycopy(children, 0, cs, 0, at);
+            ks[at] = key;
+            cs[at] = child;
+            System.arraycopy(childKeys, at, ks, at + 1, childKeys.length - at);
+            System.arraycopy(children, at, cs, at + 1, children.length - at);
+            return new Node(edge, ks, cs, tenants, stamps);
+        }
+
+        Node withEdge(long[] newEdge) {
+            return new Node(newEdge, childKeys, children, tenants, stamps);
+        }
+
+        long lastUse() {
+            long max = Long.MIN_VALUE;
+            for (long s : stamps) {
+                max = Math.max(max, s);
+            }
+            return max;
+        }
+    }
+
+    // ---------------------------------------------------------------- insert
+
+    /** The tree with {@code key} recorded for {@code tenant}, used at {@code stamp}. */
+    public RadixTree insert(long[] key, String tenant, long stamp) {
+        long[] added = new long[1];
+        Node next = insert(root, key, 0, tenant, stamp, added);
+        return new RadixTree(next, blocks + added[0]);
+    }
+
+    private static Node insert(Node node, long[] key, int offset, String tenant, long stamp, long[] added) {
+        Node updated = node.withTenant(tenant, stamp);
+        if (offset == key.length) {
+            return updated;
+        }
+        int ci = updated.child(key[offset]);
+        if (ci < 0) {
+            long[] rest = Arrays.copyOfRange(key, offset, key.length);
+            added[0] += rest.length;
+            Node leaf = new Node(rest, new long[0], new Node[0], new String[] {tenant}, new long[] {stamp});
+            return updated.withNewChild(leaf);
+        }
+        Node child = updated.children[ci];
+        int common = commonPrefix(child.edge, key, offset);
+        if (common == child.edge.length) {
+            return updated.withChild(ci, insert(child, key, offset + common, tenant, stamp, added));
+        }
+        // Split the child's edge at the divergence point.
+        Node lower = child.withEdge(Arrays.copyOfRange(child.edge, common, child.edge.length));
+        Node middle = new Node(Arrays.copyOf(child.edge, common), new long[] {lower.edge[0]}, new Node[] {lower},
+                child.tenants, child.stamps);
+        middle = insert(middle, key, offset + common, tenant, stamp, added);
+        return updated.withChild(ci, middle);
+    }
+
+    private static int commonPrefix(long[] edge, long[] key, int offset) {
+        int n = Math.min(edge.length, key.length - offset);
+        int i = 0;
+        while (i < n && edge[i] == key[offset + i]) {
+            i++;
+        }
+        return i;
+    }
+
+    // ---------------------------------------------------------------- match
+
+    /**
+     * The longest prefix of {@code key} held by a tenant that {@code usable} accepts, and the tenant
+     * that used it most recently. Tenants that are not usable (unhealthy, removed, open breaker) are
+     * skipped, so a dead worker's entries never steer traffic (upstream fell back to the first
+     * worker instead).
+     */
+    public Match match(long[] key, Predicate<String> usable) {
+        Node node = root;
+        int offset = 0;
+        int bestBlocks = 0;
+        String bestTenant = null;
+        while (offset < key.length) {
+            int ci = node.child(key[offset]);
+            if (ci < 0) {
+                break;
+            }
+            Node child = node.children[ci];
+            int common = commonPrefix(child.edge, key, offset);
+            String tenant = mostRecent(child, usable);
+            if (tenant == null) {
+                break; // the invariant says no deeper node has a usable tenant either
+            }
+            bestBlocks = offset + common;
+            bestTenant = tenant;
+            if (common < child.edge.length) {
+                break;
+            }
+            offset += common;
+            node = child;
+        }
+        return new Match(bestBlocks, bestTenant);
+    }
+
+    private static String mostRecent(Node node, Predicate<String> usable) {
+        String best = null;
+        long bestStamp = Long.MIN_VALUE;
+        for (int i = 0; i < node.tenants.length; i++) {
+            if (node.stamps[i] > bestStamp && usable.test(node.tenants[i])) {
+                best = node.tenants[i];
+                bestStamp = node.stamps[i];
+            }
+        }
+        return best;
+    }
+
+    /** @param blocks matched blocks; @param tenant who holds them, null when nothing matched */
+    public record Match(int blocks, String tenant) {
+    }
+
+    // ---------------------------------------------------------------- removal and eviction
+
+    /** The tree without {@code tenant}: nodes left without tenants are removed. */
+    public RadixTree removeTenant(String tenant) {
+        long[] removed = new long[1];
+        Node next = removeTenant(root, tenant, removed);
+        return new RadixTree(next == null ? Node.ROOT : next, blocks - removed[0]);
+    }
+
+    private static Node removeTenant(Node node, String tenant, long[] removed) {
+        int ti = node.tenant(tenant);
+        if (ti < 0 && node != root(node)) {
+            return node; // by the invariant, nothing below holds it either
+        }
+        List<Long> keys = new ArrayList<>();
+        List<Node> kept = new ArrayList<>();
+        boolean changed = ti >= 0;
+        for (Node child : node.children) {
+            Node c = removeTenant(child, tenant, removed);
+            if (c != child) {
+                changed = true;
+            }
+            if (c != null) {
+                keys.add(c.edge[0]);
+                kept.add(c);
+            }
+        }
+        if (!changed) {
+            return node;
+        }
+        String[] ts = node.tenants;
+        long[] ss = node.stamps;
+        if (ti >= 0) {
+            ts = new String[node.tenants.length - 1];
+            ss = new long[node.stamps.length - 1];
+            for (int i = 0, j = 0; i < node.tenants.length; i++) {
+                if (i != ti) {
+                    ts[j] = node.tenants[i];
+                    ss[j++] = node.stamps[i];
+                }
+            }
+        }
+        if (ts.length == 0 && node.edge.length > 0) {
+            removed[0] += subtreeBlocks(node);
+            return null;
+        }
+        return new Node(node.edge, keys.stream().mapToLong(Long::longValue).toArray(), kept.toArray(Node[]::new), ts, ss);
+    }
+
+    private static Node root(Node node) {
+        return node.edge.length == 0 ? node : null;
+    }
+
+    private static long subtreeBlocks(Node node) {
+        long n = node.edge.length;
+        for (Node c : node.children) {
+            n += subtreeBlocks(c);
+        }
+        return n;
+    }
+
+    /**
+     * Evicts least-recently-used leaves until at most {@code targetBlocks} remain. Leaves go first:
+     * a leaf's last use is never later than its ancestors' (inserts stamp the whole path), so this
+     * is LRU order, and removing a leaf never orphans anything.
+     */
+    public RadixTree evictTo(long targetBlocks) {
+        RadixTree tree = this;
+        while (tree.blocks > targetBlocks) {
+            List<Node> leaves = new ArrayList<>();
+            collectLeaves(tree.root, leaves);
+            if (leaves.isEmpty()) {
+                break;
+            }
+            leaves.sort((a, b) -> Long.compare(a.lastUse(), b.lastUse()));
+            Set<Node> doomed = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+            long toFree = tree.blocks - targetBlocks;
+            long freed = 0;
+            for (Node leaf : leaves) {
+                if (freed >= toFree) {
+                    break;
+                }
+                doomed.add(leaf);
+                freed += leaf.edge.length;
+            }
+            Node next = without(tree.root, doomed);
+            tree = new RadixTree(next, tree.blocks - freed);
+        }
+        return tree;
+    }
+
+    private static void collectLeaves(Node node, List<Node> out) {
+        if (node.children.length == 0 && node.edge.length > 0) {
+            out.add(node);
+        }
+        for (Node c : node.children) {
+            collectLeaves(c, out);
+        }
+    }
+
+    private static Node without(Node node, Set<Node> doomed) {
+        boolean changed = false;
+        List<Long> keys = new ArrayList<>(node.children.length);
+        List<Node> kept = new ArrayList<>(node.children.length);
+        for (Node child : node.children) {
+            if (doomed.contains(child)) {
+                changed = true;
+                continue;
+            }
+            Node c = without(child, doomed);
+            changed |= c != child;
+            keys.add(c.edge[0]);
+            kept.add(c);
+        }
+        if (!changed) {
+            return node;
+        }
+        return new Node(node.edge, keys.stream().mapToLong(Long::longValue).toArray(), kept.toArray(Node[]::new),
+                node.tenants, node.stamps);
+    }
+
+    // ---------------------------------------------------------------- inspection
+
+    /** Throws IllegalStateException when an invariant does not hold (tests, assertions). */
+    public void checkInvariants() {
+        long counted = check(root, Set.of(), true);
+        if (counted != blocks) {
+            throw new IllegalStateException("blocks() is " + blocks + " but edges hold " + counted);
+        }
+    }
+
+    private static long check(Node node, Set<String> parentTenants, boolean isRoot) {
+        if (!isRoot && node.edge.length == 0) {
+            throw new IllegalStateException("empty edge below the root");
+        }
+        if (node.tenants.length != node.stamps.length) {
+            throw new IllegalStateException("tenant and stamp arrays differ");
+        }
+        Set<String> here = Set.of(node.tenants);
+        if (!isRoot && !parentTenants.containsAll(here)) {
+            throw new IllegalStateException("tenant below a node that lacks it");
+        }
+        long n = node.edge.length;
+        for (int i = 0; i < node.children.length; i++) {
+            if (node.childKeys[i] != node.children[i].edge[0]) {
+                throw new IllegalStateException("child key does not match its edge");
+            }
+            if (i > 0 && node.childKeys[i - 1] >= node.childKeys[i]) {
+                throw new IllegalStateException("children not sorted");
+            }
+            n += check(node.children[i], here, false);
+        }
+        return n;
+    }
+
+    private static Set<String> allTenants(Node root) {
+        Set<String> all = new java.util.HashSet<>();
+        for (Node c : root.children) {
+            all.addAll(List.of(c.tenants));
+        }
+        return all;
+    }
+
+    /** Tenants that hold at least one block. */
+    public Set<String> tenants() {
+        return Set.copyOf(allTenants(root));
+    }
+}
