@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * @param serverName    unique member name (letters, digits, {@code . _ -}; never {@code :})
  * @param bindHost      address the mesh gRPC server binds
  * @param advertiseHost address peers dial; must be routable
- * @param port          mesh port (bind and advertise)
+ * @param port          mesh port (bind and advertise); 0 binds any free port (tests)
  * @param seeds         bootstrap peers, tried in order until one answers
  */
 public record MeshSettings(String serverName, String bindHost, String advertiseHost, int port, List<PeerAddress> seeds) {
@@ -33,7 +33,14 @@ public record MeshSettings(String serverName, String bindHost, String advertiseH
         if (isUnspecified(advertiseHost)) {
             throw new IllegalArgumentException("advertise host '" + advertiseHost + "' is not routable");
         }
-        new PeerAddress(advertiseHost, port); // validates the port
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + " is out of range 0-65535");
+        }
+    }
+
+    /** The same settings with the port the server actually bound (when 0 asked for any). */
+    public MeshSettings withPort(int boundPort) {
+        return new MeshSettings(serverName, bindHost, advertiseHost, boundPort, seeds);
     }
 
     /**

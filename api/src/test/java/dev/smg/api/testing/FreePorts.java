@@ -5,17 +5,28 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 
-/** Loopback ports that are free right now, for servers a test starts in another process. */
+/**
+ * Loopback ports that are free right now, for servers a test starts in another process. They are
+ * drawn from 20000-31999, below Linux's ephemeral range (32768-60999): a port the kernel hands out
+ * (port 0) may be taken a moment later by some outgoing connection's local end, which made a test
+ * fail once with "address already in use"; ports outside that range are not used that way.
+ */
 public final class FreePorts {
+    private static final int LOW = 20_000;
+    private static final int HIGH = 32_000;
+
     private FreePorts() {
     }
 
     public static int one() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = random.nextInt(LOW, HIGH);
+            if (isFree(port)) {
+                return port;
+            }
         }
+        throw new UncheckedIOException(new IOException("no free port in " + LOW + "-" + HIGH));
     }
 
     /** The first of {@code count} consecutive free ports. */

@@ -42,8 +42,16 @@ public final class MeshNode implements AutoCloseable {
         this.server = server;
     }
 
-    public static MeshNode start(MeshSettings settings, MembershipSettings membership, PrometheusRegistry registry) {
+    public static MeshNode start(MeshSettings requested, MembershipSettings membership, PrometheusRegistry registry) {
         MeshLoop loop = new MeshLoop("smg-mesh-loop");
+        // The server starts first so that port 0 can be resolved before the node advertises itself;
+        // envelopes only run on the loop, which starts after the state machine exists.
+        java.util.concurrent.atomic.AtomicReference<SwimNode> swimRef = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<MeshMetrics> metricsRef = new java.util.concurrent.atomic.AtomicReference<>();
+        MeshServer server = new MeshServer(requested.bindHost(), requested.port(),
+                envelope -> loop.offer(() -> swimRef.get().receive(envelope)),
+                reason -> metricsRef.get().rejected(reason)).start();
+        MeshSettings settings = requested.port() == 0 ? requested.withPort(server.port()) : requested;
         MeshMetrics[] metrics = new MeshMetrics[1];
         PeerLinks links = new PeerLinks(address -> metrics[0].reconnected(address));
         GrpcTransport transport = new GrpcTransport(links, membership.protocolPeriod());
@@ -71,8 +79,8 @@ public final class MeshNode implements AutoCloseable {
                     }
                 });
         metrics[0] = new MeshMetrics(registry, swim::view, links, loop::dropped);
-        MeshServer server = new MeshServer(settings.bindHost(), settings.port(),
-                envelope -> loop.offer(() -> swim.receive(envelope)), metrics[0]::rejected).start();
+        metricsRef.set(metrics[0]);
+        swimRef.set(swim);
         loop.start();
         loop.execute(swim::start);
         MeshNode node = new MeshNode(settings, loop, transport, swim, server);

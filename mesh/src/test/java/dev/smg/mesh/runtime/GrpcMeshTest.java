@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -38,12 +37,6 @@ class GrpcMeshTest {
         nodes.forEach(MeshNode::close);
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     private MeshNode start(String name, int port, List<Integer> seeds) {
         MeshSettings settings = new MeshSettings(name, "127.0.0.1", "127.0.0.1", port,
                 seeds.stream().map(p -> new PeerAddress("127.0.0.1", p)).toList());
@@ -58,12 +51,11 @@ class GrpcMeshTest {
 
     @Test
     void threeNodesFormACrashIsDetectedAndARestartRejoins() throws Exception {
-        int p1 = freePort();
-        int p2 = freePort();
-        int p3 = freePort();
-        MeshNode a = start("a", p1, List.of());
-        MeshNode b = start("b", p2, List.of(p1));
-        MeshNode c = start("c", p3, List.of(p1));
+        MeshNode a = start("a", 0, List.of());
+        int p1 = a.port();
+        MeshNode b = start("b", 0, List.of(p1));
+        MeshNode c = start("c", 0, List.of(p1));
+        int p3 = c.port();
         await().atMost(Duration.ofSeconds(20)).until(() -> allAlive(List.of(a, b, c), 3));
 
         c.close(); // stops answering, no leave: a crash as far as the others can tell
@@ -79,12 +71,9 @@ class GrpcMeshTest {
 
     @Test
     void gracefulLeaveReachesEveryPeer() throws Exception {
-        int p1 = freePort();
-        int p2 = freePort();
-        int p3 = freePort();
-        MeshNode a = start("a", p1, List.of());
-        MeshNode b = start("b", p2, List.of(p1));
-        MeshNode c = start("c", p3, List.of(p1));
+        MeshNode a = start("a", 0, List.of());
+        MeshNode b = start("b", 0, List.of(a.port()));
+        MeshNode c = start("c", 0, List.of(a.port()));
         await().atMost(Duration.ofSeconds(20)).until(() -> allAlive(List.of(a, b, c), 3));
         c.leave(Duration.ofSeconds(5));
         // leave() returns once every peer acknowledged: no waiting needed here.
@@ -94,10 +83,9 @@ class GrpcMeshTest {
 
     @Test
     void garbageAndOversizedAndMalformedInputCannotHurtANode() throws Exception {
-        int p1 = freePort();
-        int p2 = freePort();
-        MeshNode a = start("a", p1, List.of());
-        MeshNode b = start("b", p2, List.of(p1));
+        MeshNode a = start("a", 0, List.of());
+        int p1 = a.port();
+        MeshNode b = start("b", 0, List.of(p1));
         await().atMost(Duration.ofSeconds(20)).until(() -> allAlive(List.of(a, b), 2));
 
         // Raw garbage on the mesh port: not HTTP/2, so the connection is dropped.
