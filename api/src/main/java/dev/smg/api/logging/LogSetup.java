@@ -29,11 +29,26 @@ public final class LogSetup {
         Level threshold = toJul(level);
         root.setLevel(threshold);
         Logger.getLogger("dev.smg").setLevel(threshold);
+        // SMG_LOG wins over RUST_LOG when both are set; both refine --log-level per component.
+        java.util.List<String> warnings = new java.util.ArrayList<>();
+        for (String variable : new String[] {"RUST_LOG", "SMG_LOG"}) {
+            ComponentLevels.parse(System.getenv(variable), w -> warnings.add(variable + ": " + w))
+                    .forEach((logger, componentLevel) -> {
+                        Logger.getLogger(logger).setLevel(componentLevel);
+                        if (componentLevel.intValue() < root.getLevel().intValue()) {
+                            root.setLevel(componentLevel); // let the finer records reach the handler
+                        }
+                    });
+        }
+        if (Logger.getLogger("dev.smg").getLevel() == null) {
+            Logger.getLogger("dev.smg").setLevel(threshold);
+        }
         // Libraries speak only when something is wrong unless the operator asked for debug output.
         Level libraries = threshold.intValue() <= Level.FINE.intValue() ? threshold : Level.WARNING;
         for (String library : new String[] {"io.helidon", "io.grpc", "io.netty"}) {
             Logger.getLogger(library).setLevel(libraries);
         }
+        warnings.forEach(w -> Logger.getLogger("dev.smg.api.logging").warning(w));
     }
 
     public static Level toJul(String level) {
