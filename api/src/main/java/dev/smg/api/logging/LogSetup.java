@@ -16,6 +16,15 @@ import java.util.logging.Logger;
  * which the JDK routes here.
  */
 public final class LogSetup {
+    /** Strong references: java.util.logging keeps loggers weakly, and a collected one loses its level. */
+    private static final java.util.List<Logger> COMPONENT_LOGGERS = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private static Logger configured(String name, Level level) {
+        Logger logger = Logger.getLogger(name);
+        logger.setLevel(level);
+        return logger;
+    }
+
     private LogSetup() {
     }
 
@@ -33,12 +42,9 @@ public final class LogSetup {
         java.util.List<String> warnings = new java.util.ArrayList<>();
         for (String variable : new String[] {"RUST_LOG", "SMG_LOG"}) {
             ComponentLevels.parse(System.getenv(variable), w -> warnings.add(variable + ": " + w))
-                    .forEach((logger, componentLevel) -> {
-                        Logger.getLogger(logger).setLevel(componentLevel);
-                        if (componentLevel.intValue() < root.getLevel().intValue()) {
-                            root.setLevel(componentLevel); // let the finer records reach the handler
-                        }
-                    });
+                    // The root handler takes every level; a record's fate is decided by its own
+                    // logger's level, so other libraries stay at the --log-level threshold.
+                    .forEach((logger, componentLevel) -> COMPONENT_LOGGERS.add(configured(logger, componentLevel)));
         }
         if (Logger.getLogger("dev.smg").getLevel() == null) {
             Logger.getLogger("dev.smg").setLevel(threshold);
