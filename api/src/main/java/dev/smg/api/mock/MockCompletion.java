@@ -6,23 +6,24 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The canned answer to one request, in the shape of the endpoint that was called: OpenAI chat,
- * OpenAI completions, or SGLang's native {@code /generate}. Token counts are approximations: one
- * prompt token per whitespace-separated word, one completion token per streamed chunk.
+ * The answer to one request, in the shape of the endpoint that was called: OpenAI chat, OpenAI
+ * completions, or SGLang's native {@code /generate}. Token counts come from the caller: the canned
+ * worker counts one prompt token per whitespace-separated word and one completion token per
+ * streamed chunk; the realistic engine reports its own, cached prompt tokens included.
  */
 final class MockCompletion {
     enum Shape { CHAT, COMPLETION, GENERATE }
 
     private final String worker;
-    private final MockBehaviour behaviour;
     private final Shape shape;
     private final String id;
     private final String model;
     private final int promptTokens;
+    private final int cachedTokens;
 
-    MockCompletion(String worker, MockBehaviour behaviour, Shape shape, Map<String, Object> request) {
+    MockCompletion(String worker, String defaultModel, Shape shape, Map<String, Object> request, int promptTokens,
+                   int cachedTokens) {
         this.worker = worker;
-        this.behaviour = behaviour;
         this.shape = shape;
         String prefix = switch (shape) {
             case CHAT -> "chatcmpl-";
@@ -32,12 +33,18 @@ final class MockCompletion {
         this.id = prefix + Long.toHexString(ThreadLocalRandom.current().nextLong())
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
         Object requested = request.get("model");
-        this.model = requested instanceof String s && !s.isEmpty() ? s : behaviour.model();
-        this.promptTokens = countWords(promptText(request));
+        this.model = requested instanceof String s && !s.isEmpty() ? s : defaultModel;
+        this.promptTokens = promptTokens;
+        this.cachedTokens = cachedTokens;
     }
 
-    Map<String, Object> whole() {
-        int tokens = behaviour.streamChunks();
+    /** The canned worker's answer: prompt tokens counted from the request's words, none cached. */
+    static MockCompletion canned(String worker, MockBehaviour behaviour, Shape shape, Map<String, Object> request) {
+        return new MockCompletion(worker, behaviour.model(), shape, request, countWords(promptText(request)), 0);
+    }
+
+    /** A non-streamed answer of {@code tokens} completion tokens. */
+    Map<String, Object> whole(int tokens) {
         String text = content(tokens);
         Map<String, Object> out = base();
         switch (shape) {
@@ -90,8 +97,8 @@ final class MockCompletion {
         return out;
     }
 
-    Map<String, Object> finalChunk() {
-        int tokens = behaviour.streamChunks();
+    /** The last event of a stream of {@code tokens} chunks: finish reason and usage. */
+    Map<String, Object> finalChunk(int tokens) {
         Map<String, Object> out = base();
         switch (shape) {
             case CHAT -> {
@@ -124,7 +131,7 @@ final class MockCompletion {
         meta.put("id", id);
         meta.put("prompt_tokens", promptTokens);
         meta.put("completion_tokens", tokens);
-        meta.put("cached_tokens", 0);
+        meta.put("cached_tokens", cachedTokens);
         meta.put("finish_reason", finished ? Map.of("type", "stop") : null);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("text", text);
@@ -138,7 +145,7 @@ final class MockCompletion {
         usage.put("prompt_tokens", promptTokens);
         usage.put("completion_tokens", completionTokens);
         usage.put("total_tokens", promptTokens + completionTokens);
-        usage.put("prompt_tokens_details", Map.of("cached_tokens", 0));
+        usage.put("prompt_tokens_details", Map.of("cached_tokens", cachedTokens));
         return usage;
     }
 

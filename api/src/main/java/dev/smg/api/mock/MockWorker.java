@@ -1,6 +1,7 @@
 package dev.smg.api.mock;
 
 import dev.smg.api.json.Json;
+import dev.smg.api.mock.engine.RealisticEngine;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
@@ -15,12 +16,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One mock SGLang/vLLM-style worker on one port. Every response names the worker that produced it
  * (body field {@code worker}, header {@code X-Mock-Worker}) so tests and demos can see routing.
+ * Canned workers answer after a fixed time; realistic ones ({@link MockBehaviour#engine()}) run a
+ * simulated continuous-batching engine with a prefix cache, and {@code /v1/loads} reports its load.
  */
 public final class MockWorker {
     private static final System.Logger LOG = System.getLogger(MockWorker.class.getName());
@@ -35,29 +39,52 @@ public final class MockWorker {
     private volatile int failStatus = 500;
     private volatile boolean healthy = true;
     private volatile WebServer server;
+    /** The simulated engine of a realistic worker; null for a canned one. */
+    private final RealisticEngine engine;
+    private final RealisticResponder realistic;
 
-    private MockWorker(MockBehaviour behaviour) {
+    private MockWorker(MockBehaviour behaviour, int port) {
         this.behaviour = behaviour;
+        // Started before the server, so no request can arrive before the engine is there.
+        this.engine = behaviour.engine().map(s -> RealisticEngine.start(String.valueOf(port), s)).orElse(null);
+        this.realistic = engine == null ? null : new RealisticResponder(engine, behaviour.model());
     }
 
     public static MockWorker start(String host, int port, MockBehaviour behaviour) {
-        MockWorker worker = new MockWorker(behaviour);
-        worker.server = WebServer.builder()
-                .host(host)
-                .port(port)
-                .shutdownHook(false)
-                .routing(worker::routes)
-                .build()
-                .start();
+        MockWorker worker = new MockWorker(behaviour, port);
+        try {
+            worker.server = WebServer.builder()
+                    .host(host)
+                    .port(port)
+                    .shutdownHook(false)
+                    .routing(worker::routes)
+                    .build()
+                    .start();
+        } catch (RuntimeException e) {
+            worker.stop();
+            throw e;
+        }
         if (!worker.server.isRunning() || worker.server.port() < 0) {
+            worker.stop();
             throw new dev.smg.api.cli.CliException("mock-worker: cannot listen on " + host + ":" + port
                     + ": the address is in use or not available");
         }
         worker.id = "mock-" + worker.server.port();
+        if (worker.engine != null) {
+            worker.engine.rename(String.valueOf(worker.server.port()));
+        }
         return worker;
     }
 
+    /** The simulated engine, for a realistic worker. */
+    public Optional<RealisticEngine> engine() {
+        return Optional.ofNullable(engine);
+    }
+
     public void stop() {
+        if (engine != null) {
+            engine.close(); // first, so requests waiting for tokens end and the server can stop at once
+        }
         WebServer s = server;
         if (s != null) {
             s.stop();
@@ -148,6 +175,11 @@ public final class MockWorker {
     }
 
     private void loads(ServerRequest req, ServerResponse res) throws IOException {
+        if (engine != null) {
+            sendJson(res, Status.OK_200, Map.of("timestamp", "", "dp_rank_count", 1,
+                    "loads", List.of(engine.loads().toJson())));
+            return;
+        }
         Map<String, Object> load = new LinkedHashMap<>();
         int now = running.get();
         load.put("dp_rank", 0);
@@ -193,15 +225,20 @@ public final class MockWorker {
                     "message", "injected failure from " + id, "type", "server_error", "code", failStatus)));
             return;
         }
-        MockCompletion completion = new MockCompletion(id, behaviour, shape, request);
         running.incrementAndGet();
         try {
             res.header("X-Mock-Worker", id);
+            if (realistic != null) {
+                realistic.respond(id, res, shape, request);
+                served.incrementAndGet();
+                return;
+            }
+            MockCompletion completion = MockCompletion.canned(id, behaviour, shape, request);
             if (Boolean.TRUE.equals(request.get("stream"))) {
                 stream(res, completion);
             } else {
                 sleep(behaviour.genMillis());
-                sendJson(res, Status.OK_200, completion.whole());
+                sendJson(res, Status.OK_200, completion.whole(behaviour.streamChunks()));
             }
             served.incrementAndGet();
         } finally {
@@ -220,7 +257,7 @@ public final class MockWorker {
                 sleep(pause);
                 writeEvent(out, Json.MAPPER.asString(completion.chunk(i)));
             }
-            writeEvent(out, Json.MAPPER.asString(completion.finalChunk()));
+            writeEvent(out, Json.MAPPER.asString(completion.finalChunk(chunks)));
             writeEvent(out, "[DONE]");
         } catch (IOException | UncheckedIOException e) {
             // The client went away: stop generating, as an engine would abort the request.
@@ -228,15 +265,20 @@ public final class MockWorker {
         }
     }
 
-    private static void writeEvent(OutputStream out, String data) throws IOException {
+    static void writeEvent(OutputStream out, String data) throws IOException {
         out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
     }
 
-    private static void sendJson(ServerResponse res, Status status, Object value) throws IOException {
+    static void sendJson(ServerResponse res, Status status, Object value) throws IOException {
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         res.send(Json.MAPPER.asBytes(value));
+    }
+
+    /** An OpenAI error envelope. */
+    static void sendError(ServerResponse res, Status status, String type, String message) throws IOException {
+        sendJson(res, status, Map.of("error", Map.of("message", message, "type", type, "code", status.code())));
     }
 
     private static void sleep(long millis) {

@@ -1,13 +1,16 @@
 package dev.smg.api.mock;
 
+import dev.smg.api.cli.CliException;
 import dev.smg.api.cli.Flag;
 import dev.smg.api.cli.FlagSet;
 import dev.smg.api.cli.ParsedArgs;
 import dev.smg.api.logging.LogSetup;
+import dev.smg.api.mock.engine.EngineSettings;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * {@code smg mock-worker}: one process hosting N mock inference workers on consecutive ports, for
@@ -15,6 +18,11 @@ import java.util.List;
  */
 public final class MockWorkerCommand {
     private static final System.Logger LOG = System.getLogger(MockWorkerCommand.class.getName());
+    /** Flags only one engine reads; given to the other, they are ignored with a warning. */
+    private static final List<String> CANNED_FLAGS = List.of("--gen-ms", "--stream-chunks");
+    private static final List<String> REALISTIC_FLAGS = List.of("--prefill-tps", "--decode-base-ms",
+            "--decode-per-req-ms", "--prefill-chunk", "--max-running", "--kv-tokens", "--block-size", "--prefix-cache",
+            "--output-tokens", "--max-waiting");
 
     private MockWorkerCommand() {
     }
@@ -26,10 +34,23 @@ public final class MockWorkerCommand {
                         Flag.value("--port", "9000", "port of the first worker"),
                         Flag.value("--count", "1", "number of workers, on consecutive ports"),
                         Flag.value("--model", "mock-model", "model id the workers serve"),
-                        Flag.value("--gen-ms", "0", "generation time of one response in ms (spread over the stream's chunks)"),
-                        Flag.value("--stream-chunks", "8", "content chunks in a streamed response (also the completion token count)"),
+                        Flag.value("--engine", "canned", "canned (fixed timing) or realistic (simulated continuous batching with a prefix cache)"),
                         Flag.value("--api-key", "", "require this Bearer key on generation requests"),
-                        Flag.value("--log-level", "info", "log level: trace, debug, info, warn, error"));
+                        Flag.value("--log-level", "info", "log level: trace, debug, info, warn, error"))
+                .group("Canned engine",
+                        Flag.value("--gen-ms", "0", "generation time of one response in ms (spread over the stream's chunks)"),
+                        Flag.value("--stream-chunks", "8", "content chunks in a streamed response (also the completion token count)"))
+                .group("Realistic engine (see docs/mock-engine.md)",
+                        Flag.value("--prefill-tps", "8000", "prompt tokens prefilled per second"),
+                        Flag.value("--decode-base-ms", "6.0", "fixed time of one engine step, ms"),
+                        Flag.value("--decode-per-req-ms", "0.35", "added step time per request decoding in the step, ms"),
+                        Flag.value("--prefill-chunk", "2048", "prompt tokens prefilled per step (chunked prefill)"),
+                        Flag.value("--max-running", "256", "requests in the running batch at most"),
+                        Flag.value("--kv-tokens", "524288", "KV cache capacity in tokens"),
+                        Flag.value("--block-size", "16", "tokens per prefix-cache block"),
+                        Flag.value("--prefix-cache", "true", "reuse cached prompt blocks: true or false"),
+                        Flag.value("--output-tokens", "8", "output length of a request without max_tokens / max_new_tokens"),
+                        Flag.value("--max-waiting", "4096", "requests waiting for admission at most; more are answered 503"));
     }
 
     public static int run(String[] args) {
@@ -42,13 +63,10 @@ public final class MockWorkerCommand {
         int port = a.intValue("--port", 9000, 1, 65535);
         int count = a.intValue("--count", 1, 1, 1024);
         if (port + count - 1 > 65535) {
-            throw new dev.smg.api.cli.CliException("--count: ports " + port + ".." + (port + count - 1) + " exceed 65535");
+            throw new CliException("--count: ports " + port + ".." + (port + count - 1) + " exceed 65535");
         }
-        MockBehaviour behaviour = new MockBehaviour(
-                a.matching("--model", "mock-model", m -> !m.isBlank() && m.length() <= 256, "a model id"),
-                a.longValue("--gen-ms", 0, 0, 3_600_000),
-                a.intValue("--stream-chunks", 8, 1, 100_000),
-                a.string("--api-key"));
+        MockBehaviour behaviour = behaviour(a);
+        String engine = behaviour.engine().isPresent() ? "realistic" : "canned";
         LogSetup.configure(a.choice("--log-level", "info", List.of("trace", "debug", "info", "warn", "error")));
 
         List<MockWorker> workers = new ArrayList<>();
@@ -56,8 +74,45 @@ public final class MockWorkerCommand {
             workers.add(MockWorker.start(host, port + i, behaviour));
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> workers.forEach(MockWorker::stop), "mock-worker-stop"));
-        LOG.log(System.Logger.Level.INFO, "{0} mock worker(s) serving model {1} on http://{2}:{3}..{4}",
-                count, behaviour.model(), host, String.valueOf(port), String.valueOf(port + count - 1));
+        List<String> ignored = (engine.equals("canned") ? REALISTIC_FLAGS : CANNED_FLAGS).stream().filter(a::has).toList();
+        if (!ignored.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "--engine {0} ignores {1}", engine, String.join(", ", ignored));
+        }
+        LOG.log(System.Logger.Level.INFO, "{0} mock worker(s) ({1} engine) serving model {2} on http://{3}:{4}..{5}",
+                count, engine, behaviour.model(), host, String.valueOf(port), String.valueOf(port + count - 1));
+        behaviour.engine().ifPresent(settings -> LOG.log(System.Logger.Level.INFO, "realistic engine: {0}", settings));
         return -1;
+    }
+
+    /** How the workers answer; every flag is validated, whichever engine runs. */
+    static MockBehaviour behaviour(ParsedArgs a) {
+        String engine = a.choice("--engine", "canned", List.of("canned", "realistic"));
+        EngineSettings settings = engineSettings(a);
+        return new MockBehaviour(
+                a.matching("--model", "mock-model", m -> !m.isBlank() && m.length() <= 256, "a model id"),
+                a.longValue("--gen-ms", 0, 0, 3_600_000),
+                a.intValue("--stream-chunks", 8, 1, 100_000),
+                a.string("--api-key"),
+                engine.equals("realistic") ? Optional.of(settings) : Optional.empty());
+    }
+
+    /** The realistic engine's flags, each validated (a bad one exits 2 naming it) whichever engine runs. */
+    static EngineSettings engineSettings(ParsedArgs a) {
+        int blockSize = a.intValue("--block-size", 16, 1, 4096);
+        int kvTokens = a.intValue("--kv-tokens", 524_288, 1, 1 << 30);
+        if (kvTokens < blockSize) {
+            throw new CliException("--kv-tokens: " + kvTokens + " is less than one block (--block-size " + blockSize + ")");
+        }
+        return new EngineSettings(
+                a.doubleValue("--prefill-tps", 8000, 1, 1e9),
+                a.doubleValue("--decode-base-ms", 6.0, 0, 60_000),
+                a.doubleValue("--decode-per-req-ms", 0.35, 0, 60_000),
+                a.intValue("--prefill-chunk", 2048, 1, 1 << 20),
+                a.intValue("--max-running", 256, 1, 65_536),
+                kvTokens,
+                blockSize,
+                a.choice("--prefix-cache", "true", List.of("true", "false")).equals("true"),
+                a.intValue("--output-tokens", 8, 1, EngineSettings.MAX_MODEL_LEN),
+                a.intValue("--max-waiting", 4096, 1, 1_000_000));
     }
 }

@@ -1,0 +1,63 @@
+package dev.smg.api.mock;
+
+import dev.smg.api.cli.CliException;
+import dev.smg.api.mock.engine.EngineSettings;
+import dev.smg.api.testing.SmgProcess;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code smg mock-worker}'s engine flags: defaults and validation. */
+class MockWorkerCommandTest {
+    private static MockBehaviour parse(String... args) {
+        return MockWorkerCommand.behaviour(MockWorkerCommand.flagSet().parse(args));
+    }
+
+    @Test
+    void cannedIsTheDefaultAndRealisticTakesUpstreamsDefaults() {
+        assertEquals(Optional.empty(), parse().engine());
+        assertEquals(Optional.of(EngineSettings.defaults()), parse("--engine", "realistic").engine());
+    }
+
+    @Test
+    void everyEngineFlagIsRead() {
+        EngineSettings s = parse("--engine", "realistic", "--prefill-tps", "4000", "--decode-base-ms", "2.5",
+                "--decode-per-req-ms", "0.1", "--prefill-chunk", "512", "--max-running", "8", "--kv-tokens", "65536",
+                "--block-size", "32", "--prefix-cache", "false", "--output-tokens", "16", "--max-waiting", "10")
+                .engine().orElseThrow();
+        assertEquals(new EngineSettings(4000, 2.5, 0.1, 512, 8, 65536, 32, false, 16, 10), s);
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({
+            "--engine, fast",
+            "--prefill-tps, 0",
+            "--decode-base-ms, -1",
+            "--decode-per-req-ms, abc",
+            "--prefill-chunk, 0",
+            "--max-running, 0",
+            "--kv-tokens, 8",
+            "--block-size, 0",
+            "--prefix-cache, maybe",
+            "--output-tokens, 0",
+            "--max-waiting, 0"})
+    void aBadValueIsRefusedNamingTheFlag(String flag, String value) {
+        CliException e = assertThrows(CliException.class, () -> parse("--engine", "realistic", flag, value));
+        assertTrue(e.getMessage().startsWith(flag + ":"), e.getMessage());
+    }
+
+    @Test
+    void theProcessExitsTwoOnABadEngineFlag() throws Exception {
+        try (SmgProcess smg = SmgProcess.start("mock-worker", "--engine", "realistic", "--kv-tokens", "lots")) {
+            assertEquals(2, smg.waitForExit(Duration.ofSeconds(60)));
+            assertTrue(smg.output().startsWith("smg: --kv-tokens:"), smg.output());
+        }
+    }
+}
