@@ -1,8 +1,6 @@
 package dev.smg.api.mock.engine;
 
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.HashMap;
 
 /**
  * Block-granular prefix cache with LRU eviction. A prompt is cut into full blocks of
@@ -13,6 +11,7 @@ import java.util.Map;
  * <p>Blocks in use by a running request are pinned (reference-counted) and never evicted. When a
  * request is admitted its blocks are touched from last to first, so a prompt's leading blocks are
  * the most recently used and its deepest blocks go first, as a radix cache evicts leaves first.
+ * Lookups and unpinning are not uses: only {@link #pin} moves a block in the LRU order.
  *
  * <p>Not thread-safe: owned by the engine thread.
  */
@@ -20,20 +19,31 @@ public final class PrefixCache {
     private static final long FNV64_OFFSET = 0xcbf29ce484222325L;
     private static final long FNV64_PRIME = 0x100000001b3L;
 
-    /** One cached block; a pinned one is held by a running request. */
+    /** One cached block, a node of the LRU list; a pinned one is held by a running request. */
     static final class Block {
+        private final long key;
         private int pins;
+        private Block older;
+        private Block newer;
+
+        private Block(long key) {
+            this.key = key;
+        }
     }
 
     private final int blockSize;
-    /** Access-ordered: iteration starts at the least recently used block. */
-    private final LinkedHashMap<Long, Block> blocks = new LinkedHashMap<>(1024, 0.75f, true);
+    private final HashMap<Long, Block> index = new HashMap<>();
+    /** Sentinel of the circular LRU list: {@code lru.newer} is the oldest block, {@code lru.older} the newest. */
+    private final Block lru = new Block(0);
+    private int pinnedBlocks;
 
     public PrefixCache(int blockSize) {
         if (blockSize < 1) {
             throw new IllegalArgumentException("blockSize must be >= 1");
         }
         this.blockSize = blockSize;
+        lru.older = lru;
+        lru.newer = lru;
     }
 
     /** The keys of every full block of {@code tokens}: rolling FNV-1a-64 over little-endian ids. */
@@ -53,13 +63,25 @@ public final class PrefixCache {
         return keys;
     }
 
-    /** How many of {@code keys}, from the first, are cached; does not count as a use. */
+    /** How many of {@code keys}, from the first, are cached. */
     public int leadingHits(long[] keys) {
         int hits = 0;
-        while (hits < keys.length && blocks.containsKey(keys[hits])) {
+        while (hits < keys.length && index.containsKey(keys[hits])) {
             hits++;
         }
         return hits;
+    }
+
+    /** Tokens of the first {@code count} blocks of {@code keys} that are cached and pinned by nobody. */
+    public long unpinnedTokens(long[] keys, int count) {
+        long tokens = 0;
+        for (int i = 0; i < count; i++) {
+            Block block = index.get(keys[i]);
+            if (block != null && block.pins == 0) {
+                tokens += blockSize;
+            }
+        }
+        return tokens;
     }
 
     /**
@@ -69,24 +91,28 @@ public final class PrefixCache {
     Block[] pin(long[] keys) {
         Block[] pinned = new Block[keys.length];
         for (int i = keys.length - 1; i >= 0; i--) {
-            Block block = blocks.get(keys[i]); // a get is a use: moves the block to the recent end
+            Block block = index.get(keys[i]);
             if (block == null) {
-                block = new Block();
-                blocks.put(keys[i], block);
+                block = new Block(keys[i]);
+                index.put(keys[i], block);
+            } else {
+                unlink(block);
             }
-            block.pins++;
+            linkNewest(block);
+            if (block.pins++ == 0) {
+                pinnedBlocks++;
+            }
             pinned[i] = block;
         }
         return pinned;
     }
 
-    /**
-     * Undoes one {@link #pin}; the blocks stay cached, evictable once no one pins them. Goes through
-     * the handles, not the map, so releasing a block is not a use of it.
-     */
+    /** Undoes one {@link #pin}; the blocks stay cached, evictable once nobody pins them. */
     void unpin(Block[] pinned) {
         for (Block block : pinned) {
-            block.pins--;
+            if (--block.pins == 0) {
+                pinnedBlocks--;
+            }
         }
     }
 
@@ -96,30 +122,46 @@ public final class PrefixCache {
      */
     public int evictDownTo(long targetTokens, long otherTokens) {
         int evicted = 0;
-        Iterator<Map.Entry<Long, Block>> it = blocks.entrySet().iterator();
-        while (otherTokens + tokens() > targetTokens && it.hasNext()) {
-            if (it.next().getValue().pins == 0) {
-                it.remove();
+        Block block = lru.newer;
+        while (otherTokens + tokens() > targetTokens && block != lru) {
+            Block next = block.newer;
+            if (block.pins == 0) {
+                unlink(block);
+                index.remove(block.key);
                 evicted++;
             }
+            block = next;
         }
         return evicted;
     }
 
     public boolean contains(long key) {
-        return blocks.containsKey(key);
+        return index.containsKey(key);
     }
 
     public int blocks() {
-        return blocks.size();
+        return index.size();
     }
 
     /** Tokens held by cached blocks. */
     public long tokens() {
-        return (long) blocks.size() * blockSize;
+        return (long) index.size() * blockSize;
     }
 
-    public int blockSize() {
-        return blockSize;
+    /** Tokens of cached blocks no running request pins: space that can be reclaimed at once. */
+    public long evictableTokens() {
+        return (long) (index.size() - pinnedBlocks) * blockSize;
+    }
+
+    private void unlink(Block block) {
+        block.older.newer = block.newer;
+        block.newer.older = block.older;
+    }
+
+    private void linkNewest(Block block) {
+        block.older = lru.older;
+        block.newer = lru;
+        lru.older.newer = block;
+        lru.older = block;
     }
 }

@@ -16,6 +16,12 @@ import java.util.List;
  * and finishes at its output length; evict prefix-cache blocks past the high watermark; cost the step
  * with {@link EngineSettings#stepNanos}.
  *
+ * <p>Free KV is the capacity minus what running requests hold (their pinned blocks, prompt tails and
+ * output). Cached blocks that nobody pins count as used KV in the load report but are reclaimable:
+ * admitting a request evicts as many of them as it needs, least recently used first, as a radix
+ * cache does. Without that, a KV smaller than the working set would throttle admission with its
+ * own cache.
+ *
  * <p>Not thread-safe: owned by one thread.
  */
 public final class Scheduler {
@@ -214,9 +220,14 @@ public final class Scheduler {
             Sequence seq = waiting.peekFirst();
             int prompt = seq.generation.promptLength();
             // The cache may have changed since enqueue: match again now.
-            int cached = cache.leadingHits(seq.keys) * settings.blockSize();
+            int hits = cache.leadingHits(seq.keys);
+            int cached = hits * settings.blockSize();
             int uncached = prompt - cached;
-            if (!running.isEmpty() && uncached > settings.kvTokens() - usedTokens()) {
+            // Running requests hold the used KV except unpinned cached blocks; this request's
+            // matched blocks become held too.
+            long held = usedTokens() - cache.evictableTokens();
+            long claim = uncached + cache.unpinnedTokens(seq.keys, hits);
+            if (!running.isEmpty() && claim > settings.kvTokens() - held) {
                 break; // the head does not fit; FIFO: nobody overtakes it
             }
             waiting.pollFirst();
@@ -228,6 +239,9 @@ public final class Scheduler {
             seq.prefillLeft = uncached;
             seq.privateTokens = prompt - seq.keys.length * settings.blockSize();
             privateTokens += seq.privateTokens;
+            if (settings.prefixCache() && usedTokens() > settings.kvTokens()) {
+                cache.evictDownTo(settings.kvTokens(), privateTokens); // make room on demand
+            }
             if (prompt > 0) {
                 cacheHitRate = CACHE_HIT_ALPHA * cached / prompt + (1 - CACHE_HIT_ALPHA) * cacheHitRate;
             }

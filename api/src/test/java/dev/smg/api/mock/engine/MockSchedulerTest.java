@@ -135,6 +135,29 @@ class MockSchedulerTest {
     }
 
     @Test
+    void unpinnedCachedBlocksAreReclaimedToAdmitARequest() {
+        Scheduler scheduler = new Scheduler(settings(256, 160, true));
+        for (int[] prompt : new int[][] {tokens(0, 64), tokens(1000, 64)}) {
+            scheduler.enqueue(new Generation(prompt, 1));
+            while (!scheduler.idle()) {
+                scheduler.step();
+            }
+        }
+        scheduler.enqueue(new Generation(tokens(2000, 32), 1000)); // keeps running
+        scheduler.step();
+        assertEquals(129, scheduler.usedTokens(), "8 cached blocks after eviction to the low watermark, plus 1 output");
+
+        // 64 new tokens do not fit next to 129 used, but 96 of those are unpinned cache.
+        Generation next = new Generation(tokens(3000, 64), 5);
+        scheduler.enqueue(next);
+        assertEquals(1, scheduler.step().leftWaiting());
+        assertEquals(2, scheduler.snapshot().running());
+        assertEquals(0, scheduler.cache().leadingHits(PrefixCache.blockKeys(tokens(0, 64), 16)),
+                "the least recently used prefix made room");
+        assertTrue(scheduler.usedTokens() <= 160 + 2, "the cache never outgrows the KV; 2 outputs on top");
+    }
+
+    @Test
     void aRequestLargerThanTheWholeKvIsAdmittedWhenNothingRuns() {
         Scheduler scheduler = new Scheduler(settings(256, 64, false));
         Generation huge = new Generation(tokens(0, 500), 5);
