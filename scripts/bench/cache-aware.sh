@@ -102,8 +102,14 @@ engine_args=($ENGINE_ARGS)
 work=$(mktemp -d /tmp/smg-cache-aware-bench.XXXXXX)
 pids=()
 ok=0
+forget_pid() { # pid: no longer ours to stop (it has exited; its number may be reused)
+  local keep=() p
+  for p in "${pids[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+  pids=("${keep[@]}")
+}
 stop_pid() { # pid: TERM, up to 10 s to exit, then KILL
   local pid=$1
+  forget_pid "$pid"
   kill -TERM "$pid" 2>/dev/null || return 0
   for _ in $(seq 1 100); do
     kill -0 "$pid" 2>/dev/null || break
@@ -179,11 +185,12 @@ for ((i = 0; i < WORKERS; i++)); do
 done
 
 wait_http() { # name url pid log: wait up to 60 s for a 200 from url while pid lives
-  local name=$1 u=$2 pid=$3 logfile=$4
+  local name=$1 u=$2 pid=$3 logfile=$4 status
   for _ in $(seq 1 600); do
     curl -fsS -o /dev/null --max-time 1 "$u" 2>/dev/null && return 0
     if ! kill -0 "$pid" 2>/dev/null; then
       wait "$pid" 2>/dev/null && status=0 || status=$?
+      forget_pid "$pid"
       die "$name exited (status $status) before it was ready: $(tail -c 600 "$logfile" | tr '\n' ' ')"
     fi
     sleep 0.1
@@ -255,6 +262,7 @@ run_one() { # label policy ("" = affinity, no gateway)
   lpid=$!
   pids+=("$lpid")
   wait "$lpid" && load_status=0 || load_status=$?
+  forget_pid "$lpid"
   ((load_status == 0)) || die "$label: load generator failed (status $load_status): $(tail -c 600 "$work/$label-load.log")"
   result[$label]=$(cat "$work/$label.json")
   local cpu_g=-
