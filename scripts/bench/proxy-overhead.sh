@@ -131,18 +131,21 @@ smg=("$repo/scripts/smg")
 # --- ports ---------------------------------------------------------------------------------
 used_ports=" "
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() { # a port nothing listens on, distinct from the ones already handed out
+# take_port VAR: sets VAR to a port nothing listens on, distinct from those already handed out (it
+# runs in this shell, not in $(...), so it can remember them). Ports come from 20000-31999, below
+# Linux's ephemeral range, where outgoing connections could take them between check and bind.
+take_port() {
   local p
   for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((20000 + RANDOM % 12000))
     [[ $used_ports == *" $p "* ]] && continue
-    if port_free "$p"; then used_ports+="$p "; echo "$p"; return; fi
+    if port_free "$p"; then used_ports+="$p "; printf -v "$1" '%s' "$p"; return; fi
   done
   die "no free port found"
 }
-worker_port=$(free_port)
-smg_port=$(free_port)
-nginx_port=$(free_port)
+take_port worker_port
+take_port smg_port
+take_port nginx_port
 declare -A url=(
   [direct]="http://127.0.0.1:$worker_port/v1/chat/completions"
   [smg]="http://127.0.0.1:$smg_port/v1/chat/completions"
@@ -170,7 +173,8 @@ wait_http worker "http://127.0.0.1:$worker_port/health" "${pids[-1]}"
 # metrics endpoint cannot clash with another run's default port.
 smg_args=(--host 127.0.0.1 --port "$smg_port" --worker-urls "http://127.0.0.1:$worker_port")
 if "${smg[@]}" --help 2>&1 | grep -q -- '--prometheus-port'; then
-  smg_args+=(--prometheus-port "$(free_port)")
+  take_port metrics_port
+  smg_args+=(--prometheus-port "$metrics_port")
 fi
 if "${smg[@]}" --help 2>&1 | grep -q -- '--prometheus-host'; then
   smg_args+=(--prometheus-host 127.0.0.1) # stay on loopback
