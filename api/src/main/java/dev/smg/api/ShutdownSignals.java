@@ -24,8 +24,15 @@ final class ShutdownSignals {
                         Runtime.getRuntime().halt(1);
                     }
                     Thread.ofPlatform().name("smg-shutdown").start(() -> {
-                        gracefulShutdown.run();
-                        System.exit(0);
+                        int status = 0;
+                        try {
+                            gracefulShutdown.run();
+                        } catch (RuntimeException e) {
+                            LOG.log(System.Logger.Level.ERROR, "graceful shutdown failed; exiting", e);
+                            status = 1;
+                        } finally {
+                            System.exit(status); // never left half-stopped
+                        }
                     });
                 });
             } catch (IllegalArgumentException e) {

@@ -190,8 +190,10 @@ public final class GatewayProcess {
                 String.valueOf(settle.toMillis()));
         long settleEnd = System.nanoTime() + settle.toNanos();
         drain.settle();
-        // Tell the mesh first: peers see LEAVING (not a crash) and stop probing us.
-        mesh.ifPresent(node -> node.leave(MembershipSettings.DEFAULTS.leaveTimeout()));
+        // Tell the mesh at once (peers see LEAVING, not a crash), without eating into the drain: the
+        // announcement runs beside the settle period and is joined before the process stops.
+        Thread leaving = Thread.ofVirtual().name("smg-mesh-leave").start(() ->
+                mesh.ifPresent(node -> node.leave(MembershipSettings.DEFAULTS.leaveTimeout())));
         sleepUntil(settleEnd);
         drain.drain();
         while (drain.inFlight() > 0 && System.nanoTime() < deadline) {
@@ -202,6 +204,11 @@ public final class GatewayProcess {
                     drain.inFlight());
         } else {
             LOG.log(System.Logger.Level.INFO, "all in-flight requests finished");
+        }
+        try {
+            leaving.join(MembershipSettings.DEFAULTS.leaveTimeout().plusSeconds(3));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         stop();
     }

@@ -78,6 +78,9 @@ final class ProxyHandler implements Handler {
             if (refused.retryAfter() > 0) {
                 res.header("Retry-After", String.valueOf(refused.retryAfter()));
             }
+            if (refused.status() == 408) {
+                res.header(io.helidon.http.HeaderNames.CONNECTION, "close"); // RFC 9110: 408 closes
+            }
             ErrorReplies.send(res, new GatewayError(refused.status(), refused.status() == 408 ? "timeout_error"
                     : "rate_limit_error", refused.code(), refused.status() == 408
                     ? "Waited too long for a free slot; retry later"

@@ -387,6 +387,11 @@ public final class SwimNode {
             default -> false;
         };
         if (!refute) {
+            if (claim.status() != MemberStatus.ALIVE && self.status() == MemberStatus.ALIVE) {
+                // Someone still spreads an old suspicion (our refutation ran out of retransmits
+                // before it reached them): send our current record again on the next messages.
+                broadcasts.add(self);
+            }
             return;
         }
         long incarnation = Math.max(self.incarnation(), claim.incarnation()) + 1;
@@ -440,6 +445,9 @@ public final class SwimNode {
     }
 
     private void askOthersToProbe(long seq, String target, boolean[] acked) {
+        if (stopped) {
+            return;
+        }
         Member member = members.get(target);
         if (member == null || member.status().isGone()) {
             probes.remove(seq);
@@ -462,6 +470,9 @@ public final class SwimNode {
         long remaining = settings.protocolPeriod().toNanos() - settings.probeTimeout().toNanos();
         scheduler.schedule(Math.max(1, remaining * 9 / 10), () -> {
             probes.remove(seq);
+            if (stopped) {
+                return;
+            }
             if (acked[0]) {
                 events.probed(target, MembershipEvents.ProbeResult.INDIRECT_ACK);
                 return;
@@ -571,6 +582,9 @@ public final class SwimNode {
      * refutation's fate on a lossy network. Only silence makes it DOWN.
      */
     private void suspicionExpired(String target) {
+        if (stopped) {
+            return;
+        }
         suspicionDeadlines.remove(target);
         Member current = members.get(target);
         if (current == null || current.status() != MemberStatus.SUSPECTED) {
@@ -589,6 +603,9 @@ public final class SwimNode {
     }
 
     private void convictOrWait(String target, boolean answered) {
+        if (stopped) {
+            return;
+        }
         Member current = members.get(target);
         SuspicionTimer timer = suspicions.get(target);
         if (current == null || current.status() != MemberStatus.SUSPECTED || timer == null) {
@@ -597,7 +614,11 @@ public final class SwimNode {
         if (answered) {
             // Alive after all: its refutation is on the way. Look again after the minimum timeout.
             long min = settings.suspicionMinNanos(aliveCount());
-            suspicionDeadlines.put(target, scheduler.schedule(min, () -> suspicionExpired(target)));
+            Scheduler.Cancellable old = suspicionDeadlines.put(target,
+                    scheduler.schedule(min, () -> suspicionExpired(target)));
+            if (old != null) {
+                old.cancel();
+            }
             return;
         }
         suspicions.remove(target);

@@ -80,8 +80,15 @@ public final class AdmissionControl {
         if (slots == null) {
             return new Admitted(null);
         }
-        if (slots.tryAcquire()) {
-            return new Admitted(slots);
+        // The timed form with zero wait honours the semaphore's fairness (plain tryAcquire() barges
+        // ahead of queued waiters), so the wait queue is really first come, first served.
+        try {
+            if (slots.tryAcquire(0, TimeUnit.NANOSECONDS)) {
+                return new Admitted(slots);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Refused(408, "queue_timeout", 0);
         }
         if (waiting.incrementAndGet() > queueSize) {
             waiting.decrementAndGet();

@@ -41,6 +41,12 @@ public final class CircuitBreaker {
     private int consecutiveSuccesses;
     private long openedAtNanos;
     private int trialsInFlight;
+    /**
+     * Bumped whenever the breaker opens or half-opens: a permit from an earlier phase reports into
+     * nothing, so a late answer cannot free a trial slot it never held or close a new half-open
+     * phase on old evidence.
+     */
+    private long generation;
 
     public CircuitBreaker(BreakerSettings settings, LongSupplier nanoClock, Listener listener) {
         this.settings = settings;
@@ -91,7 +97,7 @@ public final class CircuitBreaker {
      */
     public Permit tryAcquire() {
         if (!settings.enabled()) {
-            return new Permit(this, false);
+            return new Permit(this, false, 0);
         }
         State from;
         State to;
@@ -101,13 +107,13 @@ public final class CircuitBreaker {
             maybeHalfOpenLocked();
             to = state;
             permit = switch (state) {
-                case CLOSED -> new Permit(this, false);
+                case CLOSED -> new Permit(this, false, generation);
                 case HALF_OPEN -> {
                     if (trialsInFlight >= settings.halfOpenTrials()) {
                         yield null;
                     }
                     trialsInFlight++;
-                    yield new Permit(this, true);
+                    yield new Permit(this, true, generation);
                 }
                 case OPEN -> null;
             };
@@ -116,11 +122,14 @@ public final class CircuitBreaker {
         return permit;
     }
 
-    private void record(boolean success, boolean trial, boolean abandoned) {
+    private void record(boolean success, boolean trial, boolean abandoned, long permitGeneration) {
         State from;
         State to;
         synchronized (this) {
             from = state;
+            if (permitGeneration != generation) {
+                return; // issued in an earlier phase: it holds no slot and its evidence is stale
+            }
             if (trial) {
                 trialsInFlight--;
             }
@@ -166,6 +175,7 @@ public final class CircuitBreaker {
     }
 
     private void open(long now) {
+        generation++;
         state = State.OPEN;
         openedAtNanos = now;
         consecutiveFailures = 0;
@@ -178,6 +188,7 @@ public final class CircuitBreaker {
 
     private void maybeHalfOpenLocked() {
         if (state == State.OPEN && openTimeoutPassed()) {
+            generation++;
             state = State.HALF_OPEN;
             consecutiveSuccesses = 0;
             trialsInFlight = 0;
@@ -200,11 +211,13 @@ public final class CircuitBreaker {
     public static final class Permit {
         private final CircuitBreaker breaker;
         private final boolean trial;
+        private final long generation;
         private boolean reported;
 
-        private Permit(CircuitBreaker breaker, boolean trial) {
+        private Permit(CircuitBreaker breaker, boolean trial, long generation) {
             this.breaker = breaker;
             this.trial = trial;
+            this.generation = generation;
         }
 
         public void success() {
@@ -226,7 +239,7 @@ public final class CircuitBreaker {
             }
             reported = true;
             if (breaker.settings.enabled()) {
-                breaker.record(success, trial, abandoned);
+                breaker.record(success, trial, abandoned, generation);
             }
         }
     }

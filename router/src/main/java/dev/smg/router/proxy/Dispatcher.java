@@ -153,6 +153,10 @@ public final class Dispatcher {
     private Attempt attempt(ProxyCall call, Worker worker, CircuitBreaker.Permit permit, ClientReply reply,
                             boolean lastAttempt) {
         try (Worker.Lease lease = worker.acquire()) {
+            if (worker.status() == WorkerStatus.DRAINING) {
+                // Removal began between selection and the lease: its drain may not wait for us.
+                return Attempt.retry(GatewayError.noAvailableWorkers("the chosen worker is being removed"));
+            }
             UpstreamResponse answer;
             try {
                 answer = upstream.post(worker.url().resolve(call.route().path()), call.headers(), worker.apiKey(),
@@ -176,39 +180,55 @@ public final class Dispatcher {
                     return Attempt.retry(new GatewayError(status, "upstream_error", "upstream_status_" + status,
                             "worker answered " + status));
                 }
+                if (!isEventStream(answer)) {
+                    // Read the whole body before answering: if the worker breaks off, nothing has
+                    // reached the client yet, so the request can still go elsewhere.
+                    byte[] body;
+                    try {
+                        body = answer.body().readAllBytes();
+                    } catch (IOException | RuntimeException e) {
+                        permit.failure();
+                        return Attempt.retry(GatewayError.upstreamUnreachable("worker " + worker
+                                + " broke off its answer"));
+                    }
+                    if (RetrySettings.isRetryable(status) && retry.maxAttempts() > 1) {
+                        metrics.retriesExhausted(call.route().endpoint()); // relaying the last failure as it is
+                    }
+                    report(permit, RetrySettings.isRetryable(status));
+                    reply.complete(status, clientHeaders(answer), body);
+                    return Attempt.finished(new Outcome(status, "", worker, 1));
+                }
                 if (RetrySettings.isRetryable(status) && retry.maxAttempts() > 1) {
-                    metrics.retriesExhausted(call.route().endpoint()); // relaying the last failure as it is
+                    metrics.retriesExhausted(call.route().endpoint());
                 }
                 return Attempt.finished(relay(call, worker, permit, answer, reply));
+            } catch (RuntimeException e) {
+                // Anything unexpected from the HTTP client (it throws unchecked exceptions for a
+                // truncated chunked body, for instance): the worker failed this request.
+                permit.failure();
+                throw e;
             }
+        } finally {
+            permit.abandon(); // no-op when an outcome was reported; never leaks a half-open trial slot
         }
     }
 
-    /** Sends the worker's answer to the client; decides the breaker outcome once the body is through. */
-    private Outcome relay(ProxyCall call, Worker worker, CircuitBreaker.Permit permit, UpstreamResponse answer,
-                          ClientReply reply) {
-        int status = answer.status();
-        boolean workerFailed = RetrySettings.isRetryable(status);
+    private static List<HeaderField> clientHeaders(UpstreamResponse answer) {
         List<HeaderField> headers = new ArrayList<>();
         for (HeaderField h : answer.headers()) {
             if (HeaderPolicy.returnToClient(h.name()) && !h.name().equalsIgnoreCase("x-request-id")) {
                 headers.add(h);
             }
         }
-        if (!isEventStream(answer)) {
-            byte[] body;
-            try {
-                body = answer.body().readAllBytes();
-            } catch (IOException | UncheckedIOException e) {
-                permit.failure();
-                GatewayError error = GatewayError.upstreamUnreachable("worker " + worker + " broke off its answer");
-                reply.error(error);
-                return Outcome.error(error, 1);
-            }
-            report(permit, workerFailed);
-            reply.complete(status, headers, body);
-            return new Outcome(status, "", worker, 1);
-        }
+        return headers;
+    }
+
+    /** Streams the worker's answer to the client; decides the breaker outcome once the stream is through. */
+    private Outcome relay(ProxyCall call, Worker worker, CircuitBreaker.Permit permit, UpstreamResponse answer,
+                          ClientReply reply) {
+        int status = answer.status();
+        boolean workerFailed = RetrySettings.isRetryable(status);
+        List<HeaderField> headers = clientHeaders(answer);
         OutputStream out = reply.stream(status, headers);
         byte[] buffer = new byte[RELAY_BUFFER];
         InputStream in = answer.body();
@@ -216,7 +236,7 @@ public final class Dispatcher {
             int n;
             try {
                 n = in.read(buffer);
-            } catch (IOException | UncheckedIOException e) {
+            } catch (IOException | RuntimeException e) {
                 // The worker broke off mid-stream: count it against the worker (upstream did not),
                 // and cut the client's stream so it sees an incomplete answer, not a clean end.
                 permit.failure();
@@ -230,7 +250,7 @@ public final class Dispatcher {
             try {
                 out.write(buffer, 0, n);
                 out.flush();
-            } catch (IOException | UncheckedIOException e) {
+            } catch (IOException | RuntimeException e) {
                 // The client went away: closing the answer (try-with-resources) aborts the worker's
                 // request; the worker's health is not in question.
                 permit.abandon();
@@ -240,7 +260,7 @@ public final class Dispatcher {
         }
         try {
             out.close();
-        } catch (IOException | UncheckedIOException e) {
+        } catch (IOException | RuntimeException e) {
             permit.abandon();
             return new Outcome(status, "client_disconnected", worker, 1);
         }

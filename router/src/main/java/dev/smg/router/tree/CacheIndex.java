@@ -64,14 +64,16 @@ public final class CacheIndex implements AutoCloseable {
 
     /** Forgets a worker in every model's tree (it was removed from the registry). */
     public void removeTenant(String tenant) {
-        while (!enqueue(new RemoveTenant(tenant))) {
-            Thread.onSpinWait(); // rare and important: a removed worker must leave the tree
+        // Rare and important (a removed worker must leave the tree): wait for room, but never past
+        // the writer's life.
+        while (running && writer.isAlive() && !enqueue(new RemoveTenant(tenant))) {
+            Thread.onSpinWait();
         }
     }
 
     /** Runs {@code done} on the writer once everything queued before it has been applied (tests). */
     public void afterPending(Runnable done) {
-        while (!enqueue(new Barrier(done))) {
+        while (running && writer.isAlive() && !enqueue(new Barrier(done))) {
             Thread.onSpinWait();
         }
     }
@@ -108,10 +110,21 @@ public final class CacheIndex implements AutoCloseable {
 
     private void run() {
         while (running) {
+            try {
+                runBatch();
+            } catch (RuntimeException e) {
+                // The writer must outlive a bug in one batch: log it and carry on with the next.
+                LOG.log(System.Logger.Level.ERROR, "cache tree writer batch failed", e);
+            }
+        }
+    }
+
+    private void runBatch() {
+        {
             Object op = queue.poll();
             if (op == null) {
                 LockSupport.parkNanos(this, 50_000_000L);
-                continue;
+                return;
             }
             Map<String, RadixTree> next = new HashMap<>(trees);
             int batch = 0;

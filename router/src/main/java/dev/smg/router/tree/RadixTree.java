@@ -257,7 +257,12 @@ public final class RadixTree {
             }
         }
         if (ts.length == 0 && node.edge.length > 0) {
-            removed[0] += subtreeBlocks(node);
+            // Children that were dropped counted themselves already; count this edge and the kept ones.
+            long blocks = node.edge.length;
+            for (Node k : kept) {
+                blocks += subtreeBlocks(k);
+            }
+            removed[0] += blocks;
             return null;
         }
         return new Node(node.edge, keys.stream().mapToLong(Long::longValue).toArray(), kept.toArray(Node[]::new), ts, ss);

@@ -59,6 +59,20 @@ class RadixTreeTest {
     }
 
     @Test
+    void removingATenantThatOwnsAWholeSubtreeCountsEachBlockOnce() {
+        // Regression: the dropped parent's blocks and its dropped children's were counted twice,
+        // driving blocks() negative and switching eviction off.
+        RadixTree t = RadixTree.empty().insert(key(1, 2), "a", 1).insert(key(1, 3), "a", 2)
+                .insert(key(7, 8, 9), "b", 3);
+        RadixTree without = t.removeTenant("a");
+        without.checkInvariants();
+        assertEquals(3, without.blocks());
+        RadixTree empty = without.removeTenant("b");
+        empty.checkInvariants();
+        assertEquals(0, empty.blocks());
+    }
+
+    @Test
     void evictionRemovesLeastRecentlyUsedLeavesDownToTheTarget() {
         RadixTree t = RadixTree.empty()
                 .insert(key(1, 1, 1, 1), "old", 1)
@@ -104,6 +118,8 @@ class RadixTreeTest {
             RadixTree evicted = t.evictTo(t.blocks() / 2);
             evicted.checkInvariants();
             assertTrue(evicted.blocks() <= t.blocks() / 2);
+            RadixTree fewer = t.removeTenant("t" + random.nextInt(4));
+            fewer.checkInvariants(); // also checks blocks() against the edges actually held
         }
     }
 
