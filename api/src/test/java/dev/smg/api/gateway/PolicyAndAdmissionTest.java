@@ -59,6 +59,9 @@ class PolicyAndAdmissionTest {
         start(3, 0, "--policy", "cache_aware");
         String system = "You are a meticulous travel agent who plans long journeys across Europe by train.";
         Object owner = servedBy(Http.post(gateway.url("/v1/chat/completions"), chat(system, "Paris?")));
+        // Inserts reach the tree through its single writer, a moment after routing: wait until the
+        // first prompt is in the published tree (a request racing that moment may go elsewhere).
+        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.metrics().sum("smg_cache_tree_blocks") > 0);
         for (int i = 0; i < 8; i++) {
             assertEquals(owner, servedBy(Http.post(gateway.url("/v1/chat/completions"), chat(system, "City " + i))));
         }
