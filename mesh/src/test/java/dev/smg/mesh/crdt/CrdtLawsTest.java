@@ -98,6 +98,31 @@ class CrdtLawsTest {
     }
 
     @Test
+    void mapOfCounters() {
+        manyHistories(CrdtMap::<Integer, GCounter>empty, (r, s, random) -> {
+            int key = random.nextInt(4);
+            if (random.nextInt(4) == 0) {
+                return s.removeDelta(key);
+            }
+            GCounter current = s.values().getOrDefault(key, GCounter.EMPTY);
+            return s.updateDelta(r, key, current.incrementDelta(r, 1 + random.nextInt(3)));
+        });
+    }
+
+    @Test
+    void aMapKeyUpdatedConcurrentlyWithItsRemovalSurvives() {
+        CrdtMap<String, PNCounter> base = CrdtMap.empty();
+        base = base.merge(base.updateDelta("a", "w1", PNCounter.EMPTY.addDelta("a", 5)));
+        CrdtMap<String, PNCounter> removedAtA = base.merge(base.removeDelta("w1"));
+        CrdtMap<String, PNCounter> updatedAtB = base.merge(base.updateDelta("b", "w1",
+                base.values().get("w1").addDelta("b", 2)));
+        CrdtMap<String, PNCounter> merged = removedAtA.merge(updatedAtB);
+        assertTrue(merged.get("w1").isPresent(), "the concurrent update keeps the key");
+        assertEquals(7, merged.get("w1").orElseThrow().value());
+        assertFalse(removedAtA.get("w1").isPresent());
+    }
+
+    @Test
     void countersCountEveryIncrementOnce() {
         GCounter a = GCounter.EMPTY;
         a = a.merge(a.incrementDelta("a", 3));
