@@ -27,6 +27,7 @@ public final class MeshLoop implements Scheduler, Executor, AutoCloseable {
     private final PriorityQueue<Timer> timers = new PriorityQueue<>(
             (a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.order, b.order));
     private final Thread thread;
+    private final java.util.List<Runnable> batchEndHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
     private long order;
     private volatile boolean running = true;
 
@@ -59,6 +60,14 @@ public final class MeshLoop implements Scheduler, Executor, AutoCloseable {
     /** Tasks dropped because the inbox was full. */
     public long dropped() {
         return dropped.get();
+    }
+
+    /**
+     * Runs {@code hook} on the loop after each batch of inbox tasks and due timers: the replicated
+     * store publishes its snapshot there, once per batch rather than once per write.
+     */
+    public void onBatchEnd(Runnable hook) {
+        batchEndHooks.add(hook);
     }
 
     public boolean inLoop() {
@@ -95,6 +104,9 @@ public final class MeshLoop implements Scheduler, Executor, AutoCloseable {
                 if (!timer.cancelled[0]) {
                     safely(timer.task);
                 }
+            }
+            for (Runnable hook : batchEndHooks) {
+                safely(hook);
             }
             if (inbox.isEmpty()) {
                 long wait = timers.isEmpty() ? 100_000_000L : Math.max(0, timers.peek().at - System.nanoTime());

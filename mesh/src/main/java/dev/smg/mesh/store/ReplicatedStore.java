@@ -1,0 +1,187 @@
+package dev.smg.mesh.store;
+
+import dev.smg.mesh.crdt.Crdt;
+import dev.smg.mesh.crdt.CrdtMap;
+import dev.smg.mesh.runtime.MeshLoop;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
+
+/**
+ * The replicated key-value store: named namespaces of CRDT maps with exactly one writer, the mesh
+ * loop. Local writes and remote deltas from any thread are offered to the loop's bounded lock-free
+ * inbox (never blocking a request; a full inbox drops and counts); the loop merges them, and once
+ * per batch publishes a new immutable {@link StoreSnapshot} with one volatile write and tells
+ * subscribers which keys changed. Each local write also yields a delta (a small CRDT state) for
+ * the sync layer to ship to peers.
+ */
+public final class ReplicatedStore {
+    /** Told, on the loop, which keys of a namespace changed in a batch. */
+    public interface Subscriber {
+        void changed(String namespace, Set<String> keys, StoreSnapshot snapshot);
+    }
+
+    /** Receives every local delta, on the loop: the hook for delta gossip. */
+    public interface DeltaSink {
+        void localDelta(String namespace, CrdtMap<String, ?> delta);
+    }
+
+    private final String replica;
+    private final MeshLoop loop;
+    private final Map<String, Namespace<?>> declared = new HashMap<>();
+    private final Map<String, CrdtMap<String, ?>> state = new HashMap<>();
+    private final Map<String, Set<String>> changed = new HashMap<>();
+    private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    private volatile StoreSnapshot snapshot = new StoreSnapshot(0, Map.of());
+    private volatile DeltaSink deltaSink = (ns, delta) -> { };
+    private long version;
+
+    public ReplicatedStore(String replica, MeshLoop loop, List<Namespace<?>> namespaces) {
+        this.replica = replica;
+        this.loop = loop;
+        for (Namespace<?> ns : namespaces) {
+            if (declared.putIfAbsent(ns.name(), ns) != null) {
+                throw new IllegalArgumentException("namespace " + ns.name() + " declared twice");
+            }
+            state.put(ns.name(), CrdtMap.empty());
+        }
+        snapshot = new StoreSnapshot(0, state);
+        loop.onBatchEnd(this::publishIfChanged);
+    }
+
+    public StoreSnapshot snapshot() {
+        return snapshot;
+    }
+
+    public void subscribe(Subscriber subscriber) {
+        subscribers.add(subscriber);
+    }
+
+    public void deltasTo(DeltaSink sink) {
+        this.deltaSink = sink;
+    }
+
+    /**
+     * Offers a local write: {@code op} turns the key's current value into a delta (e.g.
+     * {@code c -> c.incrementDelta(replica, 1)}); it runs on the loop, against current state.
+     *
+     * @return false when the loop's inbox was full and the write was dropped (counted)
+     */
+    public <V extends Crdt<V>> boolean update(Namespace<V> namespace, String key, UnaryOperator<V> op) {
+        boolean queued = loop.offer(() -> applyLocal(namespace, key, op));
+        if (!queued) {
+            dropped.incrementAndGet();
+        }
+        return queued;
+    }
+
+    /** Offers a local removal of {@code key}. */
+    public boolean remove(Namespace<?> namespace, String key) {
+        boolean queued = loop.offer(() -> applyLocalRemove(namespace, key));
+        if (!queued) {
+            dropped.incrementAndGet();
+        }
+        return queued;
+    }
+
+    /** Offers a delta received from a peer. Unknown namespaces are refused (and counted). */
+    public boolean mergeRemote(String namespace, CrdtMap<String, ?> delta) {
+        boolean queued = loop.offer(() -> applyRemote(namespace, delta));
+        if (!queued) {
+            dropped.incrementAndGet();
+        }
+        return queued;
+    }
+
+    public long dropped() {
+        return dropped.get();
+    }
+
+    public long refused() {
+        return refused.get();
+    }
+
+    public String replica() {
+        return replica;
+    }
+
+    @SuppressWarnings("unchecked")
+    private <V extends Crdt<V>> void applyLocal(Namespace<V> namespace, String key, UnaryOperator<V> op) {
+        CrdtMap<String, V> current = (CrdtMap<String, V>) state.get(namespace.name());
+        if (current == null) {
+            refused.incrementAndGet();
+            return;
+        }
+        V value = current.values().getOrDefault(key, namespace.empty());
+        CrdtMap<String, V> delta = current.updateDelta(replica, key, op.apply(value));
+        state.put(namespace.name(), current.merge(delta));
+        markChanged(namespace.name(), Set.of(key));
+        deltaSink.localDelta(namespace.name(), delta);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void applyLocalRemove(Namespace<?> namespace, String key) {
+        CrdtMap current = state.get(namespace.name());
+        if (current == null) {
+            refused.incrementAndGet();
+            return;
+        }
+        CrdtMap delta = current.removeDelta(key);
+        state.put(namespace.name(), (CrdtMap<String, ?>) current.merge(delta));
+        markChanged(namespace.name(), Set.of(key));
+        deltaSink.localDelta(namespace.name(), delta);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void applyRemote(String namespace, CrdtMap<String, ?> delta) {
+        CrdtMap current = state.get(namespace);
+        if (current == null) {
+            refused.incrementAndGet();
+            return;
+        }
+        CrdtMap<String, ?> merged = (CrdtMap<String, ?>) current.merge(delta);
+        if (merged.equals(current)) {
+            return; // a duplicate: nothing changed, nobody to tell
+        }
+        Set<String> keys = new HashSet<>(delta.values().keySet());
+        keys.addAll(delta.keys().elements());
+        keys.addAll(difference(current.keySet(), merged.keySet()));
+        state.put(namespace, merged);
+        markChanged(namespace, keys);
+    }
+
+    private static Set<String> difference(Set<?> before, Set<?> after) {
+        Set<String> gone = new HashSet<>();
+        for (Object k : before) {
+            if (!after.contains(k)) {
+                gone.add((String) k);
+            }
+        }
+        return gone;
+    }
+
+    private void markChanged(String namespace, Set<String> keys) {
+        changed.computeIfAbsent(namespace, n -> new HashSet<>()).addAll(keys);
+    }
+
+    private void publishIfChanged() {
+        if (changed.isEmpty()) {
+            return;
+        }
+        StoreSnapshot next = new StoreSnapshot(++version, state);
+        snapshot = next;
+        Map<String, Set<String>> batch = Map.copyOf(changed);
+        changed.clear();
+        for (Subscriber s : subscribers) {
+            batch.forEach((ns, keys) -> s.changed(ns, Set.copyOf(keys), next));
+        }
+    }
+}
