@@ -32,9 +32,12 @@ public final class MeshNode implements AutoCloseable {
     private final GrpcTransport transport;
     private final SwimNode swim;
     private final MeshServer server;
+    private final dev.smg.mesh.store.ReplicatedStore store;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private MeshNode(MeshSettings settings, MeshLoop loop, GrpcTransport transport, SwimNode swim, MeshServer server) {
+    private MeshNode(MeshSettings settings, MeshLoop loop, GrpcTransport transport, SwimNode swim, MeshServer server,
+                     dev.smg.mesh.store.ReplicatedStore store) {
+        this.store = store;
         this.settings = settings;
         this.loop = loop;
         this.transport = transport;
@@ -43,13 +46,25 @@ public final class MeshNode implements AutoCloseable {
     }
 
     public static MeshNode start(MeshSettings requested, MembershipSettings membership, PrometheusRegistry registry) {
+        return start(requested, membership, registry, java.util.List.of());
+    }
+
+    /**
+     * Starts the node with a replicated store of the given namespaces: local writes are pushed as
+     * deltas to every ALIVE (or SUSPECTED) member at once.
+     */
+    public static MeshNode start(MeshSettings requested, MembershipSettings membership, PrometheusRegistry registry,
+                                 java.util.List<dev.smg.mesh.store.Namespace<?>> namespaces) {
         MeshLoop loop = new MeshLoop("smg-mesh-loop");
         // The server starts first so that port 0 can be resolved before the node advertises itself;
         // envelopes only run on the loop, which starts after the state machine exists.
         java.util.concurrent.atomic.AtomicReference<SwimNode> swimRef = new java.util.concurrent.atomic.AtomicReference<>();
         java.util.concurrent.atomic.AtomicReference<MeshMetrics> metricsRef = new java.util.concurrent.atomic.AtomicReference<>();
+        dev.smg.mesh.store.ReplicatedStore store = new dev.smg.mesh.store.ReplicatedStore(requested.serverName(),
+                loop, namespaces);
         MeshServer server = new MeshServer(requested.bindHost(), requested.port(),
-                envelope -> loop.offer(() -> swimRef.get().receive(envelope)),
+                envelope -> envelope.hasDeltas() ? acceptDeltas(envelope, store, metricsRef.get())
+                        : loop.offer(() -> swimRef.get().receive(envelope)),
                 reason -> metricsRef.get().rejected(reason)).start();
         MeshSettings settings = requested.port() == 0 ? requested.withPort(server.port()) : requested;
         MeshMetrics[] metrics = new MeshMetrics[1];
@@ -81,14 +96,57 @@ public final class MeshNode implements AutoCloseable {
         metrics[0] = new MeshMetrics(registry, swim::view, links, loop::dropped);
         metricsRef.set(metrics[0]);
         swimRef.set(swim);
+        store.deltasTo((namespace, delta) -> pushDelta(swim, transport, settings, namespace, delta));
         loop.start();
         loop.execute(swim::start);
-        MeshNode node = new MeshNode(settings, loop, transport, swim, server);
+        MeshNode node = new MeshNode(settings, loop, transport, swim, server, store);
         loop.schedule(membership.reapAfter().toNanos(), node::pruneChannels);
         LOG.log(System.Logger.Level.INFO, "mesh member {0} listening on {1}:{2}, advertised as {3}, seeds {4}",
                 settings.serverName(), settings.bindHost(), String.valueOf(server.port()), settings.advertiseAddress(),
                 settings.seeds().isEmpty() ? "none" : settings.seeds());
         return node;
+    }
+
+    /** Decodes on the gRPC thread (refusing malformed state), merges on the loop. */
+    private static boolean acceptDeltas(dev.smg.proto.mesh.Envelope envelope, dev.smg.mesh.store.ReplicatedStore store,
+                                        MeshMetrics metrics) {
+        for (dev.smg.proto.mesh.NamespaceDelta d : envelope.getDeltas().getDeltasList()) {
+            try {
+                if (!store.mergeRemote(d.getNamespace(), dev.smg.mesh.store.DeltaCodec.decode(d.getDelta()))) {
+                    return false;
+                }
+            } catch (IllegalArgumentException e) {
+                metrics.rejected("malformed delta");
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Eager push of one local delta to every member that may be up (loop thread). Lost pushes are
+     * not repaired yet: anti-entropy is the next step of the replicated-state work.
+     */
+    private static void pushDelta(SwimNode swim, GrpcTransport transport, MeshSettings settings, String namespace,
+                                  dev.smg.mesh.crdt.CrdtMap<String, ?> delta) {
+        dev.smg.proto.mesh.Envelope envelope = dev.smg.proto.mesh.Envelope.newBuilder()
+                .setFrom(settings.serverName()).setFromAddress(settings.advertiseAddress().toString())
+                .setDeltas(dev.smg.proto.mesh.DeltaBatch.newBuilder().addDeltas(dev.smg.proto.mesh.NamespaceDelta
+                        .newBuilder().setNamespace(namespace).setDelta(dev.smg.mesh.store.DeltaCodec.encode(
+                                (dev.smg.mesh.crdt.CrdtMap) delta))))
+                .build();
+        MembershipView view = swim.view();
+        for (Member m : view.members()) {
+            if (!m.name().equals(view.self().name())
+                    && (m.status() == dev.smg.mesh.membership.MemberStatus.ALIVE
+                    || m.status() == dev.smg.mesh.membership.MemberStatus.SUSPECTED)) {
+                transport.send(m.address(), envelope);
+            }
+        }
+    }
+
+    /** The replicated store (empty when the node was started without namespaces). */
+    public dev.smg.mesh.store.ReplicatedStore store() {
+        return store;
     }
 
     /** Channels to members that were reaped are closed, so their number stays bounded. */

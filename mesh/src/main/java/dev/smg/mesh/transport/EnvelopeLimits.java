@@ -14,6 +14,7 @@ public final class EnvelopeLimits {
     public static final int MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
     public static final int MAX_PIGGYBACK = 64;
     public static final int MAX_JOIN_REPLY_MEMBERS = 4096;
+    public static final int MAX_DELTAS = 1024;
     private static final int MAX_NAME = 128;
 
     private EnvelopeLimits() {
@@ -34,6 +35,9 @@ public final class EnvelopeLimits {
         }
         if (e.hasJoinReply() && e.getJoinReply().getMembersCount() > MAX_JOIN_REPLY_MEMBERS) {
             return Optional.of("join reply too large");
+        }
+        if (e.hasDeltas() && e.getDeltas().getDeltasCount() > MAX_DELTAS) {
+            return Optional.of("too many deltas in one batch");
         }
         return Optional.empty();
     }

@@ -70,6 +70,34 @@ class GrpcMeshTest {
     }
 
     @Test
+    void aLocalWriteIsPushedToEveryPeerAsADelta() {
+        dev.smg.mesh.store.Namespace<dev.smg.mesh.crdt.GCounter> requests =
+                new dev.smg.mesh.store.Namespace<>("requests", dev.smg.mesh.crdt.GCounter.EMPTY);
+        List<dev.smg.mesh.store.Namespace<?>> namespaces = List.of(requests);
+        MeshNode a = startWith("a", List.of(), namespaces);
+        MeshNode b = startWith("b", List.of(a.port()), namespaces);
+        MeshNode c = startWith("c", List.of(a.port()), namespaces);
+        await().atMost(Duration.ofSeconds(20)).until(() -> allAlive(List.of(a, b, c), 3));
+        for (MeshNode writer : List.of(a, b, c)) {
+            for (int i = 0; i < 10; i++) {
+                writer.store().update(requests, "total", g -> g.incrementDelta(writer.name(), 1));
+            }
+        }
+        for (MeshNode node : List.of(a, b, c)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> node.store().snapshot().get(requests).get("total")
+                    .map(dev.smg.mesh.crdt.GCounter::value).orElse(0L) == 30L);
+        }
+    }
+
+    private MeshNode startWith(String name, List<Integer> seeds, List<dev.smg.mesh.store.Namespace<?>> namespaces) {
+        MeshSettings settings = new MeshSettings(name, "127.0.0.1", "127.0.0.1", 0,
+                seeds.stream().map(p -> new PeerAddress("127.0.0.1", p)).toList());
+        MeshNode node = MeshNode.start(settings, MembershipSettings.DEFAULTS, new PrometheusRegistry(), namespaces);
+        nodes.add(node);
+        return node;
+    }
+
+    @Test
     void gracefulLeaveReachesEveryPeer() throws Exception {
         MeshNode a = start("a", 0, List.of());
         MeshNode b = start("b", 0, List.of(a.port()));
