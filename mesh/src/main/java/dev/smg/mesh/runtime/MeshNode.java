@@ -101,6 +101,9 @@ public final class MeshNode implements AutoCloseable {
         loop.execute(swim::start);
         MeshNode node = new MeshNode(settings, loop, transport, swim, server, store);
         loop.schedule(membership.reapAfter().toNanos(), node::pruneChannels);
+        if (!namespaces.isEmpty()) {
+            loop.schedule(ANTI_ENTROPY_INTERVAL.toNanos(), node::antiEntropy);
+        }
         LOG.log(System.Logger.Level.INFO, "mesh member {0} listening on {1}:{2}, advertised as {3}, seeds {4}",
                 settings.serverName(), settings.bindHost(), String.valueOf(server.port()), settings.advertiseAddress(),
                 settings.seeds().isEmpty() ? "none" : settings.seeds());
@@ -142,6 +145,50 @@ public final class MeshNode implements AutoCloseable {
                 transport.send(m.address(), envelope);
             }
         }
+    }
+
+    /** How often the whole store is sent to one random peer, repairing lost pushes and empty joiners. */
+    static final Duration ANTI_ENTROPY_INTERVAL = Duration.ofSeconds(2);
+    private final java.util.SplittableRandom random = new java.util.SplittableRandom();
+    private final java.util.concurrent.atomic.AtomicLong antiEntropySkipped = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Simple anti-entropy (loop thread): every {@link #ANTI_ENTROPY_INTERVAL} the full store goes to one
+     * random ALIVE peer, which merges it (idempotently). This repairs lost pushes and fills a node
+     * restarted empty. A state over the message cap is skipped and counted: digests and chunked
+     * snapshots, which send only what differs and in bounded pieces, are the next step.
+     */
+    private void antiEntropy() {
+        try {
+            MembershipView view = swim.view();
+            java.util.List<Member> peers = view.members().stream()
+                    .filter(m -> !m.name().equals(view.self().name())
+                            && m.status() == dev.smg.mesh.membership.MemberStatus.ALIVE).toList();
+            if (!peers.isEmpty()) {
+                Member peer = peers.get(random.nextInt(peers.size()));
+                dev.smg.proto.mesh.DeltaBatch.Builder batch = dev.smg.proto.mesh.DeltaBatch.newBuilder();
+                store.snapshot().namespaces().forEach((name, state) -> batch.addDeltas(
+                        dev.smg.proto.mesh.NamespaceDelta.newBuilder().setNamespace(name)
+                                .setDelta(dev.smg.mesh.store.DeltaCodec.encode((dev.smg.mesh.crdt.CrdtMap) state))));
+                dev.smg.proto.mesh.Envelope envelope = dev.smg.proto.mesh.Envelope.newBuilder()
+                        .setFrom(settings.serverName()).setFromAddress(settings.advertiseAddress().toString())
+                        .setDeltas(batch).build();
+                if (envelope.getSerializedSize() < dev.smg.mesh.transport.EnvelopeLimits.MAX_MESSAGE_BYTES) {
+                    transport.send(peer.address(), envelope);
+                } else {
+                    antiEntropySkipped.incrementAndGet();
+                }
+            }
+        } finally {
+            if (!closed.get()) {
+                loop.schedule(ANTI_ENTROPY_INTERVAL.toNanos(), this::antiEntropy);
+            }
+        }
+    }
+
+    /** Anti-entropy rounds skipped because the whole state no longer fits one message. */
+    public long antiEntropySkipped() {
+        return antiEntropySkipped.get();
     }
 
     /** The replicated store (empty when the node was started without namespaces). */

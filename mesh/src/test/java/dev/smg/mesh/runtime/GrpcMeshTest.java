@@ -89,6 +89,21 @@ class GrpcMeshTest {
         }
     }
 
+    @Test
+    void aNodeThatJoinsLateCatchesUpThroughAntiEntropy() {
+        dev.smg.mesh.store.Namespace<dev.smg.mesh.crdt.GCounter> requests =
+                new dev.smg.mesh.store.Namespace<>("requests", dev.smg.mesh.crdt.GCounter.EMPTY);
+        List<dev.smg.mesh.store.Namespace<?>> namespaces = List.of(requests);
+        MeshNode a = startWith("a", List.of(), namespaces);
+        for (int i = 0; i < 5; i++) {
+            a.store().update(requests, "total", g -> g.incrementDelta("a", 1)); // pushed to nobody: a is alone
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.store().snapshot().size(requests) == 1);
+        MeshNode late = startWith("late", List.of(a.port()), namespaces);
+        await().atMost(Duration.ofSeconds(20)).until(() -> late.store().snapshot().get(requests).get("total")
+                .map(dev.smg.mesh.crdt.GCounter::value).orElse(0L) == 5L);
+    }
+
     private MeshNode startWith(String name, List<Integer> seeds, List<dev.smg.mesh.store.Namespace<?>> namespaces) {
         MeshSettings settings = new MeshSettings(name, "127.0.0.1", "127.0.0.1", 0,
                 seeds.stream().map(p -> new PeerAddress("127.0.0.1", p)).toList());
