@@ -23,6 +23,10 @@ public final class MeshMetrics implements MembershipEvents {
     private final Counter statusChanges;
     private final Counter refutations;
     private final Counter rejected;
+    private final Counter batches;
+    private final Counter bytes;
+    private final Counter snapshots;
+    private final io.prometheus.metrics.core.metrics.Histogram convergence;
     private final Supplier<MembershipView> view;
 
     public MeshMetrics(PrometheusRegistry registry, Supplier<MembershipView> view, PeerLinks links,
@@ -68,6 +72,33 @@ public final class MeshMetrics implements MembershipEvents {
         rejected = Counter.builder().name("router_mesh_messages_rejected_total")
                 .help("Messages from peers refused as malformed, oversized, or for a full inbox")
                 .labelNames("reason").register(registry);
+        batches = Counter.builder().name("router_mesh_batches_total")
+                .help("Replicated-state batches sent and received").labelNames("direction", "peer").register(registry);
+        bytes = Counter.builder().name("router_mesh_bytes_total")
+                .help("Replicated-state bytes sent and received (protobuf payload)").labelNames("direction", "peer")
+                .register(registry);
+        snapshots = Counter.builder().name("router_mesh_snapshot_trigger_total")
+                .help("Whole-store transfers (anti-entropy rounds) sent").register(registry);
+        convergence = io.prometheus.metrics.core.metrics.Histogram.builder().name("router_mesh_convergence_ms")
+                .help("Time from a write at its origin to its arrival here, in milliseconds (wall clocks)")
+                .classicOnly().classicUpperBounds(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+                .register(registry);
+    }
+
+    public void batchSent(String peer, int size, boolean fullState) {
+        batches.labelValues("sent", peer).inc();
+        bytes.labelValues("sent", peer).inc(size);
+        if (fullState) {
+            snapshots.inc();
+        }
+    }
+
+    public void batchReceived(String peer, int size, long originWallMillis) {
+        batches.labelValues("received", peer).inc();
+        bytes.labelValues("received", peer).inc(size);
+        if (originWallMillis > 0) {
+            convergence.observe(Math.max(0, System.currentTimeMillis() - originWallMillis));
+        }
     }
 
     public void reconnected(String address) {

@@ -33,11 +33,13 @@ public final class MeshNode implements AutoCloseable {
     private final SwimNode swim;
     private final MeshServer server;
     private final dev.smg.mesh.store.ReplicatedStore store;
+    private final MeshMetrics metrics;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private MeshNode(MeshSettings settings, MeshLoop loop, GrpcTransport transport, SwimNode swim, MeshServer server,
-                     dev.smg.mesh.store.ReplicatedStore store) {
+                     dev.smg.mesh.store.ReplicatedStore store, MeshMetrics metrics) {
         this.store = store;
+        this.metrics = metrics;
         this.settings = settings;
         this.loop = loop;
         this.transport = transport;
@@ -96,10 +98,10 @@ public final class MeshNode implements AutoCloseable {
         metrics[0] = new MeshMetrics(registry, swim::view, links, loop::dropped);
         metricsRef.set(metrics[0]);
         swimRef.set(swim);
-        store.deltasTo((namespace, delta) -> pushDelta(swim, transport, settings, namespace, delta));
+        store.deltasTo((namespace, delta) -> pushDelta(swim, transport, settings, namespace, delta, metrics[0]));
         loop.start();
         loop.execute(swim::start);
-        MeshNode node = new MeshNode(settings, loop, transport, swim, server, store);
+        MeshNode node = new MeshNode(settings, loop, transport, swim, server, store, metrics[0]);
         loop.schedule(membership.reapAfter().toNanos(), node::pruneChannels);
         if (!namespaces.isEmpty()) {
             loop.schedule(ANTI_ENTROPY_INTERVAL.toNanos(), node::antiEntropy);
@@ -113,6 +115,8 @@ public final class MeshNode implements AutoCloseable {
     /** Decodes on the gRPC thread (refusing malformed state), merges on the loop. */
     private static boolean acceptDeltas(dev.smg.proto.mesh.Envelope envelope, dev.smg.mesh.store.ReplicatedStore store,
                                         MeshMetrics metrics) {
+        metrics.batchReceived(envelope.getFrom(), envelope.getDeltas().getSerializedSize(),
+                envelope.getDeltas().getFullState() ? 0 : envelope.getDeltas().getOriginWallMillis());
         for (dev.smg.proto.mesh.NamespaceDelta d : envelope.getDeltas().getDeltasList()) {
             try {
                 if (!store.mergeRemote(d.getNamespace(), dev.smg.mesh.store.DeltaCodec.decode(d.getDelta()))) {
@@ -130,19 +134,22 @@ public final class MeshNode implements AutoCloseable {
      * not repaired yet: anti-entropy is the next step of the replicated-state work.
      */
     private static void pushDelta(SwimNode swim, GrpcTransport transport, MeshSettings settings, String namespace,
-                                  dev.smg.mesh.crdt.CrdtMap<String, ?> delta) {
+                                  dev.smg.mesh.crdt.CrdtMap<String, ?> delta, MeshMetrics metrics) {
         dev.smg.proto.mesh.Envelope envelope = dev.smg.proto.mesh.Envelope.newBuilder()
                 .setFrom(settings.serverName()).setFromAddress(settings.advertiseAddress().toString())
-                .setDeltas(dev.smg.proto.mesh.DeltaBatch.newBuilder().addDeltas(dev.smg.proto.mesh.NamespaceDelta
-                        .newBuilder().setNamespace(namespace).setDelta(dev.smg.mesh.store.DeltaCodec.encode(
-                                (dev.smg.mesh.crdt.CrdtMap) delta))))
+                .setDeltas(dev.smg.proto.mesh.DeltaBatch.newBuilder()
+                        .setOriginWallMillis(System.currentTimeMillis())
+                        .addDeltas(dev.smg.proto.mesh.NamespaceDelta.newBuilder().setNamespace(namespace)
+                                .setDelta(dev.smg.mesh.store.DeltaCodec.encode((dev.smg.mesh.crdt.CrdtMap) delta))))
                 .build();
+        int size = envelope.getDeltas().getSerializedSize();
         MembershipView view = swim.view();
         for (Member m : view.members()) {
             if (!m.name().equals(view.self().name())
                     && (m.status() == dev.smg.mesh.membership.MemberStatus.ALIVE
                     || m.status() == dev.smg.mesh.membership.MemberStatus.SUSPECTED)) {
                 transport.send(m.address(), envelope);
+                metrics.batchSent(m.name(), size, false);
             }
         }
     }
@@ -166,7 +173,7 @@ public final class MeshNode implements AutoCloseable {
                             && m.status() == dev.smg.mesh.membership.MemberStatus.ALIVE).toList();
             if (!peers.isEmpty()) {
                 Member peer = peers.get(random.nextInt(peers.size()));
-                dev.smg.proto.mesh.DeltaBatch.Builder batch = dev.smg.proto.mesh.DeltaBatch.newBuilder();
+                dev.smg.proto.mesh.DeltaBatch.Builder batch = dev.smg.proto.mesh.DeltaBatch.newBuilder().setFullState(true);
                 store.snapshot().namespaces().forEach((name, state) -> batch.addDeltas(
                         dev.smg.proto.mesh.NamespaceDelta.newBuilder().setNamespace(name)
                                 .setDelta(dev.smg.mesh.store.DeltaCodec.encode((dev.smg.mesh.crdt.CrdtMap) state))));
@@ -175,6 +182,7 @@ public final class MeshNode implements AutoCloseable {
                         .setDeltas(batch).build();
                 if (envelope.getSerializedSize() < dev.smg.mesh.transport.EnvelopeLimits.MAX_MESSAGE_BYTES) {
                     transport.send(peer.address(), envelope);
+                    metrics.batchSent(peer.name(), envelope.getDeltas().getSerializedSize(), true);
                 } else {
                     antiEntropySkipped.incrementAndGet();
                 }

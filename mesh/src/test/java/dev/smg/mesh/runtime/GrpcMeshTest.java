@@ -31,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Real mesh nodes over gRPC on loopback sockets, in one JVM. */
 class GrpcMeshTest {
     private final List<MeshNode> nodes = new ArrayList<>();
+    private final List<PrometheusRegistry> registries = new ArrayList<>();
 
     @AfterEach
     void stop() {
@@ -87,6 +88,20 @@ class GrpcMeshTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> node.store().snapshot().get(requests).get("total")
                     .map(dev.smg.mesh.crdt.GCounter::value).orElse(0L) == 30L);
         }
+        // The seed's metric names, with direction and peer.
+        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+        try {
+            io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create().write(text,
+                    registries.get(0).scrape(), io.prometheus.metrics.config.EscapingScheme.UNDERSCORE_ESCAPING);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        String exposition = text.toString(java.nio.charset.StandardCharsets.UTF_8);
+        for (String expected : List.of("router_mesh_batches_total{direction=\"sent\",peer=\"b\"}",
+                "router_mesh_batches_total{direction=\"received\",peer=\"b\"}", "router_mesh_bytes_total",
+                "router_mesh_convergence_ms_count", "router_mesh_snapshot_trigger_total")) {
+            assertTrue(exposition.contains(expected), expected + " missing from\n" + exposition);
+        }
     }
 
     @Test
@@ -107,7 +122,9 @@ class GrpcMeshTest {
     private MeshNode startWith(String name, List<Integer> seeds, List<dev.smg.mesh.store.Namespace<?>> namespaces) {
         MeshSettings settings = new MeshSettings(name, "127.0.0.1", "127.0.0.1", 0,
                 seeds.stream().map(p -> new PeerAddress("127.0.0.1", p)).toList());
-        MeshNode node = MeshNode.start(settings, MembershipSettings.DEFAULTS, new PrometheusRegistry(), namespaces);
+        PrometheusRegistry registry = new PrometheusRegistry();
+        registries.add(registry);
+        MeshNode node = MeshNode.start(settings, MembershipSettings.DEFAULTS, registry, namespaces);
         nodes.add(node);
         return node;
     }
