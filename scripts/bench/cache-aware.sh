@@ -78,8 +78,8 @@ OUT=${OUT:-$repo/docs/bench/cache-aware.md}
 WORKERS=4
 MODEL=mock-model
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=scripts/bench/common.sh
+source "$here/common.sh" # log, die, bench_prepare_jar
 
 for v in AFFINITY WARMUP DURATION DRAIN PREFIX_GROUPS SYSTEM_WORDS USER_WORDS MAX_TOKENS KV_TOKENS MAX_INFLIGHT SEED; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number (got '${!v}')"
@@ -133,17 +133,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- jar and JDK ---------------------------------------------------------------------------
-jar=${SMG_JAR:-$repo/smg.jar}
-if [[ ! -f $jar ]]; then
-  [[ -z ${SMG_JAR:-} ]] || die "SMG_JAR=$SMG_JAR does not exist"
-  log "no $jar; building it with make build"
-  make -C "$repo" build >&2
-fi
-# Run a private copy, so a rebuild of the original during the run cannot change what we measure.
-cp "$jar" "$work/smg.jar"
-export SMG_JAR=$work/smg.jar
-java_home=$("$repo/scripts/find-jdk")
-smg=("$repo/scripts/smg")
+bench_prepare_jar
 "${smg[@]}" mock-worker --help 2>&1 | grep -q -- '--engine' ||
   die "this smg has no 'mock-worker --engine realistic'; build a newer jar"
 

@@ -55,8 +55,8 @@ MODEL=mock-model
 BODY='{"model":"mock-model","messages":[{"role":"user","content":"hello"}]}'
 TARGETS=(direct smg nginx)
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=scripts/bench/common.sh
+source "$here/common.sh" # log, die, bench_prepare_jar
 
 for v in DURATION REPEATS WARMUP WRK_THREADS WRK_CONNS RATE RATE_CONC GEN_MS; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number (got '${!v}')"
@@ -116,17 +116,7 @@ ensure_tools
 PATH=$PATH:/usr/sbin # nginx lives in /usr/sbin, which a non-root PATH may lack
 
 # --- jar and JDK ---------------------------------------------------------------------------
-jar=${SMG_JAR:-$repo/smg.jar}
-if [[ ! -f $jar ]]; then
-  [[ -z ${SMG_JAR:-} ]] || die "SMG_JAR=$SMG_JAR does not exist"
-  log "no $jar; building it with make build"
-  make -C "$repo" build >&2
-fi
-# Run a private copy, so a rebuild of the original during the run cannot change what we measure.
-cp "$jar" "$work/smg.jar"
-export SMG_JAR=$work/smg.jar
-java_home=$("$repo/scripts/find-jdk")
-smg=("$repo/scripts/smg")
+bench_prepare_jar
 
 # --- ports ---------------------------------------------------------------------------------
 used_ports=" "

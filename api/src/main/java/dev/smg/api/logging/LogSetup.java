@@ -37,7 +37,7 @@ public final class LogSetup {
         root.addHandler(handler);
         Level threshold = toJul(level);
         root.setLevel(threshold);
-        Logger.getLogger("dev.smg").setLevel(threshold);
+        COMPONENT_LOGGERS.add(configured("dev.smg", threshold));
         // SMG_LOG wins over RUST_LOG when both are set; both refine --log-level per component.
         java.util.List<String> warnings = new java.util.ArrayList<>();
         for (String variable : new String[] {"RUST_LOG", "SMG_LOG"}) {
@@ -45,9 +45,6 @@ public final class LogSetup {
                     // The root handler takes every level; a record's fate is decided by its own
                     // logger's level, so other libraries stay at the --log-level threshold.
                     .forEach((logger, componentLevel) -> COMPONENT_LOGGERS.add(configured(logger, componentLevel)));
-        }
-        if (Logger.getLogger("dev.smg").getLevel() == null) {
-            Logger.getLogger("dev.smg").setLevel(threshold);
         }
         // Libraries speak only when something is wrong unless the operator asked for debug output.
         Level libraries = threshold.intValue() <= Level.FINE.intValue() ? threshold : Level.WARNING;

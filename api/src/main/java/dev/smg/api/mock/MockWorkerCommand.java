@@ -67,7 +67,7 @@ public final class MockWorkerCommand {
         }
         MockBehaviour behaviour = behaviour(a);
         String engine = behaviour.engine().isPresent() ? "realistic" : "canned";
-        LogSetup.configure(a.choice("--log-level", "info", List.of("trace", "debug", "info", "warn", "error")));
+        LogSetup.configure(a.choice("--log-level", "info", dev.smg.api.config.GatewayFlags.LOG_LEVELS));
 
         List<MockWorker> workers = new ArrayList<>();
         for (int i = 0; i < count; i++) {

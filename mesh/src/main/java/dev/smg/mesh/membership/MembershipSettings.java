@@ -48,12 +48,6 @@ public record MembershipSettings(Duration protocolPeriod, Duration probeTimeout,
         }
     }
 
-    public MembershipSettings withReapAfter(Duration value) {
-        return new MembershipSettings(protocolPeriod, probeTimeout, indirectProbes, suspicionMin,
-                suspicionMaxFactor, suspicionConfirmations, retransmitMult, maxPiggyback, value, deadProbeInterval,
-                joinTimeout, joinBackoffMax, rejoinInterval, leaveTimeout);
-    }
-
     /** Minimum suspicion timeout for a cluster of {@code n} members. */
     public long suspicionMinNanos(int n) {
         return (long) (suspicionMin.toNanos() * Math.max(1.0, Math.log10(Math.max(1, n))));

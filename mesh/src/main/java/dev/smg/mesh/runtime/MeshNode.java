@@ -2,22 +2,37 @@ package dev.smg.mesh.runtime;
 
 import dev.smg.mesh.MeshSettings;
 import dev.smg.mesh.PeerAddress;
+import dev.smg.mesh.crdt.CrdtMap;
 import dev.smg.mesh.membership.Member;
+import dev.smg.mesh.membership.MemberStatus;
+import dev.smg.mesh.membership.MembershipEvents;
 import dev.smg.mesh.membership.MembershipSettings;
 import dev.smg.mesh.membership.MembershipView;
 import dev.smg.mesh.membership.SwimNode;
 import dev.smg.mesh.metrics.MeshMetrics;
+import dev.smg.mesh.store.DeltaCodec;
+import dev.smg.mesh.store.Namespace;
+import dev.smg.mesh.store.ReplicatedStore;
+import dev.smg.mesh.transport.EnvelopeLimits;
 import dev.smg.mesh.transport.GrpcTransport;
 import dev.smg.mesh.transport.MeshServer;
 import dev.smg.mesh.transport.PeerLinks;
+import dev.smg.proto.mesh.DeltaBatch;
+import dev.smg.proto.mesh.Envelope;
+import dev.smg.proto.mesh.NamespaceDelta;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One router's place in the mesh: the mesh loop thread, the gRPC server on the mesh port, the
@@ -32,12 +47,12 @@ public final class MeshNode implements AutoCloseable {
     private final GrpcTransport transport;
     private final SwimNode swim;
     private final MeshServer server;
-    private final dev.smg.mesh.store.ReplicatedStore store;
+    private final ReplicatedStore store;
     private final MeshMetrics metrics;
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private MeshNode(MeshSettings settings, MeshLoop loop, GrpcTransport transport, SwimNode swim, MeshServer server,
-                     dev.smg.mesh.store.ReplicatedStore store, MeshMetrics metrics) {
+                     ReplicatedStore store, MeshMetrics metrics) {
         this.store = store;
         this.metrics = metrics;
         this.settings = settings;
@@ -48,7 +63,7 @@ public final class MeshNode implements AutoCloseable {
     }
 
     public static MeshNode start(MeshSettings requested, MembershipSettings membership, PrometheusRegistry registry) {
-        return start(requested, membership, registry, java.util.List.of());
+        return start(requested, membership, registry, List.of());
     }
 
     /**
@@ -56,38 +71,38 @@ public final class MeshNode implements AutoCloseable {
      * deltas to every ALIVE (or SUSPECTED) member at once.
      */
     public static MeshNode start(MeshSettings requested, MembershipSettings membership, PrometheusRegistry registry,
-                                 java.util.List<dev.smg.mesh.store.Namespace<?>> namespaces) {
+                                 List<Namespace<?>> namespaces) {
         MeshLoop loop = new MeshLoop("smg-mesh-loop");
         // The server starts first so that port 0 can be resolved before the node advertises itself;
         // envelopes only run on the loop, which starts after the state machine exists.
-        java.util.concurrent.atomic.AtomicReference<SwimNode> swimRef = new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.atomic.AtomicReference<MeshMetrics> metricsRef = new java.util.concurrent.atomic.AtomicReference<>();
-        dev.smg.mesh.store.ReplicatedStore store = new dev.smg.mesh.store.ReplicatedStore(requested.serverName(),
-                loop, namespaces);
+        AtomicReference<SwimNode> swimRef = new AtomicReference<>();
+        AtomicReference<MeshMetrics> metricsRef = new AtomicReference<>();
+        ReplicatedStore store = new ReplicatedStore(requested.serverName(), loop, namespaces);
         MeshServer server = new MeshServer(requested.bindHost(), requested.port(),
                 envelope -> envelope.hasDeltas() ? acceptDeltas(envelope, store, metricsRef.get())
                         : loop.offer(() -> swimRef.get().receive(envelope)),
                 reason -> metricsRef.get().rejected(reason)).start();
         MeshSettings settings = requested.port() == 0 ? requested.withPort(server.port()) : requested;
-        MeshMetrics[] metrics = new MeshMetrics[1];
-        PeerLinks links = new PeerLinks(address -> metrics[0].reconnected(address));
+        PeerLinks links = new PeerLinks(address -> metricsRef.get().reconnected(address));
         GrpcTransport transport = new GrpcTransport(links, membership.protocolPeriod());
+        MeshMetrics metrics = new MeshMetrics(registry, () -> swimRef.get().view(), links, loop::dropped);
+        metricsRef.set(metrics);
         SwimNode swim = new SwimNode(membership, settings.serverName(), settings.advertiseAddress().toString(),
                 settings.seeds().stream().map(PeerAddress::toString).toList(), loop, transport,
-                new SplittableRandom(), new dev.smg.mesh.membership.MembershipEvents() {
+                new SplittableRandom(), new MembershipEvents() {
                     @Override
                     public void statusChanged(Member before, Member after) {
-                        metrics[0].statusChanged(before, after);
+                        metrics.statusChanged(before, after);
                     }
 
                     @Override
                     public void probed(String member, ProbeResult result) {
-                        metrics[0].probed(member, result);
+                        metrics.probed(member, result);
                     }
 
                     @Override
                     public void refuted(long incarnation) {
-                        metrics[0].refuted(incarnation);
+                        metrics.refuted(incarnation);
                     }
 
                     @Override
@@ -95,13 +110,11 @@ public final class MeshNode implements AutoCloseable {
                         LOG.log(System.Logger.Level.INFO, "joined the mesh through {0}", seedAddress);
                     }
                 });
-        metrics[0] = new MeshMetrics(registry, swim::view, links, loop::dropped);
-        metricsRef.set(metrics[0]);
         swimRef.set(swim);
-        store.deltasTo((namespace, delta) -> pushDelta(swim, transport, settings, namespace, delta, metrics[0]));
+        store.deltasTo((namespace, delta) -> pushDelta(swim, transport, settings, namespace, delta, metrics));
         loop.start();
         loop.execute(swim::start);
-        MeshNode node = new MeshNode(settings, loop, transport, swim, server, store, metrics[0]);
+        MeshNode node = new MeshNode(settings, loop, transport, swim, server, store, metrics);
         loop.schedule(membership.reapAfter().toNanos(), node::pruneChannels);
         if (!namespaces.isEmpty()) {
             loop.schedule(ANTI_ENTROPY_INTERVAL.toNanos(), node::antiEntropy);
@@ -113,13 +126,13 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /** Decodes on the gRPC thread (refusing malformed state), merges on the loop. */
-    private static boolean acceptDeltas(dev.smg.proto.mesh.Envelope envelope, dev.smg.mesh.store.ReplicatedStore store,
+    private static boolean acceptDeltas(Envelope envelope, ReplicatedStore store,
                                         MeshMetrics metrics) {
         metrics.batchReceived(envelope.getFrom(), envelope.getDeltas().getSerializedSize(),
                 envelope.getDeltas().getFullState() ? 0 : envelope.getDeltas().getOriginWallMillis());
-        for (dev.smg.proto.mesh.NamespaceDelta d : envelope.getDeltas().getDeltasList()) {
+        for (NamespaceDelta d : envelope.getDeltas().getDeltasList()) {
             try {
-                if (!store.mergeRemote(d.getNamespace(), dev.smg.mesh.store.DeltaCodec.decode(d.getDelta()))) {
+                if (!store.mergeRemote(d.getNamespace(), DeltaCodec.decode(d.getDelta()))) {
                     return false;
                 }
             } catch (IllegalArgumentException e) {
@@ -134,20 +147,20 @@ public final class MeshNode implements AutoCloseable {
      * not repaired yet: anti-entropy is the next step of the replicated-state work.
      */
     private static void pushDelta(SwimNode swim, GrpcTransport transport, MeshSettings settings, String namespace,
-                                  dev.smg.mesh.crdt.CrdtMap<String, ?> delta, MeshMetrics metrics) {
-        dev.smg.proto.mesh.Envelope envelope = dev.smg.proto.mesh.Envelope.newBuilder()
+                                  CrdtMap<String, ?> delta, MeshMetrics metrics) {
+        Envelope envelope = Envelope.newBuilder()
                 .setFrom(settings.serverName()).setFromAddress(settings.advertiseAddress().toString())
-                .setDeltas(dev.smg.proto.mesh.DeltaBatch.newBuilder()
+                .setDeltas(DeltaBatch.newBuilder()
                         .setOriginWallMillis(System.currentTimeMillis())
-                        .addDeltas(dev.smg.proto.mesh.NamespaceDelta.newBuilder().setNamespace(namespace)
-                                .setDelta(dev.smg.mesh.store.DeltaCodec.encode((dev.smg.mesh.crdt.CrdtMap) delta))))
+                        .addDeltas(NamespaceDelta.newBuilder().setNamespace(namespace)
+                                .setDelta(DeltaCodec.encode((CrdtMap) delta))))
                 .build();
         int size = envelope.getDeltas().getSerializedSize();
         MembershipView view = swim.view();
         for (Member m : view.members()) {
             if (!m.name().equals(view.self().name())
-                    && (m.status() == dev.smg.mesh.membership.MemberStatus.ALIVE
-                    || m.status() == dev.smg.mesh.membership.MemberStatus.SUSPECTED)) {
+                    && (m.status() == MemberStatus.ALIVE
+                    || m.status() == MemberStatus.SUSPECTED)) {
                 transport.send(m.address(), envelope);
                 metrics.batchSent(m.name(), size, false);
             }
@@ -156,8 +169,8 @@ public final class MeshNode implements AutoCloseable {
 
     /** How often the whole store is sent to one random peer, repairing lost pushes and empty joiners. */
     static final Duration ANTI_ENTROPY_INTERVAL = Duration.ofSeconds(2);
-    private final java.util.SplittableRandom random = new java.util.SplittableRandom();
-    private final java.util.concurrent.atomic.AtomicLong antiEntropySkipped = new java.util.concurrent.atomic.AtomicLong();
+    private final SplittableRandom random = new SplittableRandom();
+    private final AtomicLong antiEntropySkipped = new AtomicLong();
 
     /**
      * Simple anti-entropy (loop thread): every {@link #ANTI_ENTROPY_INTERVAL} the full store goes to one
@@ -168,19 +181,19 @@ public final class MeshNode implements AutoCloseable {
     private void antiEntropy() {
         try {
             MembershipView view = swim.view();
-            java.util.List<Member> peers = view.members().stream()
+            List<Member> peers = view.members().stream()
                     .filter(m -> !m.name().equals(view.self().name())
-                            && m.status() == dev.smg.mesh.membership.MemberStatus.ALIVE).toList();
+                            && m.status() == MemberStatus.ALIVE).toList();
             if (!peers.isEmpty()) {
                 Member peer = peers.get(random.nextInt(peers.size()));
-                dev.smg.proto.mesh.DeltaBatch.Builder batch = dev.smg.proto.mesh.DeltaBatch.newBuilder().setFullState(true);
+                DeltaBatch.Builder batch = DeltaBatch.newBuilder().setFullState(true);
                 store.snapshot().namespaces().forEach((name, state) -> batch.addDeltas(
-                        dev.smg.proto.mesh.NamespaceDelta.newBuilder().setNamespace(name)
-                                .setDelta(dev.smg.mesh.store.DeltaCodec.encode((dev.smg.mesh.crdt.CrdtMap) state))));
-                dev.smg.proto.mesh.Envelope envelope = dev.smg.proto.mesh.Envelope.newBuilder()
+                        NamespaceDelta.newBuilder().setNamespace(name)
+                                .setDelta(DeltaCodec.encode((CrdtMap) state))));
+                Envelope envelope = Envelope.newBuilder()
                         .setFrom(settings.serverName()).setFromAddress(settings.advertiseAddress().toString())
                         .setDeltas(batch).build();
-                if (envelope.getSerializedSize() < dev.smg.mesh.transport.EnvelopeLimits.MAX_MESSAGE_BYTES) {
+                if (envelope.getSerializedSize() < EnvelopeLimits.MAX_MESSAGE_BYTES) {
                     transport.send(peer.address(), envelope);
                     metrics.batchSent(peer.name(), envelope.getDeltas().getSerializedSize(), true);
                 } else {
@@ -200,7 +213,7 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /** The replicated store (empty when the node was started without namespaces). */
-    public dev.smg.mesh.store.ReplicatedStore store() {
+    public ReplicatedStore store() {
         return store;
     }
 
@@ -254,7 +267,7 @@ public final class MeshNode implements AutoCloseable {
             stopped.await(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             // the loop is flooded; closing the server and the loop below stops it all the same
         }
         server.close();

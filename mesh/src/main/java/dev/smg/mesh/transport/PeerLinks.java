@@ -2,7 +2,6 @@ package dev.smg.mesh.transport;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -13,7 +12,6 @@ public final class PeerLinks {
     private static final class Link {
         volatile boolean up;
         volatile boolean everUp;
-        final AtomicLong reconnects = new AtomicLong();
     }
 
     private final Map<String, Link> links = new ConcurrentHashMap<>();
@@ -28,7 +26,6 @@ public final class PeerLinks {
         if (!link.up) {
             link.up = true;
             if (link.everUp) {
-                link.reconnects.incrementAndGet();
                 onReconnect.accept(address);
             }
             link.everUp = true;
@@ -42,11 +39,6 @@ public final class PeerLinks {
     public boolean isUp(String address) {
         Link link = links.get(address);
         return link != null && link.up;
-    }
-
-    public long reconnects(String address) {
-        Link link = links.get(address);
-        return link == null ? 0 : link.reconnects.get();
     }
 
     void forget(String address) {

@@ -39,9 +39,15 @@ class GrpcMeshTest {
     }
 
     private MeshNode start(String name, int port, List<Integer> seeds) {
+        return start(name, port, seeds, List.of());
+    }
+
+    private MeshNode start(String name, int port, List<Integer> seeds, List<dev.smg.mesh.store.Namespace<?>> namespaces) {
         MeshSettings settings = new MeshSettings(name, "127.0.0.1", "127.0.0.1", port,
                 seeds.stream().map(p -> new PeerAddress("127.0.0.1", p)).toList());
-        MeshNode node = MeshNode.start(settings, MembershipSettings.DEFAULTS, new PrometheusRegistry());
+        PrometheusRegistry registry = new PrometheusRegistry();
+        registries.add(registry);
+        MeshNode node = MeshNode.start(settings, MembershipSettings.DEFAULTS, registry, namespaces);
         nodes.add(node);
         return node;
     }
@@ -75,9 +81,9 @@ class GrpcMeshTest {
         dev.smg.mesh.store.Namespace<dev.smg.mesh.crdt.GCounter> requests =
                 new dev.smg.mesh.store.Namespace<>("requests", dev.smg.mesh.crdt.GCounter.EMPTY);
         List<dev.smg.mesh.store.Namespace<?>> namespaces = List.of(requests);
-        MeshNode a = startWith("a", List.of(), namespaces);
-        MeshNode b = startWith("b", List.of(a.port()), namespaces);
-        MeshNode c = startWith("c", List.of(a.port()), namespaces);
+        MeshNode a = start("a", 0, List.of(), namespaces);
+        MeshNode b = start("b", 0, List.of(a.port()), namespaces);
+        MeshNode c = start("c", 0, List.of(a.port()), namespaces);
         await().atMost(Duration.ofSeconds(20)).until(() -> allAlive(List.of(a, b, c), 3));
         for (MeshNode writer : List.of(a, b, c)) {
             for (int i = 0; i < 10; i++) {
@@ -109,24 +115,14 @@ class GrpcMeshTest {
         dev.smg.mesh.store.Namespace<dev.smg.mesh.crdt.GCounter> requests =
                 new dev.smg.mesh.store.Namespace<>("requests", dev.smg.mesh.crdt.GCounter.EMPTY);
         List<dev.smg.mesh.store.Namespace<?>> namespaces = List.of(requests);
-        MeshNode a = startWith("a", List.of(), namespaces);
+        MeshNode a = start("a", 0, List.of(), namespaces);
         for (int i = 0; i < 5; i++) {
             a.store().update(requests, "total", g -> g.incrementDelta("a", 1)); // pushed to nobody: a is alone
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> a.store().snapshot().size(requests) == 1);
-        MeshNode late = startWith("late", List.of(a.port()), namespaces);
+        MeshNode late = start("late", 0, List.of(a.port()), namespaces);
         await().atMost(Duration.ofSeconds(20)).until(() -> late.store().snapshot().get(requests).get("total")
                 .map(dev.smg.mesh.crdt.GCounter::value).orElse(0L) == 5L);
-    }
-
-    private MeshNode startWith(String name, List<Integer> seeds, List<dev.smg.mesh.store.Namespace<?>> namespaces) {
-        MeshSettings settings = new MeshSettings(name, "127.0.0.1", "127.0.0.1", 0,
-                seeds.stream().map(p -> new PeerAddress("127.0.0.1", p)).toList());
-        PrometheusRegistry registry = new PrometheusRegistry();
-        registries.add(registry);
-        MeshNode node = MeshNode.start(settings, MembershipSettings.DEFAULTS, registry, namespaces);
-        nodes.add(node);
-        return node;
     }
 
     @Test

@@ -64,10 +64,6 @@ public final class AdmissionControl {
                 : null;
     }
 
-    public static AdmissionControl unlimited() {
-        return new AdmissionControl(0, 0, Duration.ZERO, 0);
-    }
-
     /** Blocks (a virtual thread) while queued. */
     public Decision admit() {
         if (bucket != null) {

@@ -16,9 +16,6 @@ import java.time.Duration;
  */
 public record HealthSettings(Duration interval, Duration pendingInterval, Duration timeout, int failureThreshold,
                              int successThreshold, String endpoint, boolean enabled) {
-    public static final HealthSettings DEFAULTS = of(Duration.ofSeconds(60), Duration.ofSeconds(5), 3, 2, "/health",
-            true);
-
     public HealthSettings {
         if (failureThreshold < 1 || successThreshold < 1) {
             throw new IllegalArgumentException("health thresholds must be at least 1");

@@ -7,8 +7,6 @@ import java.util.List;
 
 /** Builds policies from their command-line names. */
 public final class PolicyFactory {
-    public static final List<String> NAMES = List.of("cache_aware", "round_robin", "random", "power_of_two",
-            "consistent_hash", "manual");
 
     private final CacheIndex cacheIndex;
     private final CacheAwareSettings cacheAware;

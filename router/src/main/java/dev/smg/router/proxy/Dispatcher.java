@@ -180,6 +180,9 @@ public final class Dispatcher {
                     return Attempt.retry(new GatewayError(status, "upstream_error", "upstream_status_" + status,
                             "worker answered " + status));
                 }
+                if (RetrySettings.isRetryable(status) && retry.maxAttempts() > 1) {
+                    metrics.retriesExhausted(call.route().endpoint()); // relaying the last failure as it is
+                }
                 if (!isEventStream(answer)) {
                     // Read the whole body before answering: if the worker breaks off, nothing has
                     // reached the client yet, so the request can still go elsewhere.
@@ -191,15 +194,9 @@ public final class Dispatcher {
                         return Attempt.retry(GatewayError.upstreamUnreachable("worker " + worker
                                 + " broke off its answer"));
                     }
-                    if (RetrySettings.isRetryable(status) && retry.maxAttempts() > 1) {
-                        metrics.retriesExhausted(call.route().endpoint()); // relaying the last failure as it is
-                    }
                     report(permit, RetrySettings.isRetryable(status));
                     reply.complete(status, clientHeaders(answer), body);
                     return Attempt.finished(new Outcome(status, "", worker, 1));
-                }
-                if (RetrySettings.isRetryable(status) && retry.maxAttempts() > 1) {
-                    metrics.retriesExhausted(call.route().endpoint());
                 }
                 return Attempt.finished(relay(call, worker, permit, answer, reply));
             } catch (RuntimeException e) {

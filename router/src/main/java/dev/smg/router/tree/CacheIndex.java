@@ -24,7 +24,6 @@ public final class CacheIndex implements AutoCloseable {
     private final long maxBlocksPerTree;
     private final long evictToBlocks;
     private final AtomicLong dropped = new AtomicLong();
-    private final AtomicLong applied = new AtomicLong();
     private final AtomicLong evicted = new AtomicLong();
     private final Thread writer;
     private volatile Map<String, RadixTree> trees = Map.of();
@@ -91,10 +90,6 @@ public final class CacheIndex implements AutoCloseable {
         return dropped.get();
     }
 
-    public long applied() {
-        return applied.get();
-    }
-
     public long evicted() {
         return evicted.get();
     }
@@ -120,31 +115,29 @@ public final class CacheIndex implements AutoCloseable {
     }
 
     private void runBatch() {
-        {
-            Object op = queue.poll();
-            if (op == null) {
-                LockSupport.parkNanos(this, 50_000_000L);
-                return;
-            }
-            Map<String, RadixTree> next = new HashMap<>(trees);
-            int batch = 0;
-            java.util.List<Runnable> barriers = new java.util.ArrayList<>();
-            while (op != null && batch < 4096) {
-                apply(next, op, barriers);
-                batch++;
-                op = batch < 4096 ? queue.poll() : null;
-            }
-            for (Map.Entry<String, RadixTree> e : next.entrySet()) {
-                RadixTree t = e.getValue();
-                if (t.blocks() > maxBlocksPerTree) {
-                    RadixTree smaller = t.evictTo(evictToBlocks);
-                    evicted.addAndGet(t.blocks() - smaller.blocks());
-                    e.setValue(smaller);
-                }
-            }
-            trees = Map.copyOf(next);
-            barriers.forEach(CacheIndex::safely);
+        Object op = queue.poll();
+        if (op == null) {
+            LockSupport.parkNanos(this, 50_000_000L);
+            return;
         }
+        Map<String, RadixTree> next = new HashMap<>(trees);
+        int batch = 0;
+        java.util.List<Runnable> barriers = new java.util.ArrayList<>();
+        while (op != null && batch < 4096) {
+            apply(next, op, barriers);
+            batch++;
+            op = batch < 4096 ? queue.poll() : null;
+        }
+        for (Map.Entry<String, RadixTree> e : next.entrySet()) {
+            RadixTree t = e.getValue();
+            if (t.blocks() > maxBlocksPerTree) {
+                RadixTree smaller = t.evictTo(evictToBlocks);
+                evicted.addAndGet(t.blocks() - smaller.blocks());
+                e.setValue(smaller);
+            }
+        }
+        trees = Map.copyOf(next);
+        barriers.forEach(CacheIndex::safely);
     }
 
     private void apply(Map<String, RadixTree> next, Object op, java.util.List<Runnable> barriers) {
@@ -152,7 +145,6 @@ public final class CacheIndex implements AutoCloseable {
             if (op instanceof TreeInsert insert) {
                 next.put(insert.model(), next.getOrDefault(insert.model(), RadixTree.EMPTY)
                         .insert(insert.blocks(), insert.tenant(), ++clock));
-                applied.incrementAndGet();
             } else if (op instanceof RemoveTenant remove) {
                 next.replaceAll((model, tree) -> tree.removeTenant(remove.tenant()));
             } else if (op instanceof Barrier barrier) {

@@ -225,7 +225,7 @@ public final class RadixTree {
 
     private static Node removeTenant(Node node, String tenant, long[] removed) {
         int ti = node.tenant(tenant);
-        if (ti < 0 && node != root(node)) {
+        if (ti < 0 && node.edge.length > 0) {
             return node; // by the invariant, nothing below holds it either
         }
         List<Long> keys = new ArrayList<>();
@@ -266,10 +266,6 @@ public final class RadixTree {
             return null;
         }
         return new Node(node.edge, keys.stream().mapToLong(Long::longValue).toArray(), kept.toArray(Node[]::new), ts, ss);
-    }
-
-    private static Node root(Node node) {
-        return node.edge.length == 0 ? node : null;
     }
 
     private static long subtreeBlocks(Node node) {
