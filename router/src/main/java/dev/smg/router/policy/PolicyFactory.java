@@ -3,7 +3,6 @@ package dev.smg.router.policy;
 import dev.smg.router.tree.CacheIndex;
 
 import java.time.Duration;
-import java.util.List;
 
 /** Builds policies from their command-line names. */
 public final class PolicyFactory {
