@@ -60,7 +60,7 @@ public final class Main {
         GatewayConfig config = GatewayFlags.parse(gatewayArgs);
         LogSetup.configure(config.logLevel());
         GatewayProcess gateway = GatewayProcess.start(config);
-        ShutdownSignals.install(gateway::shutdownGracefully);
+        gateway.onShutdownRequest(ShutdownSignals.install(gateway::shutdownGracefully));
         return -1;
     }
 }

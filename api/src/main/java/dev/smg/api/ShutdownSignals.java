@@ -14,8 +14,23 @@ final class ShutdownSignals {
     private ShutdownSignals() {
     }
 
-    static void install(Runnable gracefulShutdown) {
+    /**
+     * Installs the handlers and returns the same shutdown as a call (for {@code POST /ha/shutdown}):
+     * it starts the graceful shutdown once; later calls do nothing.
+     */
+    static Runnable install(Runnable gracefulShutdown) {
         AtomicBoolean started = new AtomicBoolean();
+        Runnable begin = () -> Thread.ofPlatform().name("smg-shutdown").start(() -> {
+            int status = 0;
+            try {
+                gracefulShutdown.run();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "graceful shutdown failed; exiting", e);
+                status = 1;
+            } finally {
+                System.exit(status); // never left half-stopped
+            }
+        });
         for (String name : new String[] {"TERM", "INT"}) {
             try {
                 Signal.handle(new Signal(name), signal -> {
@@ -23,21 +38,16 @@ final class ShutdownSignals {
                         LOG.log(System.Logger.Level.WARNING, "second SIG{0}: exiting now", name);
                         Runtime.getRuntime().halt(1);
                     }
-                    Thread.ofPlatform().name("smg-shutdown").start(() -> {
-                        int status = 0;
-                        try {
-                            gracefulShutdown.run();
-                        } catch (RuntimeException e) {
-                            LOG.log(System.Logger.Level.ERROR, "graceful shutdown failed; exiting", e);
-                            status = 1;
-                        } finally {
-                            System.exit(status); // never left half-stopped
-                        }
-                    });
+                    begin.run();
                 });
             } catch (IllegalArgumentException e) {
                 LOG.log(System.Logger.Level.WARNING, "cannot handle SIG{0}: {1}", name, e.getMessage());
             }
         }
+        return () -> {
+            if (started.compareAndSet(false, true)) {
+                begin.run();
+            }
+        };
     }
 }

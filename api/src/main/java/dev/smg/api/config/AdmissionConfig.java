@@ -9,6 +9,8 @@ import java.time.Duration;
  * @param queueSize      requests allowed to wait for a slot (100)
  * @param queueTimeout   longest wait for a slot before 408 (60 s)
  * @param ratePerSecond  token-bucket rate limit in requests per second, 0 for none (unset)
+ * @param clusterWide    the rate limit is the whole mesh's, not this router's ({@code --cluster-rate-limit})
  */
-public record AdmissionConfig(int maxConcurrent, int queueSize, Duration queueTimeout, double ratePerSecond) {
+public record AdmissionConfig(int maxConcurrent, int queueSize, Duration queueTimeout, double ratePerSecond,
+                              boolean clusterWide) {
 }

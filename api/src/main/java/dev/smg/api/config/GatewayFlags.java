@@ -61,7 +61,8 @@ public final class GatewayFlags {
                         Flag.value("--max-concurrent-requests", "-1", "hard cap on inference requests in flight (0 or less: none)"),
                         Flag.value("--queue-size", "100", "requests that may wait for a slot (full: 429)"),
                         Flag.value("--queue-timeout-secs", "60", "longest wait for a slot (then 408)"),
-                        Flag.value("--rate-limit-tokens-per-second", "", "token-bucket rate limit in requests per second (429 with Retry-After)"))
+                        Flag.value("--rate-limit-tokens-per-second", "", "token-bucket rate limit in requests per second (429 with Retry-After)"),
+                        Flag.toggle("--cluster-rate-limit", "with --enable-mesh: the rate limit is the whole cluster's, shared among routers by their traffic"))
                 .group("Health checks",
                         Flag.value("--health-check-interval-secs", "60", "time between probes of each worker"),
                         Flag.value("--health-check-timeout-secs", "5", "probe timeout"),
@@ -153,7 +154,11 @@ public final class GatewayFlags {
                 a.intValue("--max-concurrent-requests", -1, -1, 10_000_000),
                 a.intValue("--queue-size", 100, 0, 10_000_000),
                 Duration.ofSeconds(a.longValue("--queue-timeout-secs", 60, 1, 24 * 3600)),
-                a.doubleValue("--rate-limit-tokens-per-second", 0, 0, 1e9));
+                a.doubleValue("--rate-limit-tokens-per-second", 0, 0, 1e9),
+                a.enabled("--cluster-rate-limit"));
+        if (admission.clusterWide() && !a.enabled("--enable-mesh")) {
+            throw new CliException("--cluster-rate-limit needs --enable-mesh (a cluster-wide limit is shared over the mesh)");
+        }
         String logLevel = a.choice("--log-level", "info", LOG_LEVELS);
         Duration requestTimeout = Duration.ofSeconds(a.longValue("--request-timeout-secs", 1800, 1, 7 * 24 * 3600));
         long maxPayload = a.longValue("--max-payload-size", 536_870_912L, 1, Integer.MAX_VALUE - 16);
@@ -228,8 +233,6 @@ public final class GatewayFlags {
                         : "--mesh-advertise-host";
                 throw new CliException(flag + ": " + e.getMessage());
             }
-            warnings.add("--enable-mesh: this version replicates membership only; workers, trees and rate limits"
-                    + " are still per node");
             if (discovery || !selector.isEmpty()) {
                 warnings.add("--service-discovery/--router-selector: Kubernetes discovery is not built yet; ignored");
             }

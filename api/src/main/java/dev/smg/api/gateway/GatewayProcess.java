@@ -4,7 +4,13 @@ import dev.smg.api.Version;
 import dev.smg.api.config.AdmissionConfig;
 import dev.smg.api.config.GatewayConfig;
 import dev.smg.api.config.RoutingConfig;
+import dev.smg.api.ha.HaContext;
+import dev.smg.api.ha.HaNamespaces;
+import dev.smg.api.ha.WorkerSync;
 import dev.smg.router.admission.AdmissionControl;
+import dev.smg.router.admission.RateLimiter;
+import dev.smg.router.admission.TokenBucket;
+import dev.smg.router.policy.PolicySpec;
 import dev.smg.router.policy.PolicyRegistry;
 import dev.smg.router.tree.CacheIndex;
 import dev.smg.mesh.membership.MembershipSettings;
@@ -25,8 +31,11 @@ import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -47,9 +56,14 @@ public final class GatewayProcess {
     private final WebServer server;
     private final WebServer metricsServer;
     private final Optional<MeshNode> mesh;
+    private final Optional<HaContext> ha;
+    private final AtomicReference<Runnable> shutdownRequest;
 
     private GatewayProcess(GatewayConfig config, WorkerRegistry registry, HealthChecker health, DrainState drain,
-                           WebServer server, WebServer metricsServer, Optional<MeshNode> mesh) {
+                           WebServer server, WebServer metricsServer, Optional<MeshNode> mesh,
+                           Optional<HaContext> ha, AtomicReference<Runnable> shutdownRequest) {
+        this.ha = ha;
+        this.shutdownRequest = shutdownRequest;
         this.config = config;
         this.registry = registry;
         this.health = health;
@@ -66,10 +80,15 @@ public final class GatewayProcess {
         PrometheusRegistry metricsRegistry = new PrometheusRegistry();
         JvmMetrics.builder().register(metricsRegistry);
         RouterMetrics[] routerMetrics = new RouterMetrics[1];
+        AtomicReference<WorkerSync> workerSync = new AtomicReference<>();
         WorkerRegistry registry = new WorkerRegistry(config.breaker(),
                 (worker, from, to) -> {
                     LOG.log(System.Logger.Level.WARNING, "worker {0}: circuit breaker {1} -> {2}", worker, from, to);
                     routerMetrics[0].breakerTransition(worker, from, to);
+                    WorkerSync sync = workerSync.get();
+                    if (sync != null) {
+                        sync.breakerChanged(worker, to);
+                    }
                 });
         routerMetrics[0] = new RouterMetrics(metricsRegistry, registry::snapshot);
         UpstreamClient upstream = new UpstreamClient(CONNECT_TIMEOUT, config.requestTimeout());
@@ -79,7 +98,12 @@ public final class GatewayProcess {
         PolicyFactory factory = new PolicyFactory(cacheIndex, routing.cacheAware(), routing.assignmentMode(),
                 routing.maxIdle());
         Map<String, RoutingPolicy> perModel = new HashMap<>();
-        routing.modelPolicies().forEach((model, name) -> perModel.put(model, factory.create(name)));
+        Map<String, PolicySpec> configuredPolicies = new HashMap<>();
+        routing.modelPolicies().forEach((model, name) -> {
+            perModel.put(model, factory.create(name));
+            configuredPolicies.put(model, factory.spec(name));
+        });
+        configuredPolicies.put(PolicyRegistry.DEFAULT, factory.spec(routing.policy()));
         PolicyRegistry policies = new PolicyRegistry(factory.create(routing.policy()), perModel);
         registry.onRemove(policies::forget);
         routerMetrics[0].cacheIndex(cacheIndex);
@@ -87,26 +111,39 @@ public final class GatewayProcess {
                 Thread.ofPlatform().daemon().name("smg-policy-maintenance").factory());
         long every = routing.evictionInterval().toMillis();
         maintenance.scheduleWithFixedDelay(policies::maintain, every, every, TimeUnit.MILLISECONDS);
-        AdmissionConfig ac = config.admission();
-        AdmissionControl admission = new AdmissionControl(ac.maxConcurrent(), ac.queueSize(), ac.queueTimeout(),
-                ac.ratePerSecond());
-        routerMetrics[0].admission(admission);
-        Dispatcher dispatcher = new Dispatcher(registry, policies, upstream, config.retry(), routerMetrics[0]);
         DrainState drain = new DrainState();
         HttpMetrics httpMetrics = new HttpMetrics(metricsRegistry, drain);
         Optional<MeshNode> mesh;
         try {
-            mesh = config.mesh().map(settings -> MeshNode.start(settings, MembershipSettings.DEFAULTS, metricsRegistry));
+            mesh = config.mesh().map(settings -> MeshNode.start(settings, MembershipSettings.DEFAULTS, metricsRegistry,
+                    HaNamespaces.ALL));
         } catch (java.io.UncheckedIOException e) {
             throw new StartupException(e.getMessage() + " (--mesh-host/--mesh-port)");
         }
+        AdmissionConfig ac = config.admission();
+        List<RateLimiter> limiters = new ArrayList<>();
+        if (ac.ratePerSecond() > 0 && !ac.clusterWide()) {
+            limiters.add(new TokenBucket(ac.ratePerSecond(), Math.max(1, ac.ratePerSecond()), System::nanoTime));
+        }
+        AtomicReference<Runnable> shutdownRequest = new AtomicReference<>();
+        Optional<HaContext> ha = mesh.map(node -> HaContext.start(node, registry, cacheIndex, policies, factory,
+                configuredPolicies, ac.clusterWide() ? ac.ratePerSecond() : 0, config.breaker().openTimeout(),
+                !config.mesh().get().seeds().isEmpty(), maintenance, () -> shutdownRequest.get().run()));
+        ha.ifPresent(h -> {
+            workerSync.set(h.workers());
+            limiters.add(h.rateLimit());
+        });
+        AdmissionControl admission = new AdmissionControl(ac.maxConcurrent(), ac.queueSize(), ac.queueTimeout(),
+                limiters);
+        routerMetrics[0].admission(admission);
+        Dispatcher dispatcher = new Dispatcher(registry, policies, upstream, config.retry(), routerMetrics[0]);
 
         WebServer server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
                 .shutdownHook(false)
                 .routing(r -> routes(r, config, registry, dispatcher, admission, routerMetrics[0], drain, httpMetrics,
-                        mesh))
+                        ha))
                 .build()
                 .start();
         if (!server.isRunning() || server.port() < 0) {
@@ -122,29 +159,42 @@ public final class GatewayProcess {
         requireListening(metricsServer, config.prometheusHost(), config.prometheusPort(), "--prometheus-port");
         health.start();
         for (WorkerUrl url : config.workerUrls()) {
-            registry.add(WorkerSpec.of(url)); // probed at once by the health checker
+            if (registry.find(url).isEmpty()) {
+                registry.add(WorkerSpec.of(url)); // probed at once by the health checker
+            }
         }
         LOG.log(System.Logger.Level.INFO,
                 "smg {0} listening on http://{1}:{2} (metrics on :{3}) with {4} worker(s), policy {5}{6}",
                 Version.current(), config.host(), String.valueOf(server.port()), String.valueOf(metricsServer.port()),
                 registry.snapshot().size(), policies.defaultPolicy().name(),
                 config.apiKey().isPresent() ? ", API key required" : "");
-        return new GatewayProcess(config, registry, health, drain, server, metricsServer, mesh);
+        GatewayProcess process = new GatewayProcess(config, registry, health, drain, server, metricsServer, mesh,
+                ha, shutdownRequest);
+        shutdownRequest.set(() -> Thread.ofPlatform().name("smg-shutdown").start(process::shutdownGracefully));
+        return process;
+    }
+
+    /**
+     * Replaces what {@code POST /ha/shutdown} does (the default drains and stops this process; the
+     * command line also exits the JVM, as a SIGTERM would).
+     */
+    public void onShutdownRequest(Runnable shutdown) {
+        shutdownRequest.set(shutdown);
     }
 
     private static void routes(HttpRouting.Builder routing, GatewayConfig config, WorkerRegistry registry,
                                Dispatcher dispatcher, AdmissionControl admission, RouterMetrics metrics,
-                               DrainState drain, HttpMetrics httpMetrics, Optional<MeshNode> mesh) {
+                               DrainState drain, HttpMetrics httpMetrics, Optional<HaContext> ha) {
         routing.addFilter(new RequestTracking(drain, httpMetrics));
         config.apiKey().ifPresent(key -> routing.addFilter(new ApiKeyFilter(key)));
-        HealthRoutes.register(routing, registry, drain);
+        HealthRoutes.register(routing, registry, drain, ha.map(h -> h.startup()));
         for (InferenceRoute route : InferenceRoute.values()) {
             routing.post(route.path(), new ProxyHandler(route, dispatcher, config.maxPayloadSize(), admission, metrics,
                     config.routing().routingKeyField()));
         }
         routing.get("/v1/models", new ModelsHandler(registry));
         new WorkerRoutes(registry, config.requestTimeout()).register(routing);
-        HaRoutes.register(routing, mesh);
+        HaRoutes.register(routing, ha);
     }
 
     /** Helidon logs a failed bind and carries on with port -1; we refuse to start instead. */
@@ -227,6 +277,7 @@ public final class GatewayProcess {
 
     /** Stops at once, cutting whatever is in flight. */
     public void stop() {
+        ha.ifPresent(HaContext::close);
         mesh.ifPresent(MeshNode::close);
         health.close();
         server.stop();

@@ -4,9 +4,14 @@ import dev.smg.api.json.Json;
 import dev.smg.mesh.membership.Member;
 import dev.smg.mesh.membership.MemberStatus;
 import dev.smg.mesh.membership.MembershipView;
-import dev.smg.mesh.runtime.MeshNode;
+import dev.smg.api.ha.HaContext;
+import dev.smg.api.ha.HaNamespaces;
+import dev.smg.api.ha.Quorum;
+import dev.smg.mesh.store.StoreSnapshot;
 import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import java.io.IOException;
@@ -17,55 +22,135 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The HA management API on the HTTP port. {@code /ha/status} has exactly the seed's shape
- * ({@code status} is the stringified status number); with the mesh off every route answers
+ * The HA management API on the HTTP port (behind {@code --api-key} when set). {@code /ha/status}
+ * has exactly the seed's shape ({@code status} is the stringified status number); error bodies are
+ * upstream's {@code {"error": "..."}}; with the mesh off every route answers
  * {@code 503 {"error":"mesh not enabled"}}.
  */
 final class HaRoutes {
+    private static final long MAX_BODY = 4096;
+
     private HaRoutes() {
     }
 
-    static void register(HttpRouting.Builder routing, Optional<MeshNode> mesh) {
-        routing.get("/ha/status", (req, res) -> {
-            if (mesh.isEmpty()) {
-                meshOff(res);
+    static void register(HttpRouting.Builder routing, Optional<HaContext> ha) {
+        routing.get("/ha/status", meshOnly(ha, (h, req, res) -> send(res, 200, status(h))))
+                .get("/ha/health", meshOnly(ha, HaRoutes::health))
+                .get("/ha/workers", meshOnly(ha, (h, req, res) -> send(res, 200, h.workers().clusterWorkers())))
+                .get("/ha/workers/{id}", meshOnly(ha, (h, req, res) -> {
+                    String id = req.path().pathParameters().get("id");
+                    Optional<Map<String, Object>> worker = h.workers().clusterWorkers().stream()
+                            .filter(w -> id.equals(w.get("worker_id"))).findFirst();
+                    if (worker.isPresent()) {
+                        send(res, 200, worker.get());
+                    } else {
+                        send(res, 404, Map.of("error", "Worker not found"));
+                    }
+                }))
+                .get("/ha/policies", meshOnly(ha, (h, req, res) -> send(res, 200, h.policies().clusterPolicies())))
+                .get("/ha/policies/{model}", meshOnly(ha, (h, req, res) -> {
+                    String model = req.path().pathParameters().get("model");
+                    Optional<Map<String, Object>> policy = h.policies().clusterPolicies().stream()
+                            .filter(p -> model.equals(p.get("model_id"))).findFirst();
+                    if (policy.isPresent()) {
+                        send(res, 200, policy.get());
+                    } else {
+                        send(res, 404, Map.of("error", "Policy not found"));
+                    }
+                }))
+                .post("/ha/shutdown", meshOnly(ha, (h, req, res) -> {
+                    send(res, 202, Map.of("status", "shutdown initiated"));
+                    h.shutdown().run();
+                }))
+                .get("/ha/rate-limit", meshOnly(ha, (h, req, res) -> {
+                    Optional<Double> limit = h.rateLimit().limit();
+                    if (limit.isPresent()) {
+                        send(res, 200, Map.of("limit_per_second", limit.get()));
+                    } else {
+                        send(res, 404, Map.of("error", "Global rate limit not configured"));
+                    }
+                }))
+                .post("/ha/rate-limit", meshOnly(ha, HaRoutes::setRateLimit))
+                .get("/ha/rate-limit/stats", meshOnly(ha, (h, req, res) -> send(res, 200, h.rateLimit().stats())));
+    }
+
+    private interface HaHandler {
+        void handle(HaContext ha, ServerRequest req, ServerResponse res) throws IOException;
+    }
+
+    private static Handler meshOnly(Optional<HaContext> ha, HaHandler handler) {
+        return (req, res) -> {
+            if (ha.isEmpty()) {
+                send(res, 503, Map.of("error", "mesh not enabled"));
                 return;
             }
-            send(res, 200, status(mesh.get().view()));
-        }).get("/ha/health", (req, res) -> {
-            if (mesh.isEmpty()) {
-                meshOff(res);
-                return;
+            handler.handle(ha.get(), req, res);
+        };
+    }
+
+    private static void setRateLimit(HaContext ha, ServerRequest req, ServerResponse res) throws IOException {
+        Optional<byte[]> body = RequestBody.read(req, MAX_BODY);
+        Object limit = null;
+        if (body.isPresent()) {
+            try {
+                Map<String, Object> json = Json.MAPPER.mapFrom(body.get());
+                limit = json == null ? null : json.get("limit_per_second");
+            } catch (IOException e) {
+                limit = null;
             }
-            MembershipView view = mesh.get().view();
-            MemberStatus self = view.self().status();
-            Map<String, Object> health = new LinkedHashMap<>();
-            health.put("status", switch (self) {
+        }
+        if (!(limit instanceof Number n) || n.doubleValue() < 0 || n.doubleValue() > 1e9
+                || Double.isNaN(n.doubleValue())) {
+            send(res, 400, Map.of("error", "body must be {\"limit_per_second\": a number from 0 (off) to 1e9}"));
+            return;
+        }
+        ha.rateLimit().setLimit(n.doubleValue());
+        send(res, 200, Map.of("status", "updated", "limit_per_second", n.doubleValue()));
+    }
+
+    private static void health(HaContext ha, ServerRequest req, ServerResponse res) throws IOException {
+        MembershipView view = ha.mesh().view();
+        MemberStatus self = view.self().status();
+        Quorum quorum = Quorum.of(view);
+        String status;
+        String reason = null;
+        if (self == MemberStatus.ALIVE && !quorum.present()) {
+            status = "degraded";
+            reason = "sees " + quorum.reachable() + " of " + quorum.members() + " members; a quorum is "
+                    + quorum.needed();
+        } else if (self == MemberStatus.ALIVE && !ha.startup().done()) {
+            status = "starting";
+            reason = "catching up with the cluster's state";
+        } else {
+            status = switch (self) {
                 case ALIVE -> "healthy";
                 case INIT -> "starting";
                 case LEAVING -> "leaving";
                 default -> "unhealthy";
-            });
-            health.put("node_name", view.self().name());
-            health.put("node_status", String.valueOf(self.code()));
-            health.put("alive_members", view.count(MemberStatus.ALIVE));
-            health.put("member_count", view.members().size());
-            send(res, self == MemberStatus.ALIVE ? 200 : 503, health);
-        });
-        for (String path : List.of("/ha/workers", "/ha/policies")) {
-            routing.get(path, (req, res) -> {
-                if (mesh.isEmpty()) {
-                    meshOff(res);
-                    return;
-                }
-                // Replicated workers and policies come with the replicated-state work; until then
-                // the cluster-wide view of them is empty, not made up.
-                send(res, 200, Map.of(path.endsWith("workers") ? "workers" : "policies", List.of()));
-            });
+            };
         }
+        Map<String, Object> health = new LinkedHashMap<>();
+        health.put("status", status);
+        if (reason != null) {
+            health.put("reason", reason);
+        }
+        health.put("node_name", view.self().name());
+        health.put("node_status", String.valueOf(self.code()));
+        health.put("alive_members", view.count(MemberStatus.ALIVE));
+        health.put("member_count", view.members().size());
+        Map<String, Object> q = new LinkedHashMap<>();
+        q.put("present", quorum.present());
+        q.put("reachable", quorum.reachable());
+        q.put("members", quorum.members());
+        q.put("needed", quorum.needed());
+        q.put("leader", quorum.leader().orElse(null));
+        health.put("quorum", q);
+        health.put("sync", ha.startup().state());
+        send(res, status.equals("healthy") || status.equals("degraded") ? 200 : 503, health);
     }
 
-    static Map<String, Object> status(MembershipView view) {
+    static Map<String, Object> status(HaContext ha) {
+        MembershipView view = ha.mesh().view();
         List<Map<String, Object>> nodes = new ArrayList<>();
         for (Member m : view.members()) {
             Map<String, Object> node = new LinkedHashMap<>();
@@ -75,21 +160,18 @@ final class HaRoutes {
             node.put("version", m.incarnation());
             nodes.add(node);
         }
+        StoreSnapshot store = ha.mesh().store().snapshot();
         Map<String, Object> stores = new LinkedHashMap<>();
         stores.put("membership_count", nodes.size());
-        stores.put("worker_count", 0);
-        stores.put("policy_count", 0);
-        stores.put("app_count", 0);
+        stores.put("worker_count", store.size(HaNamespaces.WORKERS));
+        stores.put("policy_count", store.size(HaNamespaces.POLICIES));
+        stores.put("app_count", store.size(HaNamespaces.APP));
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("node_name", view.self().name());
         status.put("node_count", nodes.size());
         status.put("nodes", nodes);
         status.put("stores", stores);
         return status;
-    }
-
-    private static void meshOff(ServerResponse res) throws IOException {
-        send(res, 503, Map.of("error", "mesh not enabled"));
     }
 
     private static void send(ServerResponse res, int status, Object body) throws IOException {

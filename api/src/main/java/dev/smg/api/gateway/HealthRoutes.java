@@ -1,8 +1,11 @@
 package dev.smg.api.gateway;
 
+import java.util.Optional;
+
 import dev.smg.router.worker.Worker;
 import dev.smg.router.worker.WorkerRegistry;
 import dev.smg.router.worker.WorkerStatus;
+import dev.smg.api.ha.StartupSync;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
 
@@ -14,7 +17,8 @@ final class HealthRoutes {
     private HealthRoutes() {
     }
 
-    static void register(HttpRouting.Builder routing, WorkerRegistry registry, DrainState drain) {
+    static void register(HttpRouting.Builder routing, WorkerRegistry registry, DrainState drain,
+                         Optional<StartupSync> startup) {
         routing.get("/liveness", (req, res) -> res.send("OK"))
                 .get("/health", (req, res) -> res.send("OK"))
                 .get("/readiness", (req, res) -> {
@@ -22,6 +26,11 @@ final class HealthRoutes {
                     if (drain.isDraining()) {
                         res.status(503);
                         res.send("{\"status\":\"not ready\",\"reason\":\"draining\"}");
+                        return;
+                    }
+                    if (startup.isPresent() && !startup.get().done()) {
+                        res.status(503);
+                        res.send("{\"status\":\"not ready\",\"reason\":\"catching up with the mesh\"}");
                         return;
                     }
                     int total = 0;

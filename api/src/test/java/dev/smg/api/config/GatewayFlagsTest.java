@@ -95,9 +95,18 @@ class GatewayFlagsTest {
     }
 
     @Test
-    void featuresNotBuiltYetAreAnnouncedNotIgnored() {
-        GatewayConfig c = parse("--enable-mesh", "--mesh-host", "127.0.0.1");
-        assertTrue(c.warnings().stream().anyMatch(w -> w.contains("--enable-mesh")));
+    void meshOnlyFlagsWithoutTheMeshAreAnnouncedNotIgnored() {
         assertFalse(parse("--mesh-port", "1").warnings().isEmpty());
+        assertTrue(parse("--enable-mesh", "--mesh-host", "127.0.0.1").warnings().stream()
+                .noneMatch(w -> w.contains("--enable-mesh")));
+    }
+
+    @Test
+    void clusterRateLimitNeedsTheMesh() {
+        assertTrue(assertThrows(CliException.class, () -> parse("--cluster-rate-limit",
+                "--rate-limit-tokens-per-second", "10")).getMessage().startsWith("--cluster-rate-limit"));
+        GatewayConfig c = parse("--enable-mesh", "--mesh-host", "127.0.0.1", "--cluster-rate-limit",
+                "--rate-limit-tokens-per-second", "10");
+        assertTrue(c.admission().clusterWide());
     }
 }

@@ -76,13 +76,19 @@ public final class SmgProcess implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() throws InterruptedException, IOException {
         if (process.isAlive()) {
             process.destroy();
             if (!process.waitFor(20, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 process.waitFor(10, TimeUnit.SECONDS);
             }
+        }
+        String keep = System.getProperty("smg.test.keepLogs");
+        if (keep != null) {
+            Files.createDirectories(Path.of(keep));
+            Files.copy(output, Path.of(keep, "smg-" + process.pid() + ".log"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
         try {
             Files.deleteIfExists(output);

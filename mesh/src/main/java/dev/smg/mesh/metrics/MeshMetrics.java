@@ -26,6 +26,7 @@ public final class MeshMetrics implements MembershipEvents {
     private final Counter batches;
     private final Counter bytes;
     private final Counter snapshots;
+    private final Counter sendDropped;
     private final io.prometheus.metrics.core.metrics.Histogram convergence;
     private final Supplier<MembershipView> view;
 
@@ -79,6 +80,9 @@ public final class MeshMetrics implements MembershipEvents {
                 .register(registry);
         snapshots = Counter.builder().name("router_mesh_snapshot_trigger_total")
                 .help("Whole-store transfers (anti-entropy rounds) sent").register(registry);
+        sendDropped = Counter.builder().name("router_mesh_send_dropped_total")
+                .help("Messages not sent because the peer's in-flight bound was reached (repaired by anti-entropy)")
+                .labelNames("peer").register(registry);
         convergence = io.prometheus.metrics.core.metrics.Histogram.builder().name("router_mesh_convergence_ms")
                 .help("Time from a write at its origin to its arrival here, in milliseconds (wall clocks)")
                 .classicOnly().classicUpperBounds(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
@@ -102,9 +106,25 @@ public final class MeshMetrics implements MembershipEvents {
     }
 
     public void reconnected(String address) {
-        String peer = view.get().members().stream().filter(m -> m.address().equals(address)).map(Member::name)
+        reconnects.labelValues(peerName(address)).inc();
+    }
+
+    public void sendDropped(String address) {
+        sendDropped.labelValues(peerName(address)).inc();
+    }
+
+    /** Live entries per replicated-store namespace, read at scrape time. */
+    public void storeSizes(Supplier<java.util.Map<String, Integer>> sizes, PrometheusRegistry registry) {
+        GaugeWithCallback.builder().name("router_mesh_store_entries")
+                .help("Live keys per replicated-store namespace on this node")
+                .labelNames("namespace")
+                .callback(cb -> sizes.get().forEach((ns, n) -> cb.call(n, ns)))
+                .register(registry);
+    }
+
+    private String peerName(String address) {
+        return view.get().members().stream().filter(m -> m.address().equals(address)).map(Member::name)
                 .findFirst().orElse(address);
-        reconnects.labelValues(peer).inc();
     }
 
     public void rejected(String reason) {

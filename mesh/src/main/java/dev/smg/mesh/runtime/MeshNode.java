@@ -17,6 +17,8 @@ import dev.smg.mesh.transport.EnvelopeLimits;
 import dev.smg.mesh.transport.GrpcTransport;
 import dev.smg.mesh.transport.MeshServer;
 import dev.smg.mesh.transport.PeerLinks;
+import com.google.protobuf.ByteString;
+import dev.smg.proto.mesh.ChannelMessage;
 import dev.smg.proto.mesh.DeltaBatch;
 import dev.smg.proto.mesh.Envelope;
 import dev.smg.proto.mesh.NamespaceDelta;
@@ -24,9 +26,12 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +47,17 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class MeshNode implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(MeshNode.class.getName());
 
+    /**
+     * Receives messages on one named channel. Runs on a gRPC thread: it must be quick and must not
+     * block (decode, then hand over to the component's own single writer).
+     */
+    public interface ChannelHandler {
+        void received(String fromMember, ByteString data, long originWallMillis);
+    }
+
+    /** Channel on which a node asks a peer for its whole store (a joiner, or one restarted empty). */
+    static final String STORE_SYNC_CHANNEL = "mesh.store-sync";
+
     private final MeshSettings settings;
     private final MeshLoop loop;
     private final GrpcTransport transport;
@@ -49,10 +65,15 @@ public final class MeshNode implements AutoCloseable {
     private final MeshServer server;
     private final ReplicatedStore store;
     private final MeshMetrics metrics;
+    private final Map<String, ChannelHandler> channels;
+    private final java.util.concurrent.CompletableFuture<Void> fullStateSeen;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private MeshNode(MeshSettings settings, MeshLoop loop, GrpcTransport transport, SwimNode swim, MeshServer server,
-                     ReplicatedStore store, MeshMetrics metrics) {
+                     ReplicatedStore store, MeshMetrics metrics, Map<String, ChannelHandler> channels,
+                     java.util.concurrent.CompletableFuture<Void> fullStateSeen) {
+        this.channels = channels;
+        this.fullStateSeen = fullStateSeen;
         this.store = store;
         this.metrics = metrics;
         this.settings = settings;
@@ -78,15 +99,26 @@ public final class MeshNode implements AutoCloseable {
         AtomicReference<SwimNode> swimRef = new AtomicReference<>();
         AtomicReference<MeshMetrics> metricsRef = new AtomicReference<>();
         ReplicatedStore store = new ReplicatedStore(requested.serverName(), loop, namespaces);
+        Map<String, ChannelHandler> channels = new ConcurrentHashMap<>();
+        java.util.concurrent.CompletableFuture<Void> fullStateSeen = new java.util.concurrent.CompletableFuture<>();
         MeshServer server = new MeshServer(requested.bindHost(), requested.port(),
-                envelope -> envelope.hasDeltas() ? acceptDeltas(envelope, store, metricsRef.get())
-                        : loop.offer(() -> swimRef.get().receive(envelope)),
+                envelope -> {
+                    if (envelope.hasDeltas()) {
+                        return acceptDeltas(envelope, store, metricsRef.get(), () -> fullStateSeen.complete(null));
+                    }
+                    if (envelope.hasChannel()) {
+                        return acceptChannel(envelope, channels, metricsRef.get());
+                    }
+                    return loop.offer(() -> swimRef.get().receive(envelope));
+                },
                 reason -> metricsRef.get().rejected(reason)).start();
         MeshSettings settings = requested.port() == 0 ? requested.withPort(server.port()) : requested;
         PeerLinks links = new PeerLinks(address -> metricsRef.get().reconnected(address));
-        GrpcTransport transport = new GrpcTransport(links, membership.protocolPeriod());
+        GrpcTransport transport = new GrpcTransport(links, membership.protocolPeriod(),
+                address -> metricsRef.get().sendDropped(address));
         MeshMetrics metrics = new MeshMetrics(registry, () -> swimRef.get().view(), links, loop::dropped);
         metricsRef.set(metrics);
+        metrics.storeSizes(() -> storeSizes(store, namespaces), registry);
         SwimNode swim = new SwimNode(membership, settings.serverName(), settings.advertiseAddress().toString(),
                 settings.seeds().stream().map(PeerAddress::toString).toList(), loop, transport,
                 new SplittableRandom(), new MembershipEvents() {
@@ -114,7 +146,8 @@ public final class MeshNode implements AutoCloseable {
         store.deltasTo((namespace, delta) -> pushDelta(swim, transport, settings, namespace, delta, metrics));
         loop.start();
         loop.execute(swim::start);
-        MeshNode node = new MeshNode(settings, loop, transport, swim, server, store, metrics);
+        MeshNode node = new MeshNode(settings, loop, transport, swim, server, store, metrics, channels, fullStateSeen);
+        node.onChannel(STORE_SYNC_CHANNEL, (from, data, origin) -> loop.offer(() -> node.sendWholeStore(from)));
         loop.schedule(membership.reapAfter().toNanos(), node::pruneChannels);
         if (!namespaces.isEmpty()) {
             loop.schedule(ANTI_ENTROPY_INTERVAL.toNanos(), node::antiEntropy);
@@ -125,9 +158,34 @@ public final class MeshNode implements AutoCloseable {
         return node;
     }
 
+    private static Map<String, Integer> storeSizes(ReplicatedStore store, List<Namespace<?>> namespaces) {
+        Map<String, Integer> sizes = new LinkedHashMap<>();
+        namespaces.forEach(ns -> sizes.put(ns.name(), store.snapshot().size(ns)));
+        return sizes;
+    }
+
+    private static boolean acceptChannel(Envelope envelope, Map<String, ChannelHandler> channels,
+                                         MeshMetrics metrics) {
+        ChannelMessage message = envelope.getChannel();
+        ChannelHandler handler = channels.get(message.getChannel());
+        if (handler == null) {
+            metrics.rejected("unknown channel");
+            return true; // accepted by the transport, ignored: the sender runs a different version
+        }
+        metrics.batchReceived(envelope.getFrom(), message.getSerializedSize(), message.getOriginWallMillis());
+        try {
+            handler.received(envelope.getFrom(), message.getData(), message.getOriginWallMillis());
+        } catch (RuntimeException e) {
+            metrics.rejected("malformed channel message");
+            LOG.log(System.Logger.Level.WARNING, "message on channel {0} from {1} refused: {2}",
+                    message.getChannel(), envelope.getFrom(), e.getMessage());
+        }
+        return true;
+    }
+
     /** Decodes on the gRPC thread (refusing malformed state), merges on the loop. */
-    private static boolean acceptDeltas(Envelope envelope, ReplicatedStore store,
-                                        MeshMetrics metrics) {
+    private static boolean acceptDeltas(Envelope envelope, ReplicatedStore store, MeshMetrics metrics,
+                                        Runnable afterFullState) {
         metrics.batchReceived(envelope.getFrom(), envelope.getDeltas().getSerializedSize(),
                 envelope.getDeltas().getFullState() ? 0 : envelope.getDeltas().getOriginWallMillis());
         for (NamespaceDelta d : envelope.getDeltas().getDeltasList()) {
@@ -138,6 +196,9 @@ public final class MeshNode implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 metrics.rejected("malformed delta");
             }
+        }
+        if (envelope.getDeltas().getFullState()) {
+            store.afterPending(afterFullState);
         }
         return true;
     }
@@ -185,26 +246,101 @@ public final class MeshNode implements AutoCloseable {
                     .filter(m -> !m.name().equals(view.self().name())
                             && m.status() == MemberStatus.ALIVE).toList();
             if (!peers.isEmpty()) {
-                Member peer = peers.get(random.nextInt(peers.size()));
-                DeltaBatch.Builder batch = DeltaBatch.newBuilder().setFullState(true);
-                store.snapshot().namespaces().forEach((name, state) -> batch.addDeltas(
-                        NamespaceDelta.newBuilder().setNamespace(name)
-                                .setDelta(DeltaCodec.encode((CrdtMap) state))));
-                Envelope envelope = Envelope.newBuilder()
-                        .setFrom(settings.serverName()).setFromAddress(settings.advertiseAddress().toString())
-                        .setDeltas(batch).build();
-                if (envelope.getSerializedSize() < EnvelopeLimits.MAX_MESSAGE_BYTES) {
-                    transport.send(peer.address(), envelope);
-                    metrics.batchSent(peer.name(), envelope.getDeltas().getSerializedSize(), true);
-                } else {
-                    antiEntropySkipped.incrementAndGet();
-                }
+                sendWholeStore(peers.get(random.nextInt(peers.size())).name());
             }
         } finally {
             if (!closed.get()) {
                 loop.schedule(ANTI_ENTROPY_INTERVAL.toNanos(), this::antiEntropy);
             }
         }
+    }
+
+    /** Sends the whole store to one member (loop thread): anti-entropy, and the answer to a joiner. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void sendWholeStore(String member) {
+        MembershipView view = swim.view();
+        Member peer = view.members().stream().filter(m -> m.name().equals(member)).findFirst().orElse(null);
+        if (peer == null || store.snapshot().namespaces().isEmpty()) {
+            return;
+        }
+        DeltaBatch.Builder batch = DeltaBatch.newBuilder().setFullState(true);
+        store.snapshot().namespaces().forEach((name, state) -> batch.addDeltas(
+                NamespaceDelta.newBuilder().setNamespace(name)
+                        .setDelta(DeltaCodec.encode((CrdtMap) state))));
+        Envelope envelope = envelope().setDeltas(batch).build();
+        if (envelope.getSerializedSize() < EnvelopeLimits.MAX_MESSAGE_BYTES) {
+            transport.send(peer.address(), envelope);
+            metrics.batchSent(peer.name(), envelope.getDeltas().getSerializedSize(), true);
+        } else {
+            antiEntropySkipped.incrementAndGet();
+        }
+    }
+
+    private Envelope.Builder envelope() {
+        return Envelope.newBuilder()
+                .setFrom(settings.serverName()).setFromAddress(settings.advertiseAddress().toString());
+    }
+
+    /**
+     * Subscribes to a channel: messages on it from peers go to {@code handler}. One handler per
+     * channel; messages on channels nobody subscribed to are counted and ignored.
+     */
+    public void onChannel(String channel, ChannelHandler handler) {
+        if (channels.putIfAbsent(channel, handler) != null) {
+            throw new IllegalStateException("channel " + channel + " already has a handler");
+        }
+    }
+
+    /**
+     * Sends {@code data} on {@code channel} to every member that may be up (ALIVE or SUSPECTED).
+     * Any thread; never blocks. False when the mesh loop's inbox was full (dropped, counted there).
+     */
+    public boolean broadcast(String channel, byte[] data) {
+        long origin = System.currentTimeMillis();
+        return loop.offer(() -> {
+            Envelope envelope = envelope().setChannel(ChannelMessage.newBuilder().setChannel(channel)
+                    .setData(ByteString.copyFrom(data)).setOriginWallMillis(origin)).build();
+            int size = envelope.getChannel().getSerializedSize();
+            for (Member m : reachablePeers()) {
+                transport.send(m.address(), envelope);
+                metrics.batchSent(m.name(), size, false);
+            }
+        });
+    }
+
+    /** Sends {@code data} on {@code channel} to one member, if it is known. Any thread; never blocks. */
+    public boolean send(String member, String channel, byte[] data) {
+        long origin = System.currentTimeMillis();
+        return loop.offer(() -> {
+            MembershipView view = swim.view();
+            view.members().stream().filter(m -> m.name().equals(member)).findFirst().ifPresent(m -> {
+                Envelope envelope = envelope().setChannel(ChannelMessage.newBuilder().setChannel(channel)
+                        .setData(ByteString.copyFrom(data)).setOriginWallMillis(origin)).build();
+                transport.send(m.address(), envelope);
+                metrics.batchSent(m.name(), envelope.getChannel().getSerializedSize(), false);
+            });
+        });
+    }
+
+    /**
+     * Asks {@code member} for its whole store (a node that joined or restarted empty catches up at
+     * once instead of waiting for anti-entropy to pick it).
+     */
+    public boolean requestStore(String member) {
+        return send(member, STORE_SYNC_CHANNEL, new byte[0]);
+    }
+
+    /** Completes once a peer's whole store has been merged and published here (joiner catch-up). */
+    public java.util.concurrent.CompletionStage<Void> fullStateReceived() {
+        return fullStateSeen;
+    }
+
+    private List<Member> reachablePeers() {
+        MembershipView view = swim.view();
+        return view.members().stream()
+                .filter(m -> !m.name().equals(view.self().name())
+                        && (m.status() == MemberStatus.ALIVE || m.status() == MemberStatus.SUSPECTED))
+                .toList();
     }
 
     /** Anti-entropy rounds skipped because the whole state no longer fits one message. */

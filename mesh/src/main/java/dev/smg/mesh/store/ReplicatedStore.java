@@ -2,6 +2,8 @@ package dev.smg.mesh.store;
 
 import dev.smg.mesh.crdt.Crdt;
 import dev.smg.mesh.crdt.CrdtMap;
+import dev.smg.mesh.crdt.HybridLogicalClock;
+import dev.smg.mesh.crdt.LwwRegister;
 import dev.smg.mesh.runtime.MeshLoop;
 
 import java.util.HashMap;
@@ -38,15 +40,19 @@ public final class ReplicatedStore {
     private final Map<String, CrdtMap<String, ?>> state = new HashMap<>();
     private final Map<String, Set<String>> changed = new HashMap<>();
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+    private final List<Runnable> afterPublish = new java.util.ArrayList<>();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private volatile StoreSnapshot snapshot = new StoreSnapshot(0, Map.of());
     private volatile DeltaSink deltaSink = (ns, delta) -> { };
+    /** Stamps local LWW writes; lives on the loop, observes every remote stamp merged here. */
+    private final HybridLogicalClock clock;
     private long version;
 
     public ReplicatedStore(String replica, MeshLoop loop, List<Namespace<?>> namespaces) {
         this.replica = replica;
         this.loop = loop;
+        this.clock = new HybridLogicalClock(replica);
         for (Namespace<?> ns : namespaces) {
             if (declared.putIfAbsent(ns.name(), ns) != null) {
                 throw new IllegalArgumentException("namespace " + ns.name() + " declared twice");
@@ -83,6 +89,14 @@ public final class ReplicatedStore {
         return queued;
     }
 
+    /**
+     * Offers a last-writer-wins write of {@code value} under {@code key}, stamped on the loop by the
+     * store's hybrid logical clock (so it orders after every write this node has seen).
+     */
+    public <T> boolean put(Namespace<LwwRegister<T>> namespace, String key, T value) {
+        return update(namespace, key, current -> new LwwRegister<>(value, clock.now()));
+    }
+
     /** Offers a local removal of {@code key}. */
     public boolean remove(Namespace<?> namespace, String key) {
         boolean queued = loop.offer(() -> applyLocalRemove(namespace, key));
@@ -99,6 +113,14 @@ public final class ReplicatedStore {
             dropped.incrementAndGet();
         }
         return queued;
+    }
+
+    /**
+     * Runs {@code task} on the loop once everything offered before it has been merged and published
+     * (subscribers told). False when the inbox was full.
+     */
+    public boolean afterPending(Runnable task) {
+        return loop.offer(() -> afterPublish.add(task));
     }
 
     public long dropped() {
@@ -147,6 +169,11 @@ public final class ReplicatedStore {
             refused.incrementAndGet();
             return;
         }
+        for (Object value : delta.values().values()) {
+            if (value instanceof LwwRegister<?> lww) {
+                clock.observe(lww.stamp());
+            }
+        }
         CrdtMap<String, ?> merged = (CrdtMap<String, ?>) current.merge(delta);
         if (merged.equals(current)) {
             return; // a duplicate: nothing changed, nobody to tell
@@ -173,9 +200,17 @@ public final class ReplicatedStore {
     }
 
     private void publishIfChanged() {
-        if (changed.isEmpty()) {
-            return;
+        if (!changed.isEmpty()) {
+            publish();
         }
+        if (!afterPublish.isEmpty()) {
+            List<Runnable> tasks = List.copyOf(afterPublish);
+            afterPublish.clear();
+            tasks.forEach(Runnable::run);
+        }
+    }
+
+    private void publish() {
         StoreSnapshot next = new StoreSnapshot(++version, state);
         snapshot = next;
         Map<String, Set<String>> batch = Map.copyOf(changed);

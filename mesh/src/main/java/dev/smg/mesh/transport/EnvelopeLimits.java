@@ -16,6 +16,7 @@ public final class EnvelopeLimits {
     public static final int MAX_JOIN_REPLY_MEMBERS = 4096;
     public static final int MAX_DELTAS = 1024;
     private static final int MAX_NAME = 128;
+    private static final int MAX_CHANNEL_NAME = 64;
 
     private EnvelopeLimits() {
     }
@@ -38,6 +39,10 @@ public final class EnvelopeLimits {
         }
         if (e.hasDeltas() && e.getDeltas().getDeltasCount() > MAX_DELTAS) {
             return Optional.of("too many deltas in one batch");
+        }
+        if (e.hasChannel() && (e.getChannel().getChannel().isEmpty()
+                || e.getChannel().getChannel().length() > MAX_CHANNEL_NAME)) {
+            return Optional.of("bad channel name");
         }
         return Optional.empty();
     }

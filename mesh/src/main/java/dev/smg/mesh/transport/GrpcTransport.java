@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Sends envelopes over gRPC, one long-lived channel per peer address (HTTP/2 multiplexes every
@@ -23,17 +24,29 @@ import java.util.concurrent.TimeUnit;
 public final class GrpcTransport implements Transport, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(GrpcTransport.class.getName());
 
+    /**
+     * Messages in flight to one peer at most. Beyond it, sends are dropped and counted: membership
+     * tolerates loss by design, and replicated state is repaired by anti-entropy.
+     */
+    public static final int MAX_IN_FLIGHT_PER_PEER = 2048;
+
     private final Map<String, ManagedChannel> channels = new HashMap<>();
     private final PeerLinks links;
     private final Duration deadline;
+    private final Consumer<String> onDrop;
 
-    public GrpcTransport(PeerLinks links, Duration deadline) {
+    public GrpcTransport(PeerLinks links, Duration deadline, Consumer<String> onDrop) {
         this.links = links;
         this.deadline = deadline;
+        this.onDrop = onDrop;
     }
 
     @Override
     public void send(String address, Envelope envelope) {
+        if (!links.reserve(address, MAX_IN_FLIGHT_PER_PEER)) {
+            onDrop.accept(address);
+            return;
+        }
         ManagedChannel channel = channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a)
                 .usePlaintext()
                 .maxInboundMessageSize(EnvelopeLimits.MAX_MESSAGE_BYTES)
@@ -47,12 +60,14 @@ public final class GrpcTransport implements Transport, AutoCloseable {
 
                     @Override
                     public void onError(Throwable t) {
+                        links.release(address);
                         links.failed(address);
                         LOG.log(System.Logger.Level.TRACE, "delivery to {0} failed: {1}", address, t.getMessage());
                     }
 
                     @Override
                     public void onCompleted() {
+                        links.release(address);
                         links.delivered(address);
                     }
                 });

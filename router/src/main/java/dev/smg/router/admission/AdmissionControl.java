@@ -48,7 +48,7 @@ public final class AdmissionControl {
     private final int maxConcurrent;
     private final int queueSize;
     private final Duration queueTimeout;
-    private final TokenBucket bucket;
+    private final java.util.List<RateLimiter> limiters;
     private final AtomicInteger waiting = new AtomicInteger();
 
     /**
@@ -56,18 +56,28 @@ public final class AdmissionControl {
      * @param ratePerSecond  rate limit, or 0 or less for none
      */
     public AdmissionControl(int maxConcurrent, int queueSize, Duration queueTimeout, double ratePerSecond) {
+        this(maxConcurrent, queueSize, queueTimeout, ratePerSecond > 0
+                ? java.util.List.of(new TokenBucket(ratePerSecond, Math.max(1, ratePerSecond), System::nanoTime))
+                : java.util.List.of());
+    }
+
+    /**
+     * @param limiters every one must admit a request (e.g. this router's bucket and the cluster's
+     *                 share); empty for no rate limit
+     */
+    public AdmissionControl(int maxConcurrent, int queueSize, Duration queueTimeout,
+                            java.util.List<RateLimiter> limiters) {
         this.slots = maxConcurrent > 0 ? new Semaphore(maxConcurrent, true) : null;
         this.maxConcurrent = Math.max(0, maxConcurrent);
         this.queueSize = queueSize;
         this.queueTimeout = queueTimeout;
-        this.bucket = ratePerSecond > 0 ? new TokenBucket(ratePerSecond, Math.max(1, ratePerSecond), System::nanoTime)
-                : null;
+        this.limiters = java.util.List.copyOf(limiters);
     }
 
     /** Blocks (a virtual thread) while queued. */
     public Decision admit() {
-        if (bucket != null) {
-            long wait = bucket.tryTake();
+        for (RateLimiter limiter : limiters) {
+            long wait = limiter.tryTake();
             if (wait > 0) {
                 long seconds = TimeUnit.NANOSECONDS.toSeconds(wait + 999_999_999L); // rounded up
                 return new Refused(429, "rate_limit_exceeded", Math.max(1, seconds));

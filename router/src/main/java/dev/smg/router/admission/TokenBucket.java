@@ -6,7 +6,7 @@ import java.util.function.LongSupplier;
  * A token bucket: {@code rate} tokens per second, holding at most {@code burst}. Critical sections
  * are a few arithmetic operations, so a monitor is the simplest correct choice.
  */
-public final class TokenBucket {
+public final class TokenBucket implements RateLimiter {
     private final double ratePerNano;
     private final double burst;
     private final LongSupplier clock;
@@ -25,6 +25,7 @@ public final class TokenBucket {
     }
 
     /** Takes one token; returns 0 on success, else the nanoseconds until one will be available. */
+    @Override
     public synchronized long tryTake() {
         long now = clock.getAsLong();
         tokens = Math.min(burst, tokens + (now - lastRefill) * ratePerNano);

@@ -182,6 +182,26 @@ public final class CircuitBreaker {
         consecutiveSuccesses = 0;
     }
 
+    /**
+     * Opens the breaker because another router saw this worker fail (replicated breaker state), so
+     * the cluster stops sending to it together. A breaker that is already OPEN is left alone (its
+     * timer is not restarted, so echoes cannot keep a worker out forever).
+     */
+    public void forceOpen() {
+        if (!settings.enabled()) {
+            return;
+        }
+        State from;
+        synchronized (this) {
+            from = state;
+            if (from == State.OPEN) {
+                return;
+            }
+            open(nanoClock.getAsLong());
+        }
+        notifyIfChanged(from, State.OPEN);
+    }
+
     private boolean openTimeoutPassed() {
         return nanoClock.getAsLong() - openedAtNanos >= settings.openTimeout().toNanos();
     }

@@ -124,6 +124,7 @@ public final class HealthChecker implements AutoCloseable {
         Worker.StatusChange change = worker.recordProbe(healthy, settings.failureThreshold(),
                 settings.successThreshold());
         if (change.changed()) {
+            registry.healthChanged(worker, change);
             LOG.log(change.after() == WorkerStatus.READY ? System.Logger.Level.INFO : System.Logger.Level.WARNING,
                     "worker {0}: {1} -> {2}", worker, change.before().wireName(), change.after().wireName());
         }

@@ -22,14 +22,23 @@ public final class PolicyFactory {
 
     /** "consistent_hashing" (upstream's spelling) is accepted for "consistent_hash". */
     public RoutingPolicy create(String name) {
-        return switch (name) {
+        return create(spec(name));
+    }
+
+    /** The spec of policy {@code name} with this router's parameters (its flags). */
+    public PolicySpec spec(String name) {
+        return new PolicySpec(name, cacheAware, assignmentMode, maxIdle);
+    }
+
+    public RoutingPolicy create(PolicySpec spec) {
+        return switch (spec.name()) {
             case "random" -> new RandomPolicy();
             case "round_robin" -> new RoundRobinPolicy();
             case "power_of_two" -> new PowerOfTwoPolicy();
-            case "cache_aware" -> new CacheAwarePolicy(cacheIndex, cacheAware);
-            case "consistent_hash", "consistent_hashing" -> new ConsistentHashPolicy();
-            case "manual" -> new ManualPolicy(assignmentMode, maxIdle);
-            default -> throw new IllegalArgumentException("unknown policy " + name);
+            case "cache_aware" -> new CacheAwarePolicy(cacheIndex, spec.cacheAware());
+            case "consistent_hash" -> new ConsistentHashPolicy();
+            case "manual" -> new ManualPolicy(spec.assignment(), spec.maxIdle());
+            default -> throw new IllegalArgumentException("unknown policy " + spec.name());
         };
     }
 }

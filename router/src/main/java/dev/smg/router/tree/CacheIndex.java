@@ -28,7 +28,9 @@ public final class CacheIndex implements AutoCloseable {
     private final Thread writer;
     private volatile Map<String, RadixTree> trees = Map.of();
     private volatile boolean running = true;
-    private long clock;
+    /** Last stamp issued or seen: stamps follow wall time but never go backwards. */
+    private final AtomicLong clock = new AtomicLong();
+    private volatile java.util.function.Consumer<TreeInsert> localInserts = insert -> { };
 
     private record RemoveTenant(String tenant) {
     }
@@ -48,6 +50,11 @@ public final class CacheIndex implements AutoCloseable {
         writer.start();
     }
 
+    /** Every model's current tree (an immutable map of immutable trees). */
+    public Map<String, RadixTree> trees() {
+        return trees;
+    }
+
     public RadixTree tree(String model) {
         return trees.getOrDefault(model, RadixTree.EMPTY);
     }
@@ -56,9 +63,46 @@ public final class CacheIndex implements AutoCloseable {
         return tree(model).match(prompt.hashes(), usable);
     }
 
-    /** Queues an insert; never blocks. Returns false (and counts it) when the queue is full. */
+    /**
+     * Queues a local insert, stamped now; never blocks. Returns false (and counts it) when the
+     * queue is full. Accepted inserts are also handed to the {@link #onLocalInsert} listener.
+     */
     public boolean offer(TreeInsert insert) {
+        TreeInsert stamped = insert.stamped(nextStamp());
+        if (!enqueue(stamped)) {
+            return false;
+        }
+        localInserts.accept(stamped);
+        return true;
+    }
+
+    /** Queues an insert that another router made (keeping its stamp); never blocks; a full queue counts a drop. */
+    public boolean offerRemote(TreeInsert insert) {
+        clock.accumulateAndGet(insert.stamp(), Math::max);
         return enqueue(insert);
+    }
+
+    /**
+     * Like {@link #offerRemote} but a full queue is not counted as a drop: for a caller that waits
+     * and tries again (restoring trees from a peer must not lose entries).
+     */
+    public boolean tryOfferRemote(TreeInsert insert) {
+        clock.accumulateAndGet(insert.stamp(), Math::max);
+        if (!queue.offer(insert)) {
+            return false;
+        }
+        LockSupport.unpark(writer);
+        return true;
+    }
+
+    /** Receives every accepted local insert, on the routing thread (must not block): tree replication. */
+    public void onLocalInsert(java.util.function.Consumer<TreeInsert> listener) {
+        this.localInserts = listener;
+    }
+
+    private long nextStamp() {
+        long now = System.currentTimeMillis();
+        return clock.accumulateAndGet(now, Math::max);
     }
 
     /** Forgets a worker in every model's tree (it was removed from the registry). */
@@ -144,7 +188,7 @@ public final class CacheIndex implements AutoCloseable {
         try {
             if (op instanceof TreeInsert insert) {
                 next.put(insert.model(), next.getOrDefault(insert.model(), RadixTree.EMPTY)
-                        .insert(insert.blocks(), insert.tenant(), ++clock));
+                        .insert(insert.blocks(), insert.tenant(), insert.stamp()));
             } else if (op instanceof RemoveTenant remove) {
                 next.replaceAll((model, tree) -> tree.removeTenant(remove.tenant()));
             } else if (op instanceof Barrier barrier) {

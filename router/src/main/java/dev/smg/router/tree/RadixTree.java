@@ -336,6 +336,45 @@ public final class RadixTree {
                 node.tenants, node.stamps);
     }
 
+    // ---------------------------------------------------------------- export
+
+    /** Receives one recorded use: the whole path from the root, a tenant, and its stamp. */
+    public interface EntryVisitor {
+        void visit(long[] path, String tenant, long stamp);
+    }
+
+    /**
+     * Visits the fewest (path, tenant, stamp) entries whose re-insertion rebuilds this tree's
+     * tenants and stamps exactly: a tenant at a node is emitted only where its stamp is newer than
+     * at every child (inserts stamp the whole path, so the rest follows). This is what a router
+     * sends a peer that restarts empty.
+     */
+    public void forEachEntry(EntryVisitor visitor) {
+        for (Node child : root.children) {
+            visit(child, child.edge, visitor);
+        }
+    }
+
+    private static void visit(Node node, long[] path, EntryVisitor visitor) {
+        for (int i = 0; i < node.tenants.length; i++) {
+            long newestBelow = Long.MIN_VALUE;
+            for (Node c : node.children) {
+                int t = c.tenant(node.tenants[i]);
+                if (t >= 0) {
+                    newestBelow = Math.max(newestBelow, c.stamps[t]);
+                }
+            }
+            if (node.stamps[i] > newestBelow) {
+                visitor.visit(path, node.tenants[i], node.stamps[i]);
+            }
+        }
+        for (Node c : node.children) {
+            long[] longer = Arrays.copyOf(path, path.length + c.edge.length);
+            System.arraycopy(c.edge, 0, longer, path.length, c.edge.length);
+            visit(c, longer, visitor);
+        }
+    }
+
     // ---------------------------------------------------------------- inspection
 
     /** Throws IllegalStateException when an invariant does not hold (tests, assertions). */

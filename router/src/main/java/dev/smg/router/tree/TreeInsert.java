@@ -1,10 +1,20 @@
 package dev.smg.router.tree;
 
 /**
- * One cache-aware insert: "tenant now holds this prefix of a prompt to model". It is what the
- * routing thread hands to the tree's single writer, and it is designed to be what a router sends to
- * its peers when trees are replicated: a model id, a worker URL and a few dozen longs, never the
+ * One cache-aware insert: "tenant now holds this prefix of a prompt to model, as of stamp". It is
+ * what the routing thread hands to the tree's single writer and what a router sends its peers when
+ * trees are replicated: a model id, a worker URL, a few dozen block hashes and a time, never the
  * prompt text (so no prompt leaves the router that received it).
+ *
+ * @param stamp wall-clock milliseconds of the use (comparable across routers, so every replica
+ *              orders uses, and therefore evicts, the same way); 0 means "now", assigned on offer
  */
-public record TreeInsert(String model, String tenant, long[] blocks) {
+public record TreeInsert(String model, String tenant, long[] blocks, long stamp) {
+    public TreeInsert(String model, String tenant, long[] blocks) {
+        this(model, tenant, blocks, 0);
+    }
+
+    TreeInsert stamped(long at) {
+        return new TreeInsert(model, tenant, blocks, at);
+    }
 }

@@ -125,6 +125,21 @@ public final class Worker {
         return new StatusChange(before, status);
     }
 
+    /**
+     * Adopts another router's health verdict (replicated health): READY and NOT_READY follow it at
+     * once, and the local streak restarts, so this router's own probes need a full threshold to
+     * overturn it. PENDING (not yet verified here) and DRAINING are left alone.
+     */
+    public synchronized StatusChange adoptHealth(boolean healthy) {
+        WorkerStatus before = status;
+        if (status == WorkerStatus.READY || status == WorkerStatus.NOT_READY) {
+            status = healthy ? WorkerStatus.READY : WorkerStatus.NOT_READY;
+            consecutiveProbeFailures = 0;
+            consecutiveProbeSuccesses = 0;
+        }
+        return new StatusChange(before, status);
+    }
+
     /** Starts removal: no new requests from now on. */
     public synchronized void drain() {
         status = WorkerStatus.DRAINING;

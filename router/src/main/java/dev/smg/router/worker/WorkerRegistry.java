@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -25,6 +26,7 @@ public final class WorkerRegistry {
     private final BreakerObserver breakerObserver;
     private final List<Consumer<Worker>> addListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<Worker>> removeListeners = new CopyOnWriteArrayList<>();
+    private final List<BiConsumer<Worker, Worker.StatusChange>> healthListeners = new CopyOnWriteArrayList<>();
     private volatile List<Worker> workers = List.of();
 
     public WorkerRegistry(BreakerSettings breakerSettings, BreakerObserver breakerObserver) {
@@ -50,6 +52,26 @@ public final class WorkerRegistry {
         removeListeners.add(listener);
     }
 
+    /** Called when this router's own health probes move a worker between READY and NOT_READY. */
+    public void onHealthChange(BiConsumer<Worker, Worker.StatusChange> listener) {
+        healthListeners.add(listener);
+    }
+
+    /** The health checker reports a status change it caused. */
+    public void healthChanged(Worker worker, Worker.StatusChange change) {
+        for (BiConsumer<Worker, Worker.StatusChange> listener : healthListeners) {
+            listener.accept(worker, change);
+        }
+    }
+
+    /**
+     * A worker's id, derived from its URL: every router of a cluster gives the same worker the same
+     * id without coordinating, so {@code /workers/{id}} means one worker on every node.
+     */
+    public static String idFor(WorkerUrl url) {
+        return UUID.nameUUIDFromBytes(url.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
+    }
+
     /**
      * Adds a worker in PENDING state.
      *
@@ -62,7 +84,7 @@ public final class WorkerRegistry {
                 throw new IllegalStateException("a worker is already registered at " + spec.url());
             }
             Worker[] self = new Worker[1];
-            worker = new Worker(UUID.randomUUID().toString(), spec, breakerSettings,
+            worker = new Worker(idFor(spec.url()), spec, breakerSettings,
                     (from, to) -> breakerObserver.onTransition(self[0], from, to));
             self[0] = worker;
             List<Worker> next = new ArrayList<>(workers);

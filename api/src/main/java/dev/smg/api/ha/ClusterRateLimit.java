@@ -1,0 +1,308 @@
+package dev.smg.api.ha;
+
+import dev.smg.mesh.crdt.LwwRegister;
+import dev.smg.mesh.membership.Member;
+import dev.smg.mesh.membership.MemberStatus;
+import dev.smg.mesh.membership.MembershipView;
+import dev.smg.mesh.store.ReplicatedStore;
+import dev.smg.mesh.store.StoreSnapshot;
+import dev.smg.router.admission.RateLimiter;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * A request-rate limit for the whole cluster ({@code --cluster-rate-limit} with
+ * {@code --rate-limit-tokens-per-second L}, or {@code POST /ha/rate-limit}).
+ * <p>
+ * Each router admits from its own token bucket, refilled at its <em>share</em> of L, so the hot
+ * path never waits for the network. Every {@value #REBALANCE_MILLIS} ms each router publishes how
+ * many requests it was offered and admitted (G-Counters in the replicated store, one key per router
+ * incarnation) and recomputes the shares from everyone's offered rate over the last second: a
+ * router that gets 70% of the traffic gets 70% of L. The sum of the shares is 1, so the cluster
+ * admits at most L (plus each bucket's burst of {@value #BURST_SECONDS} s) even while routers
+ * disagree about the rates for a moment.
+ * <p>
+ * Partitions: a member this router cannot reach (SUSPECTED, DOWN) keeps the last demand it was
+ * seen with, so each side of a split admits no more than its share. A member that left
+ * gracefully gives its share back at once; a crashed one when it is reaped from membership.
+ */
+public final class ClusterRateLimit implements RateLimiter, AutoCloseable {
+    static final long REBALANCE_MILLIS = 100;
+    static final double BURST_SECONDS = 0.05;
+    /** A router with no traffic still gets this fraction of L, so its first requests are not refused. */
+    static final double FLOOR = 0.02;
+    private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final ReplicatedStore store;
+    private final Supplier<MembershipView> view;
+    private final String self;
+    private final String incarnation;
+    private final double configured;
+    private final AtomicLong offered = new AtomicLong();
+    private final AtomicLong admitted = new AtomicLong();
+    private final ShareBucket bucket = new ShareBucket();
+    private final ScheduledExecutorService rebalancer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("smg-cluster-rate-limit").factory());
+    // rebalancer thread only
+    private final Map<String, ArrayDeque<long[]>> history = new HashMap<>();
+    private final Map<String, Double> demand = new HashMap<>();
+    private long publishedOffered;
+    private long publishedAdmitted;
+    private volatile double limit;
+    private volatile double share;
+    private volatile double clusterAdmittedRate;
+
+    /**
+     * @param configured the flag's cluster limit in requests per second, 0 for none until one is
+     *                   set through the HA API
+     */
+    public ClusterRateLimit(ReplicatedStore store, Supplier<MembershipView> view, String self, double configured) {
+        this.store = store;
+        this.view = view;
+        this.self = self;
+        this.incarnation = self + "@" + System.currentTimeMillis();
+        this.configured = configured;
+        this.limit = configured;
+        this.share = 1;
+        bucket.set(configured);
+    }
+
+    public void start() {
+        rebalancer.scheduleWithFixedDelay(this::rebalance, REBALANCE_MILLIS, REBALANCE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public long tryTake() {
+        offered.incrementAndGet();
+        if (limit <= 0) {
+            admitted.incrementAndGet();
+            return 0;
+        }
+        long wait = bucket.tryTake();
+        if (wait == 0) {
+            admitted.incrementAndGet();
+        }
+        return wait;
+    }
+
+    /** Sets the cluster-wide limit (replicated; last writer wins); 0 turns it off. */
+    public void setLimit(double perSecond) {
+        store.put(HaNamespaces.APP, "rate_limit",
+                WorkerSync.json(Map.of("limit_per_second", perSecond)));
+    }
+
+    /** The limit in force: the one set through the API if any, else the flag's. */
+    public Optional<Double> limit() {
+        return limit > 0 ? Optional.of(limit) : Optional.empty();
+    }
+
+    public Map<String, Object> stats() {
+        Map<String, Object> stats = new LinkedHashMap<>();
+        double l = limit;
+        long count = Math.round(clusterAdmittedRate);
+        stats.put("limit_per_second", l > 0 ? l : 0);
+        stats.put("current_count", count);
+        stats.put("remaining", l > 0 ? Math.max(0, Math.round(l) - count) : -1);
+        stats.put("node_share", share);
+        stats.put("node_rate_per_second", l > 0 ? l * share : 0);
+        return stats;
+    }
+
+    private void rebalance() {
+        try {
+            StoreSnapshot snapshot = store.snapshot();
+            limit = storedLimit(snapshot).orElse(configured);
+            publish();
+            long now = System.nanoTime();
+            Map<String, Double> offeredRates = rates("offered/", snapshot, now);
+            Map<String, Double> admittedRates = rates("admitted/", snapshot, now);
+            MembershipView v = view.get();
+            Map<String, Double> next = new HashMap<>();
+            double admittedSum = 0;
+            int counted = 0;
+            for (Member m : v.members()) {
+                if (m.status() == MemberStatus.LEAVING || m.status() == MemberStatus.INIT) {
+                    continue;
+                }
+                counted++;
+                boolean reachable = m.status() == MemberStatus.ALIVE || m.status() == MemberStatus.SUSPECTED
+                        || m.name().equals(self);
+                Double rate = offeredRates.get(m.name());
+                if (reachable && rate != null) {
+                    next.put(m.name(), rate);
+                    admittedSum += admittedRates.getOrDefault(m.name(), 0.0);
+                } else if (demand.containsKey(m.name())) {
+                    next.put(m.name(), demand.get(m.name())); // unreachable: keep its last known demand
+                } else {
+                    next.put(m.name(), Double.NaN); // never measured yet: an equal share
+                }
+            }
+            demand.clear();
+            next.forEach((name, d) -> {
+                if (!d.isNaN()) {
+                    demand.put(name, d);
+                }
+            });
+            double l = limit;
+            int members = Math.max(1, counted);
+            double floor = l * FLOOR;
+            double total = 0;
+            double mine = 0;
+            for (Map.Entry<String, Double> e : next.entrySet()) {
+                double d = e.getValue().isNaN() ? l / members : Math.max(floor, e.getValue());
+                total += d;
+                if (e.getKey().equals(self)) {
+                    mine = d;
+                }
+            }
+            share = total > 0 && next.containsKey(self) ? mine / total : 1;
+            clusterAdmittedRate = admittedSum;
+            bucket.set(l * share);
+        } catch (RuntimeException e) {
+            System.getLogger(ClusterRateLimit.class.getName()).log(System.Logger.Level.ERROR,
+                    "cluster rate limit rebalance failed", e);
+        }
+    }
+
+    private void publish() {
+        long o = offered.get();
+        long a = admitted.get();
+        if (o > publishedOffered) {
+            long delta = o - publishedOffered;
+            store.update(HaNamespaces.RATE_LIMIT, "offered/" + incarnation, c -> c.incrementDelta(incarnation, delta));
+            publishedOffered = o;
+        }
+        if (a > publishedAdmitted) {
+            long delta = a - publishedAdmitted;
+            store.update(HaNamespaces.RATE_LIMIT, "admitted/" + incarnation, c -> c.incrementDelta(incarnation, delta));
+            publishedAdmitted = a;
+        }
+    }
+
+    /**
+     * Per member name, the rate of its newest incarnation's counter over about the last second, as
+     * observed here. This router's own counters are read locally (no replication delay).
+     */
+    private Map<String, Double> rates(String prefix, StoreSnapshot snapshot, long now) {
+        Map<String, String> newest = new HashMap<>();
+        Map<String, Long> values = new HashMap<>();
+        snapshot.get(HaNamespaces.RATE_LIMIT).values().forEach((key, counter) -> {
+            if (!key.startsWith(prefix)) {
+                return;
+            }
+            String inc = key.substring(prefix.length());
+            int at = inc.lastIndexOf('@');
+            if (at <= 0) {
+                return;
+            }
+            String name = inc.substring(0, at);
+            String current = newest.get(name);
+            if (current == null || startOf(inc) > startOf(current)) {
+                newest.put(name, inc);
+            }
+            values.put(inc, counter.value());
+        });
+        newest.put(self, incarnation);
+        values.put(incarnation, prefix.equals("offered/") ? offered.get() : admitted.get());
+        Map<String, Double> rates = new HashMap<>();
+        newest.forEach((name, inc) -> {
+            ArrayDeque<long[]> samples = history.computeIfAbsent(prefix + inc, k -> new ArrayDeque<>());
+            samples.addLast(new long[] {now, values.getOrDefault(inc, 0L)});
+            while (samples.size() > 2 && now - samples.peekFirst()[0] > WINDOW_NANOS) {
+                samples.pollFirst();
+            }
+            long[] first = samples.peekFirst();
+            long span = now - first[0];
+            if (span >= WINDOW_NANOS / 2) {
+                rates.put(name, (samples.peekLast()[1] - first[1]) * 1e9 / span);
+            }
+        });
+        history.keySet().removeIf(k -> k.startsWith(prefix) && !newest.containsValue(k.substring(prefix.length())));
+        return rates;
+    }
+
+    private static long startOf(String incarnation) {
+        try {
+            return Long.parseLong(incarnation.substring(incarnation.lastIndexOf('@') + 1));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static Optional<Double> storedLimit(StoreSnapshot snapshot) {
+        Optional<LwwRegister<String>> stored = snapshot.get(HaNamespaces.APP).get("rate_limit");
+        if (stored.isEmpty() || stored.get().value() == null) {
+            return Optional.empty();
+        }
+        Object value = WorkerSync.parse(stored.get().value()).get("limit_per_second");
+        return value instanceof Number n ? Optional.of(n.doubleValue()) : Optional.empty();
+    }
+
+    /**
+     * Removes the counters of router incarnations that are gone (no longer a member, or replaced by
+     * a newer start of the same name), so restarts do not grow the store. A cluster-wide duty: the
+     * caller runs it on the quorum's leader only.
+     */
+    void collectDeparted() {
+        MembershipView v = view.get();
+        java.util.Set<String> members = new java.util.HashSet<>();
+        v.members().forEach(m -> members.add(m.name()));
+        Map<String, Long> newest = new HashMap<>();
+        java.util.Set<String> keys = store.snapshot().get(HaNamespaces.RATE_LIMIT).keySet();
+        for (String key : keys) {
+            String inc = key.substring(key.indexOf('/') + 1);
+            newest.merge(inc.substring(0, Math.max(0, inc.lastIndexOf('@'))), startOf(inc), Math::max);
+        }
+        for (String key : keys) {
+            String inc = key.substring(key.indexOf('/') + 1);
+            String name = inc.substring(0, Math.max(0, inc.lastIndexOf('@')));
+            if (!members.contains(name) || startOf(inc) < newest.getOrDefault(name, Long.MIN_VALUE)) {
+                store.remove(HaNamespaces.RATE_LIMIT, key);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        rebalancer.shutdownNow();
+    }
+
+    /** A token bucket whose rate changes without refilling it (a fresh bucket would start full). */
+    private static final class ShareBucket {
+        private double ratePerNano;
+        private double burst = 1;
+        private double tokens;
+        private long last = System.nanoTime();
+
+        synchronized void set(double ratePerSecond) {
+            refill(System.nanoTime());
+            ratePerNano = Math.max(0, ratePerSecond) / 1e9;
+            burst = Math.max(1, ratePerSecond * BURST_SECONDS);
+            tokens = Math.min(tokens, burst);
+        }
+
+        synchronized long tryTake() {
+            refill(System.nanoTime());
+            if (tokens >= 1) {
+                tokens -= 1;
+                return 0;
+            }
+            return ratePerNano > 0 ? (long) Math.ceil((1 - tokens) / ratePerNano) : TimeUnit.SECONDS.toNanos(1);
+        }
+
+        private void refill(long now) {
+            tokens = Math.min(burst, tokens + (now - last) * ratePerNano);
+            last = now;
+        }
+    }
+}

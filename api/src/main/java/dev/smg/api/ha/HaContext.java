@@ -1,0 +1,64 @@
+package dev.smg.api.ha;
+
+import dev.smg.mesh.runtime.MeshNode;
+import dev.smg.router.policy.PolicyFactory;
+import dev.smg.router.policy.PolicyRegistry;
+import dev.smg.router.policy.PolicySpec;
+import dev.smg.router.tree.CacheIndex;
+import dev.smg.router.worker.WorkerRegistry;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A router's part in the HA cluster: the mesh node, the replicated views of workers and policies,
+ * tree replication, the cluster rate limit, the catch-up state, and how to start a graceful
+ * shutdown. {@link #start} wires them to the router's own components.
+ */
+public record HaContext(MeshNode mesh, WorkerSync workers, PolicySync policies, TreeSync trees,
+                        ClusterRateLimit rateLimit, StartupSync startup, Runnable shutdown) {
+    /** How often the quorum's leader runs cluster-wide housekeeping. */
+    static final long HOUSEKEEPING_SECONDS = 30;
+
+    /**
+     * @param clusterRateLimit the flag's cluster-wide limit (requests per second), 0 for none
+     * @param hasSeeds         whether this router was given peers to join
+     * @param housekeeping     a scheduler for the leader's periodic duties
+     */
+    public static HaContext start(MeshNode node, WorkerRegistry registry, CacheIndex cacheIndex,
+                                  PolicyRegistry policies, PolicyFactory factory,
+                                  Map<String, PolicySpec> configuredPolicies, double clusterRateLimit,
+                                  Duration breakerOpenFor, boolean hasSeeds, ScheduledExecutorService housekeeping,
+                                  Runnable shutdown) {
+        ClusterRateLimit rateLimit = new ClusterRateLimit(node.store(), node::view, node.name(), clusterRateLimit);
+        WorkerSync workers = new WorkerSync(registry, node.store(), node.name(), breakerOpenFor);
+        PolicySync policySync = new PolicySync(policies, factory, configuredPolicies, node.store(), node.name());
+        TreeSync trees = new TreeSync(cacheIndex, node);
+        StartupSync startup = new StartupSync(node, trees, hasSeeds, () -> {
+            workers.reconcileSoon();
+            policySync.publishConfigured();
+        });
+        workers.start();
+        policySync.start();
+        trees.start();
+        rateLimit.start();
+        startup.start();
+        // Cluster-wide singleton duty: only the leader of the side holding a quorum collects.
+        housekeeping.scheduleWithFixedDelay(() -> {
+            if (Quorum.of(node.view()).isLeader(node.name())) {
+                rateLimit.collectDeparted();
+            }
+        }, HOUSEKEEPING_SECONDS, HOUSEKEEPING_SECONDS, TimeUnit.SECONDS);
+        return new HaContext(node, workers, policySync, trees, rateLimit, startup, shutdown);
+    }
+
+    /** Stops the replication threads (the mesh node is closed by its owner). */
+    public void close() {
+        workers.close();
+        policies.close();
+        trees.close();
+        rateLimit.close();
+    }
+}

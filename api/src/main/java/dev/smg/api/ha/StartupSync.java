@@ -1,0 +1,114 @@
+package dev.smg.api.ha;
+
+import dev.smg.mesh.membership.Member;
+import dev.smg.mesh.membership.MemberStatus;
+import dev.smg.mesh.membership.MembershipView;
+import dev.smg.mesh.runtime.MeshNode;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Catch-up before ready: a router that starts (or restarts empty) joins the mesh, then asks one
+ * ALIVE peer for its whole store (workers, health, policies, limits) and its cache trees, and only
+ * then reports ready, so the first requests it takes are routed with the cluster's knowledge. A
+ * router that finds no peer (the first of a cluster) is ready at once; one whose peers do not answer
+ * within {@link #LIMIT} serves anyway, with what it has, and says so.
+ */
+public final class StartupSync {
+    static final Duration LIMIT = Duration.ofSeconds(15);
+    private static final System.Logger LOG = System.getLogger(StartupSync.class.getName());
+
+    private final MeshNode mesh;
+    private final TreeSync trees;
+    private final boolean hasSeeds;
+    private final Runnable whenDone;
+    private volatile String state = "joining";
+
+    /**
+     * @param hasSeeds whether this router was told of peers (without any it is the first, or alone)
+     * @param whenDone runs once the catch-up ended, whichever way (e.g. reconcile workers, publish policies)
+     */
+    public StartupSync(MeshNode mesh, TreeSync trees, boolean hasSeeds, Runnable whenDone) {
+        this.mesh = mesh;
+        this.trees = trees;
+        this.hasSeeds = hasSeeds;
+        this.whenDone = whenDone;
+    }
+
+    public void start() {
+        Thread.ofVirtual().name("smg-startup-sync").start(this::run);
+    }
+
+    /** True once the catch-up is over (done, not needed, or given up). */
+    public boolean done() {
+        return !state.equals("joining") && !state.equals("syncing");
+    }
+
+    /** joining, syncing, synced, alone or incomplete. */
+    public String state() {
+        return state;
+    }
+
+    private void run() {
+        long deadline = System.nanoTime() + LIMIT.toNanos();
+        try {
+            Optional<Member> peer = awaitPeer(deadline);
+            if (peer.isEmpty()) {
+                state = hasSeeds ? "incomplete" : "alone";
+                if (hasSeeds) {
+                    LOG.log(System.Logger.Level.WARNING, "no mesh peer answered within {0} s: serving with this"
+                            + " router's own state until the cluster is reached", LIMIT.toSeconds());
+                }
+                return;
+            }
+            state = "syncing";
+            String name = peer.get().name();
+            mesh.requestStore(name);
+            CompletableFuture<Integer> treeEntries = trees.restoreFrom(name);
+            long remaining = Math.max(1, deadline - System.nanoTime());
+            mesh.fullStateReceived().toCompletableFuture().get(remaining, TimeUnit.NANOSECONDS);
+            int entries = treeEntries.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            state = "synced";
+            LOG.log(System.Logger.Level.INFO, "caught up from {0}: store and {1} cache-tree entries", name, entries);
+        } catch (java.util.concurrent.TimeoutException e) {
+            state = "incomplete";
+            LOG.log(System.Logger.Level.WARNING, "catch-up from the mesh did not finish within {0} s: serving with"
+                    + " what arrived; anti-entropy fills the rest", LIMIT.toSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            state = "incomplete";
+        } catch (java.util.concurrent.ExecutionException e) {
+            state = "incomplete";
+            LOG.log(System.Logger.Level.WARNING, "catch-up from the mesh failed: {0}", e.getCause().toString());
+        } finally {
+            whenDone.run();
+        }
+    }
+
+    /**
+     * Waits until this node is ALIVE and, if it was given seeds, until it sees an ALIVE peer. A node
+     * without seeds that is ALIVE alone has nobody to catch up from.
+     */
+    private Optional<Member> awaitPeer(long deadline) throws InterruptedException {
+        while (System.nanoTime() < deadline) {
+            MembershipView view = mesh.view();
+            if (view.self().status() == MemberStatus.ALIVE) {
+                List<Member> peers = view.members().stream()
+                        .filter(m -> !m.name().equals(view.self().name()) && m.status() == MemberStatus.ALIVE)
+                        .toList();
+                if (!peers.isEmpty()) {
+                    return Optional.of(peers.get(0));
+                }
+                if (!hasSeeds) {
+                    return Optional.empty();
+                }
+            }
+            Thread.sleep(20); // polling the membership view, which has no change notification
+        }
+        return Optional.empty();
+    }
+}
