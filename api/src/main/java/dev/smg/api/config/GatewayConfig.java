@@ -35,6 +35,7 @@ public record GatewayConfig(
         String prometheusHost,
         int prometheusPort,
         Optional<MeshSettings> mesh,
+        boolean treeSync,
         boolean serviceDiscovery,
         List<String> routerSelector,
         List<String> warnings) {

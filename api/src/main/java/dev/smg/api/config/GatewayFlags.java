@@ -94,6 +94,7 @@ public final class GatewayFlags {
                         Flag.value("--mesh-advertise-host", "--mesh-host", "routable address advertised to peers (required when --mesh-host is 0.0.0.0 or ::)"),
                         Flag.value("--mesh-port", String.valueOf(MeshSettings.DEFAULT_PORT), "port for mesh gRPC"),
                         Flag.list("--mesh-peer-urls", "", "bootstrap peers host:port, tried in order until one answers"),
+                        Flag.toggle("--disable-tree-sync", "do not replicate cache-aware trees (each router learns its own; for comparison)"),
                         Flag.toggle("--service-discovery", "discover router peers through the Kubernetes API"),
                         Flag.list("--router-selector", "", "Kubernetes label selector for router pods, e.g. app=smg tier=router"));
     }
@@ -251,6 +252,7 @@ public final class GatewayFlags {
             throw new CliException("--service-discovery needs --router-selector key=value ...");
         }
         return new GatewayConfig(host, port, workers, routing, admission, logLevel, requestTimeout, maxPayload, grace, apiKey,
-                health, breaker, retry, prometheusHost, prometheusPort, mesh, discovery, selector, warnings);
+                health, breaker, retry, prometheusHost, prometheusPort, mesh, !a.enabled("--disable-tree-sync"), discovery, selector,
+                warnings);
     }
 }

@@ -128,7 +128,7 @@ public final class GatewayProcess {
         AtomicReference<Runnable> shutdownRequest = new AtomicReference<>();
         Optional<HaContext> ha = mesh.map(node -> HaContext.start(node, registry, cacheIndex, policies, factory,
                 configuredPolicies, ac.clusterWide() ? ac.ratePerSecond() : 0, config.breaker().openTimeout(),
-                !config.mesh().get().seeds().isEmpty(), maintenance, () -> shutdownRequest.get().run()));
+                !config.mesh().get().seeds().isEmpty(), config.treeSync(), maintenance, () -> shutdownRequest.get().run()));
         ha.ifPresent(h -> {
             workerSync.set(h.workers());
             limiters.add(h.rateLimit());

@@ -25,17 +25,18 @@ public record HaContext(MeshNode mesh, WorkerSync workers, PolicySync policies, 
     /**
      * @param clusterRateLimit the flag's cluster-wide limit (requests per second), 0 for none
      * @param hasSeeds         whether this router was given peers to join
+     * @param treeSync         replicate cache-aware trees (off: {@code --disable-tree-sync})
      * @param housekeeping     a scheduler for the leader's periodic duties
      */
     public static HaContext start(MeshNode node, WorkerRegistry registry, CacheIndex cacheIndex,
                                   PolicyRegistry policies, PolicyFactory factory,
                                   Map<String, PolicySpec> configuredPolicies, double clusterRateLimit,
-                                  Duration breakerOpenFor, boolean hasSeeds, ScheduledExecutorService housekeeping,
-                                  Runnable shutdown) {
+                                  Duration breakerOpenFor, boolean hasSeeds, boolean treeSync,
+                                  ScheduledExecutorService housekeeping, Runnable shutdown) {
         ClusterRateLimit rateLimit = new ClusterRateLimit(node.store(), node::view, node.name(), clusterRateLimit);
         WorkerSync workers = new WorkerSync(registry, node.store(), node.name(), breakerOpenFor);
         PolicySync policySync = new PolicySync(policies, factory, configuredPolicies, node.store(), node.name());
-        TreeSync trees = new TreeSync(cacheIndex, node);
+        TreeSync trees = new TreeSync(cacheIndex, node, treeSync);
         StartupSync startup = new StartupSync(node, trees, hasSeeds, () -> {
             workers.reconcileSoon();
             policySync.publishConfigured();

@@ -77,12 +77,22 @@ public final class TreeSync implements AutoCloseable {
         }
     }
 
-    public TreeSync(CacheIndex index, MeshNode mesh) {
+    private final boolean replicate;
+
+    /** @param replicate false ({@code --disable-tree-sync}): trees stay local; peers' messages are ignored */
+    public TreeSync(CacheIndex index, MeshNode mesh, boolean replicate) {
         this.index = index;
         this.mesh = mesh;
+        this.replicate = replicate;
     }
 
     public void start() {
+        if (!replicate) {
+            for (String channel : new String[] {INSERTS, SYNC_REQUEST, SNAPSHOT}) {
+                mesh.onChannel(channel, (from, data, origin) -> { });
+            }
+            return;
+        }
         index.onLocalInsert(insert -> {
             if (!outbound.offer(insert)) {
                 dropped.incrementAndGet();
@@ -161,6 +171,9 @@ public final class TreeSync implements AutoCloseable {
      * every chunk has arrived and reached the tree writer.
      */
     public CompletableFuture<Integer> restoreFrom(String peer) {
+        if (!replicate) {
+            return CompletableFuture.completedFuture(0);
+        }
         CompletableFuture<CompletableFuture<Integer>> started = new CompletableFuture<>();
         worker.execute(() -> {
             restore = new Restore(random.nextLong());
