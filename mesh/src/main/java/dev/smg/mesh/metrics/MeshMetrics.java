@@ -5,7 +5,9 @@ import dev.smg.mesh.membership.MemberStatus;
 import dev.smg.mesh.membership.MembershipEvents;
 import dev.smg.mesh.membership.MembershipView;
 import dev.smg.mesh.transport.PeerLinks;
+import dev.smg.mesh.tls.ReloadingCredentials;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
@@ -29,10 +31,12 @@ public final class MeshMetrics implements MembershipEvents {
     private final Counter sendDropped;
     private final io.prometheus.metrics.core.metrics.Histogram convergence;
     private final Supplier<MembershipView> view;
+    private final PrometheusRegistry registry;
 
     public MeshMetrics(PrometheusRegistry registry, Supplier<MembershipView> view, PeerLinks links,
                        java.util.function.LongSupplier inboxDropped) {
         this.view = view;
+        this.registry = registry;
         GaugeWithCallback.builder().name("router_mesh_peer_connections")
                 .help("1 when the peer is ALIVE and reachable from this node, else 0")
                 .labelNames("peer")
@@ -86,6 +90,25 @@ public final class MeshMetrics implements MembershipEvents {
         convergence = io.prometheus.metrics.core.metrics.Histogram.builder().name("router_mesh_convergence_ms")
                 .help("Time from a write at its origin to its arrival here, in milliseconds (wall clocks)")
                 .classicOnly().classicUpperBounds(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+                .register(registry);
+    }
+
+    /**
+     * Metrics of the mesh TLS files: reloads (a refused one means a node still runs on its old
+     * certificate, worth an alert) and when the certificate in service expires.
+     */
+    public void tls(ReloadingCredentials credentials) {
+        CounterWithCallback.builder().name("router_mesh_tls_reloads_total")
+                .help("Changes of the mesh TLS files put in service (ok) or refused and logged (refused)")
+                .labelNames("result")
+                .callback(cb -> {
+                    cb.call(credentials.reloads(), "ok");
+                    cb.call(credentials.failedReloads(), "refused");
+                })
+                .register(registry);
+        GaugeWithCallback.builder().name("router_mesh_tls_cert_expiry_timestamp_seconds")
+                .help("Expiry of the mesh certificate this node presents, in seconds since the epoch")
+                .callback(cb -> cb.call(credentials.notAfter().getEpochSecond()))
                 .register(registry);
     }
 

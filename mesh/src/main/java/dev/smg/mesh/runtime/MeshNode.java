@@ -13,6 +13,9 @@ import dev.smg.mesh.metrics.MeshMetrics;
 import dev.smg.mesh.store.DeltaCodec;
 import dev.smg.mesh.store.Namespace;
 import dev.smg.mesh.store.ReplicatedStore;
+import dev.smg.mesh.tls.ReloadingCredentials;
+import dev.smg.mesh.tls.TlsMaterialException;
+import dev.smg.mesh.tls.TransportSecurity;
 import dev.smg.mesh.transport.EnvelopeLimits;
 import dev.smg.mesh.transport.GrpcTransport;
 import dev.smg.mesh.transport.MeshServer;
@@ -29,6 +32,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
@@ -67,13 +71,16 @@ public final class MeshNode implements AutoCloseable {
     private final MeshMetrics metrics;
     private final Map<String, ChannelHandler> channels;
     private final java.util.concurrent.CompletableFuture<Void> fullStateSeen;
+    private final Optional<ReloadingCredentials> credentials;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private MeshNode(MeshSettings settings, MeshLoop loop, GrpcTransport transport, SwimNode swim, MeshServer server,
                      ReplicatedStore store, MeshMetrics metrics, Map<String, ChannelHandler> channels,
-                     java.util.concurrent.CompletableFuture<Void> fullStateSeen) {
+                     java.util.concurrent.CompletableFuture<Void> fullStateSeen,
+                     Optional<ReloadingCredentials> credentials) {
         this.channels = channels;
         this.fullStateSeen = fullStateSeen;
+        this.credentials = credentials;
         this.store = store;
         this.metrics = metrics;
         this.settings = settings;
@@ -90,9 +97,36 @@ public final class MeshNode implements AutoCloseable {
     /**
      * Starts the node with a replicated store of the given namespaces: local writes are pushed as
      * deltas to every ALIVE (or SUSPECTED) member at once.
+     *
+     * @throws IllegalArgumentException when the settings ask for TLS and the files cannot be used
+     *                                  (the message names the file and the reason)
      */
     public static MeshNode start(MeshSettings requested, MembershipSettings membership, PrometheusRegistry registry,
                                  List<Namespace<?>> namespaces) {
+        Optional<ReloadingCredentials> credentials = watchTlsFiles(requested);
+        try {
+            return open(requested, membership, registry, namespaces, credentials);
+        } catch (RuntimeException | Error e) {
+            credentials.ifPresent(ReloadingCredentials::close);
+            throw e;
+        }
+    }
+
+    private static Optional<ReloadingCredentials> watchTlsFiles(MeshSettings settings) {
+        if (settings.tls().isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(ReloadingCredentials.watch(settings.tls().get()));
+        } catch (TlsMaterialException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
+    private static MeshNode open(MeshSettings requested, MembershipSettings membership, PrometheusRegistry registry,
+                                 List<Namespace<?>> namespaces, Optional<ReloadingCredentials> credentials) {
+        TransportSecurity security = credentials.map(TransportSecurity::mutualTls)
+                .orElseGet(TransportSecurity::plaintext);
         MeshLoop loop = new MeshLoop("smg-mesh-loop");
         // The server starts first so that port 0 can be resolved before the node advertises itself;
         // envelopes only run on the loop, which starts after the state machine exists.
@@ -101,7 +135,7 @@ public final class MeshNode implements AutoCloseable {
         ReplicatedStore store = new ReplicatedStore(requested.serverName(), loop, namespaces);
         Map<String, ChannelHandler> channels = new ConcurrentHashMap<>();
         java.util.concurrent.CompletableFuture<Void> fullStateSeen = new java.util.concurrent.CompletableFuture<>();
-        MeshServer server = new MeshServer(requested.bindHost(), requested.port(),
+        MeshServer server = new MeshServer(requested.bindHost(), requested.port(), security,
                 envelope -> {
                     if (envelope.hasDeltas()) {
                         return acceptDeltas(envelope, store, metricsRef.get(), () -> fullStateSeen.complete(null));
@@ -115,8 +149,9 @@ public final class MeshNode implements AutoCloseable {
         MeshSettings settings = requested.port() == 0 ? requested.withPort(server.port()) : requested;
         PeerLinks links = new PeerLinks(address -> metricsRef.get().reconnected(address));
         GrpcTransport transport = new GrpcTransport(links, membership.protocolPeriod(),
-                address -> metricsRef.get().sendDropped(address));
+                address -> metricsRef.get().sendDropped(address), security);
         MeshMetrics metrics = new MeshMetrics(registry, () -> swimRef.get().view(), links, loop::dropped);
+        credentials.ifPresent(metrics::tls);
         metricsRef.set(metrics);
         metrics.storeSizes(() -> storeSizes(store, namespaces), registry);
         SwimNode swim = new SwimNode(membership, settings.serverName(), settings.advertiseAddress().toString(),
@@ -146,15 +181,16 @@ public final class MeshNode implements AutoCloseable {
         store.deltasTo((namespace, delta) -> pushDelta(swim, transport, settings, namespace, delta, metrics));
         loop.start();
         loop.execute(swim::start);
-        MeshNode node = new MeshNode(settings, loop, transport, swim, server, store, metrics, channels, fullStateSeen);
+        MeshNode node = new MeshNode(settings, loop, transport, swim, server, store, metrics, channels, fullStateSeen,
+                credentials);
         node.onChannel(STORE_SYNC_CHANNEL, (from, data, origin) -> loop.offer(() -> node.sendWholeStore(from)));
         loop.schedule(membership.reapAfter().toNanos(), node::pruneChannels);
         if (!namespaces.isEmpty()) {
             loop.schedule(ANTI_ENTROPY_INTERVAL.toNanos(), node::antiEntropy);
         }
-        LOG.log(System.Logger.Level.INFO, "mesh member {0} listening on {1}:{2}, advertised as {3}, seeds {4}",
-                settings.serverName(), settings.bindHost(), String.valueOf(server.port()), settings.advertiseAddress(),
-                settings.seeds().isEmpty() ? "none" : settings.seeds());
+        LOG.log(System.Logger.Level.INFO, "mesh member {0} listening on {1}:{2} ({3}), advertised as {4}, seeds {5}",
+                settings.serverName(), settings.bindHost(), String.valueOf(server.port()), security.describe(),
+                settings.advertiseAddress(), settings.seeds().isEmpty() ? "none" : settings.seeds());
         return node;
     }
 
@@ -408,5 +444,6 @@ public final class MeshNode implements AutoCloseable {
         }
         server.close();
         loop.close();
+        credentials.ifPresent(ReloadingCredentials::close);
     }
 }

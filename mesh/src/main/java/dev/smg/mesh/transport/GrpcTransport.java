@@ -1,6 +1,7 @@
 package dev.smg.mesh.transport;
 
 import dev.smg.mesh.membership.Transport;
+import dev.smg.mesh.tls.TransportSecurity;
 import dev.smg.proto.mesh.Delivered;
 import dev.smg.proto.mesh.Envelope;
 import dev.smg.proto.mesh.MeshGrpc;
@@ -34,11 +35,13 @@ public final class GrpcTransport implements Transport, AutoCloseable {
     private final PeerLinks links;
     private final Duration deadline;
     private final Consumer<String> onDrop;
+    private final TransportSecurity security;
 
-    public GrpcTransport(PeerLinks links, Duration deadline, Consumer<String> onDrop) {
+    public GrpcTransport(PeerLinks links, Duration deadline, Consumer<String> onDrop, TransportSecurity security) {
         this.links = links;
         this.deadline = deadline;
         this.onDrop = onDrop;
+        this.security = security;
     }
 
     @Override
@@ -47,8 +50,8 @@ public final class GrpcTransport implements Transport, AutoCloseable {
             onDrop.accept(address);
             return;
         }
-        ManagedChannel channel = channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a)
-                .usePlaintext()
+        ManagedChannel channel = channels.computeIfAbsent(address, a -> security
+                .secure(NettyChannelBuilder.forTarget(a))
                 .maxInboundMessageSize(EnvelopeLimits.MAX_MESSAGE_BYTES)
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .build());
