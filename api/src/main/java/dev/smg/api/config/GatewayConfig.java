@@ -16,7 +16,8 @@ import java.util.Optional;
  *
  * @param port           HTTP port; 0 picks a free one
  * @param prometheusPort metrics port; 0 picks a free one
- * @param warnings       things the user asked for that this build does not do yet, printed at start-up
+ * @param warnings       printed at start-up: things the user asked for that this build does not do yet,
+ *                       and choices that leave something open (a plaintext mesh port)
  */
 public record GatewayConfig(
         String host,

@@ -5,7 +5,10 @@ import dev.smg.api.cli.Flag;
 import dev.smg.api.cli.FlagSet;
 import dev.smg.api.cli.ParsedArgs;
 import dev.smg.mesh.MeshSettings;
+import dev.smg.mesh.MeshTls;
 import dev.smg.mesh.PeerAddress;
+import dev.smg.mesh.tls.TlsMaterial;
+import dev.smg.mesh.tls.TlsMaterialException;
 import dev.smg.router.breaker.BreakerSettings;
 import dev.smg.router.health.HealthSettings;
 import dev.smg.router.policy.AssignmentMode;
@@ -13,6 +16,8 @@ import dev.smg.router.policy.CacheAwareSettings;
 import dev.smg.router.retry.RetrySettings;
 import dev.smg.router.worker.WorkerUrl;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -25,6 +30,8 @@ public final class GatewayFlags {
     public static final List<String> POLICIES = List.of(
             "cache_aware", "round_robin", "random", "power_of_two", "consistent_hash", "consistent_hashing", "manual");
     public static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error");
+    /** Mutual TLS on the mesh port: certificate, key and CA bundle, all three or none. */
+    private static final List<String> MESH_TLS_FLAGS = List.of("--mesh-tls-cert", "--mesh-tls-key", "--mesh-tls-ca");
 
     private GatewayFlags() {
     }
@@ -95,6 +102,9 @@ public final class GatewayFlags {
                         Flag.value("--mesh-port", String.valueOf(MeshSettings.DEFAULT_PORT), "port for mesh gRPC"),
                         Flag.list("--mesh-peer-urls", "", "bootstrap peers host:port, tried in order until one answers"),
                         Flag.toggle("--disable-tree-sync", "do not replicate cache-aware trees (each router learns its own; for comparison)"),
+                        Flag.value("--mesh-tls-cert", "", "PEM certificate chain this node presents on the mesh port (mutual TLS; with --mesh-tls-key and --mesh-tls-ca)"),
+                        Flag.value("--mesh-tls-key", "", "PEM PKCS#8 private key of --mesh-tls-cert, unencrypted"),
+                        Flag.value("--mesh-tls-ca", "", "PEM CA bundle: peers must present a certificate issued by one of these (files reloaded when changed)"),
                         Flag.toggle("--service-discovery", "discover router peers through the Kubernetes API"),
                         Flag.list("--router-selector", "", "Kubernetes label selector for router pods, e.g. app=smg tier=router"));
     }
@@ -128,6 +138,44 @@ public final class GatewayFlags {
         String keyField = a.matching("--routing-key-field", "user", f -> f.matches("[A-Za-z0-9_.-]{1,64}"),
                 "a JSON field name");
         return new RoutingConfig(policy, modelPolicies, cacheAware, maxTree, eviction, maxIdle, mode, keyField);
+    }
+
+    /**
+     * The mesh TLS files, all three or none. They are read and checked here so that a wrong path or
+     * a key that does not match its certificate stops the start with one line naming the flag,
+     * rather than a mesh that starts and is refused by every peer.
+     */
+    private static Optional<MeshTls> meshTls(ParsedArgs a) {
+        List<String> given = MESH_TLS_FLAGS.stream().filter(a::has).toList();
+        if (given.isEmpty()) {
+            return Optional.empty();
+        }
+        if (given.size() < MESH_TLS_FLAGS.size()) {
+            List<String> missing = MESH_TLS_FLAGS.stream().filter(f -> !a.has(f)).toList();
+            throw new CliException(String.join(" and ", missing) + (missing.size() == 1 ? " is" : " are")
+                    + " missing: mutual TLS on the mesh port needs --mesh-tls-cert, --mesh-tls-key and"
+                    + " --mesh-tls-ca together (or none of them for plaintext)");
+        }
+        Path[] paths = new Path[MESH_TLS_FLAGS.size()];
+        for (int i = 0; i < paths.length; i++) {
+            String flag = MESH_TLS_FLAGS.get(i);
+            String value = a.string(flag).orElseThrow();
+            if (value.isBlank()) {
+                throw new CliException(flag + ": must name a file");
+            }
+            try {
+                paths[i] = Path.of(value);
+            } catch (InvalidPathException e) {
+                throw new CliException(flag + ": '" + value + "' is not a valid path");
+            }
+        }
+        MeshTls tls = new MeshTls(paths[0], paths[1], paths[2]);
+        try {
+            TlsMaterial.load(tls);
+        } catch (TlsMaterialException e) {
+            throw new CliException(MESH_TLS_FLAGS.get(e.part().ordinal()) + ": " + e.getMessage());
+        }
+        return Optional.of(tls);
     }
 
     public static GatewayConfig parse(String[] args) {
@@ -227,19 +275,25 @@ public final class GatewayFlags {
                         + " (an unspecified address) needs --mesh-advertise-host set to this node's routable IP or name");
             }
             String name = a.string("--mesh-server-name").orElseGet(MeshSettings::randomServerName);
+            Optional<MeshTls> tls = meshTls(a);
             try {
-                mesh = Optional.of(new MeshSettings(name, meshHost, advertiseHost.get(), meshPort, peers));
+                mesh = Optional.of(new MeshSettings(name, meshHost, advertiseHost.get(), meshPort, peers, tls));
             } catch (IllegalArgumentException e) {
                 String flag = e.getMessage().startsWith("server name") ? "--mesh-server-name"
                         : "--mesh-advertise-host";
                 throw new CliException(flag + ": " + e.getMessage());
+            }
+            if (tls.isEmpty()) {
+                warnings.add("--enable-mesh without --mesh-tls-cert/--mesh-tls-key/--mesh-tls-ca: the mesh port is"
+                        + " unauthenticated plaintext (anyone who can reach it can join); keep it on a private network");
             }
             if (discovery || !selector.isEmpty()) {
                 warnings.add("--service-discovery/--router-selector: Kubernetes discovery is not built yet; ignored");
             }
         } else {
             for (String meshOnly : List.of("--mesh-server-name", "--mesh-host", "--mesh-advertise-host",
-                    "--mesh-port", "--mesh-peer-urls", "--router-selector")) {
+                    "--mesh-port", "--mesh-peer-urls", "--mesh-tls-cert", "--mesh-tls-key", "--mesh-tls-ca",
+                    "--router-selector")) {
                 if (a.has(meshOnly)) {
                     warnings.add(meshOnly + " has no effect without --enable-mesh");
                 }

@@ -119,6 +119,9 @@ public final class GatewayProcess {
                     HaNamespaces.ALL));
         } catch (java.io.UncheckedIOException e) {
             throw new StartupException(e.getMessage() + " (--mesh-host/--mesh-port)");
+        } catch (IllegalArgumentException e) {
+            // The TLS files were checked with the flags; this is one changed since (a rotation gone wrong).
+            throw new StartupException("mesh TLS: " + e.getMessage() + " (--mesh-tls-cert/--mesh-tls-key/--mesh-tls-ca)");
         }
         AdmissionConfig ac = config.admission();
         List<RateLimiter> limiters = new ArrayList<>();
