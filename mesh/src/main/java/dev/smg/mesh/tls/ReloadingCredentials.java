@@ -90,7 +90,9 @@ public final class ReloadingCredentials implements AutoCloseable {
         } catch (TlsMaterialException e) {
             refuse(e.getMessage());
         } catch (RuntimeException e) {
-            refuse(e.getClass().getSimpleName()); // unexpected; the poller must survive it
+            // Unexpected; the poller must survive it. The exception's text is left out: it is not ours.
+            refuse("unexpected " + e.getClass().getSimpleName() + " while reading " + files.cert() + ", "
+                    + files.key() + " and " + files.ca());
         }
     }
 

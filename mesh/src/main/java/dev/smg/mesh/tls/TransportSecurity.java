@@ -29,6 +29,10 @@ public sealed interface TransportSecurity permits TransportSecurity.Plaintext, T
     /** Mutual TLS from credentials that may be reloaded while the contexts are in use. */
     static TransportSecurity mutualTls(ReloadingCredentials credentials) {
         try {
+            // Built once: the contexts ask the key and trust managers at every handshake, and those
+            // swap their material on reload. The CA names a server lists in its certificate request
+            // may stay those of the first bundle, which is harmless: the key manager presents its one
+            // certificate whatever names are listed (a CA rotation test covers this).
             SslContext server = GrpcSslContexts.configure(SslContextBuilder.forServer(credentials.keyManager()))
                     .trustManager(credentials.trustManager())
                     .clientAuth(ClientAuth.REQUIRE)
