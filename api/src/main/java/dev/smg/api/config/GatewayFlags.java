@@ -284,8 +284,9 @@ public final class GatewayFlags {
                 throw new CliException(flag + ": " + e.getMessage());
             }
             if (tls.isEmpty()) {
-                warnings.add("--enable-mesh without --mesh-tls-cert/--mesh-tls-key/--mesh-tls-ca: the mesh port is"
-                        + " unauthenticated plaintext (anyone who can reach it can join); keep it on a private network");
+                // Worded without the --enable-mesh flag name: that prefix is for features not built yet.
+                warnings.add("the mesh port is unauthenticated plaintext (no --mesh-tls-cert/--mesh-tls-key/"
+                        + "--mesh-tls-ca): anyone who can reach it can join; keep it on a private network");
             }
             if (discovery || !selector.isEmpty()) {
                 warnings.add("--service-discovery/--router-selector: Kubernetes discovery is not built yet; ignored");
