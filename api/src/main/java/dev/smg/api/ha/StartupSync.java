@@ -67,10 +67,9 @@ public final class StartupSync {
             }
             state = "syncing";
             String name = peer.get().name();
-            mesh.requestStore(name);
+            CompletableFuture<Void> store = mesh.catchUpFrom(name);
             CompletableFuture<Integer> treeEntries = trees.restoreFrom(name);
-            long remaining = Math.max(1, deadline - System.nanoTime());
-            mesh.fullStateReceived().toCompletableFuture().get(remaining, TimeUnit.NANOSECONDS);
+            store.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             int entries = treeEntries.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             state = "synced";
             LOG.log(System.Logger.Level.INFO, "caught up from {0}: store and {1} cache-tree entries", name, entries);

@@ -13,6 +13,7 @@ import dev.smg.mesh.metrics.MeshMetrics;
 import dev.smg.mesh.store.DeltaCodec;
 import dev.smg.mesh.store.Namespace;
 import dev.smg.mesh.store.ReplicatedStore;
+import dev.smg.mesh.store.StoreSync;
 import dev.smg.mesh.tls.ReloadingCredentials;
 import dev.smg.mesh.tls.TlsMaterialException;
 import dev.smg.mesh.tls.TransportSecurity;
@@ -35,6 +36,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
@@ -59,8 +61,6 @@ public final class MeshNode implements AutoCloseable {
         void received(String fromMember, ByteString data, long originWallMillis);
     }
 
-    /** Channel on which a node asks a peer for its whole store (a joiner, or one restarted empty). */
-    static final String STORE_SYNC_CHANNEL = "mesh.store-sync";
 
     private final MeshSettings settings;
     private final MeshLoop loop;
@@ -70,16 +70,15 @@ public final class MeshNode implements AutoCloseable {
     private final ReplicatedStore store;
     private final MeshMetrics metrics;
     private final Map<String, ChannelHandler> channels;
-    private final java.util.concurrent.CompletableFuture<Void> fullStateSeen;
+    private final StoreSync storeSync;
     private final Optional<ReloadingCredentials> credentials;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private MeshNode(MeshSettings settings, MeshLoop loop, GrpcTransport transport, SwimNode swim, MeshServer server,
                      ReplicatedStore store, MeshMetrics metrics, Map<String, ChannelHandler> channels,
-                     java.util.concurrent.CompletableFuture<Void> fullStateSeen,
-                     Optional<ReloadingCredentials> credentials) {
+                     StoreSync storeSync, Optional<ReloadingCredentials> credentials) {
         this.channels = channels;
-        this.fullStateSeen = fullStateSeen;
+        this.storeSync = storeSync;
         this.credentials = credentials;
         this.store = store;
         this.metrics = metrics;
@@ -132,13 +131,20 @@ public final class MeshNode implements AutoCloseable {
         // envelopes only run on the loop, which starts after the state machine exists.
         AtomicReference<SwimNode> swimRef = new AtomicReference<>();
         AtomicReference<MeshMetrics> metricsRef = new AtomicReference<>();
-        ReplicatedStore store = new ReplicatedStore(requested.serverName(), loop, namespaces);
+        // One identity per process start: a node restarted empty must not reissue its old dots.
+        ReplicatedStore store = new ReplicatedStore(
+                requested.serverName() + "#" + Long.toString(System.currentTimeMillis(), 36), loop, namespaces);
         Map<String, ChannelHandler> channels = new ConcurrentHashMap<>();
-        java.util.concurrent.CompletableFuture<Void> fullStateSeen = new java.util.concurrent.CompletableFuture<>();
+        AtomicReference<StoreSync> syncRef = new AtomicReference<>();
         MeshServer server = new MeshServer(requested.bindHost(), requested.port(), security,
                 envelope -> {
                     if (envelope.hasDeltas()) {
-                        return acceptDeltas(envelope, store, metricsRef.get(), () -> fullStateSeen.complete(null));
+                        return acceptDeltas(envelope, store, metricsRef.get());
+                    }
+                    if (envelope.hasDigest() || envelope.hasRepair()) {
+                        metricsRef.get().batchReceived(envelope.getFrom(), envelope.getSerializedSize(), 0);
+                        syncRef.get().receive(envelope.getFrom(), envelope);
+                        return true;
                     }
                     if (envelope.hasChannel()) {
                         return acceptChannel(envelope, channels, metricsRef.get());
@@ -179,12 +185,30 @@ public final class MeshNode implements AutoCloseable {
                 });
         swimRef.set(swim);
         store.deltasTo((namespace, delta) -> pushDelta(swim, transport, settings, namespace, delta, metrics));
+        StoreSync storeSync = new StoreSync(store, new StoreSync.Network() {
+            @Override
+            public List<String> peers() {
+                return reachablePeers(swim.view()).stream().map(Member::name).toList();
+            }
+
+            @Override
+            public void send(String member, Envelope.Builder body) {
+                Envelope envelope = body.setFrom(settings.serverName())
+                        .setFromAddress(settings.advertiseAddress().toString()).build();
+                loop.offer(() -> swim.view().members().stream().filter(m -> m.name().equals(member)).findFirst()
+                        .ifPresent(m -> {
+                            transport.send(m.address(), envelope);
+                            metrics.batchSent(m.name(), envelope.getSerializedSize(), envelope.hasRepair());
+                        }));
+            }
+        }, "smg-mesh-sync");
+        syncRef.set(storeSync);
         loop.start();
         loop.execute(swim::start);
-        MeshNode node = new MeshNode(settings, loop, transport, swim, server, store, metrics, channels, fullStateSeen,
+        MeshNode node = new MeshNode(settings, loop, transport, swim, server, store, metrics, channels, storeSync,
                 credentials);
-        node.onChannel(STORE_SYNC_CHANNEL, (from, data, origin) -> loop.offer(() -> node.sendWholeStore(from)));
         loop.schedule(membership.reapAfter().toNanos(), node::pruneChannels);
+        loop.schedule(GARBAGE_INTERVAL.toNanos(), node::collectGarbage);
         if (!namespaces.isEmpty()) {
             loop.schedule(ANTI_ENTROPY_INTERVAL.toNanos(), node::antiEntropy);
         }
@@ -220,10 +244,9 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /** Decodes on the gRPC thread (refusing malformed state), merges on the loop. */
-    private static boolean acceptDeltas(Envelope envelope, ReplicatedStore store, MeshMetrics metrics,
-                                        Runnable afterFullState) {
+    private static boolean acceptDeltas(Envelope envelope, ReplicatedStore store, MeshMetrics metrics) {
         metrics.batchReceived(envelope.getFrom(), envelope.getDeltas().getSerializedSize(),
-                envelope.getDeltas().getFullState() ? 0 : envelope.getDeltas().getOriginWallMillis());
+                envelope.getDeltas().getOriginWallMillis());
         for (NamespaceDelta d : envelope.getDeltas().getDeltasList()) {
             try {
                 if (!store.mergeRemote(d.getNamespace(), DeltaCodec.decode(d.getDelta()))) {
@@ -232,9 +255,6 @@ public final class MeshNode implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 metrics.rejected("malformed delta");
             }
-        }
-        if (envelope.getDeltas().getFullState()) {
-            store.afterPending(afterFullState);
         }
         return true;
     }
@@ -264,51 +284,23 @@ public final class MeshNode implements AutoCloseable {
         }
     }
 
-    /** How often the whole store is sent to one random peer, repairing lost pushes and empty joiners. */
-    static final Duration ANTI_ENTROPY_INTERVAL = Duration.ofSeconds(2);
-    private final SplittableRandom random = new SplittableRandom();
-    private final AtomicLong antiEntropySkipped = new AtomicLong();
+    /** How often the values of removed keys are dropped from the store. */
+    static final Duration GARBAGE_INTERVAL = Duration.ofSeconds(60);
 
-    /**
-     * Simple anti-entropy (loop thread): every {@link #ANTI_ENTROPY_INTERVAL} the full store goes to one
-     * random ALIVE peer, which merges it (idempotently). This repairs lost pushes and fills a node
-     * restarted empty. A state over the message cap is skipped and counted: digests and chunked
-     * snapshots, which send only what differs and in bounded pieces, are the next step.
-     */
-    private void antiEntropy() {
-        try {
-            MembershipView view = swim.view();
-            List<Member> peers = view.members().stream()
-                    .filter(m -> !m.name().equals(view.self().name())
-                            && m.status() == MemberStatus.ALIVE).toList();
-            if (!peers.isEmpty()) {
-                sendWholeStore(peers.get(random.nextInt(peers.size())).name());
-            }
-        } finally {
-            if (!closed.get()) {
-                loop.schedule(ANTI_ENTROPY_INTERVAL.toNanos(), this::antiEntropy);
-            }
+    private void collectGarbage() {
+        store.collectGarbage();
+        if (!closed.get()) {
+            loop.schedule(GARBAGE_INTERVAL.toNanos(), this::collectGarbage);
         }
     }
 
-    /** Sends the whole store to one member (loop thread): anti-entropy, and the answer to a joiner. */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private void sendWholeStore(String member) {
-        MembershipView view = swim.view();
-        Member peer = view.members().stream().filter(m -> m.name().equals(member)).findFirst().orElse(null);
-        if (peer == null || store.snapshot().namespaces().isEmpty()) {
-            return;
-        }
-        DeltaBatch.Builder batch = DeltaBatch.newBuilder().setFullState(true);
-        store.snapshot().namespaces().forEach((name, state) -> batch.addDeltas(
-                NamespaceDelta.newBuilder().setNamespace(name)
-                        .setDelta(DeltaCodec.encode((CrdtMap) state))));
-        Envelope envelope = envelope().setDeltas(batch).build();
-        if (envelope.getSerializedSize() < EnvelopeLimits.MAX_MESSAGE_BYTES) {
-            transport.send(peer.address(), envelope);
-            metrics.batchSent(peer.name(), envelope.getDeltas().getSerializedSize(), true);
-        } else {
-            antiEntropySkipped.incrementAndGet();
+    /** How often a node compares digests with one random peer (anti-entropy). */
+    static final Duration ANTI_ENTROPY_INTERVAL = Duration.ofSeconds(2);
+
+    private void antiEntropy() {
+        storeSync.round();
+        if (!closed.get()) {
+            loop.schedule(ANTI_ENTROPY_INTERVAL.toNanos(), this::antiEntropy);
         }
     }
 
@@ -359,29 +351,23 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
-     * Asks {@code member} for its whole store (a node that joined or restarted empty catches up at
-     * once instead of waiting for anti-entropy to pick it).
+     * Asks {@code member} for everything this node's store lacks (a node that joined or restarted
+     * empty catches up at once instead of waiting for anti-entropy to pick it). Completes once the
+     * whole answer has been merged and published here.
      */
-    public boolean requestStore(String member) {
-        return send(member, STORE_SYNC_CHANNEL, new byte[0]);
-    }
-
-    /** Completes once a peer's whole store has been merged and published here (joiner catch-up). */
-    public java.util.concurrent.CompletionStage<Void> fullStateReceived() {
-        return fullStateSeen;
+    public CompletableFuture<Void> catchUpFrom(String member) {
+        return storeSync.catchUpFrom(member);
     }
 
     private List<Member> reachablePeers() {
-        MembershipView view = swim.view();
+        return reachablePeers(swim.view());
+    }
+
+    private static List<Member> reachablePeers(MembershipView view) {
         return view.members().stream()
                 .filter(m -> !m.name().equals(view.self().name())
                         && (m.status() == MemberStatus.ALIVE || m.status() == MemberStatus.SUSPECTED))
                 .toList();
-    }
-
-    /** Anti-entropy rounds skipped because the whole state no longer fits one message. */
-    public long antiEntropySkipped() {
-        return antiEntropySkipped.get();
     }
 
     /** The replicated store (empty when the node was started without namespaces). */
@@ -442,6 +428,7 @@ public final class MeshNode implements AutoCloseable {
         } catch (RejectedExecutionException e) {
             // the loop is flooded; closing the server and the loop below stops it all the same
         }
+        storeSync.close();
         server.close();
         loop.close();
         credentials.ifPresent(ReloadingCredentials::close);
