@@ -57,6 +57,8 @@ public final class TreeSync implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong received = new AtomicLong();
+    private final AtomicLong restoreChunksSent = new AtomicLong();
+    private final AtomicLong largestRestoreChunk = new AtomicLong();
     private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("smg-tree-sync").factory());
     /** Applies restore chunks and answers restore requests: both may wait, so never on a gRPC thread. */
@@ -132,6 +134,15 @@ public final class TreeSync implements AutoCloseable {
 
     public long received() {
         return received.get();
+    }
+
+    /** Chunks sent answering restore requests, and the largest one in bytes. */
+    public long restoreChunksSent() {
+        return restoreChunksSent.get();
+    }
+
+    public long largestRestoreChunk() {
+        return largestRestoreChunk.get();
     }
 
     private void flush() {
@@ -222,6 +233,8 @@ public final class TreeSync implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        restoreChunksSent.incrementAndGet();
+        largestRestoreChunk.accumulateAndGet(bytes.size(), Math::max);
         // The mesh loop's inbox may be momentarily full: wait for room rather than lose a chunk.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!mesh.send(peer, SNAPSHOT, bytes.toByteArray()) && System.nanoTime() < deadline) {
