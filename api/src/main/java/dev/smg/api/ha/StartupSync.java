@@ -23,7 +23,7 @@ public final class StartupSync {
     private static final System.Logger LOG = System.getLogger(StartupSync.class.getName());
 
     private final MeshNode mesh;
-    private final TreeSync trees;
+    private final List<Restorable> parts;
     private final boolean hasSeeds;
     private final Runnable whenDone;
     private volatile String state = "joining";
@@ -32,9 +32,9 @@ public final class StartupSync {
      * @param hasSeeds whether this router was told of peers (without any it is the first, or alone)
      * @param whenDone runs once the catch-up ended, whichever way (e.g. reconcile workers, publish policies)
      */
-    public StartupSync(MeshNode mesh, TreeSync trees, boolean hasSeeds, Runnable whenDone) {
+    public StartupSync(MeshNode mesh, List<Restorable> parts, boolean hasSeeds, Runnable whenDone) {
         this.mesh = mesh;
-        this.trees = trees;
+        this.parts = List.copyOf(parts);
         this.hasSeeds = hasSeeds;
         this.whenDone = whenDone;
     }
@@ -68,11 +68,15 @@ public final class StartupSync {
             state = "syncing";
             String name = peer.get().name();
             CompletableFuture<Void> store = mesh.catchUpFrom(name);
-            CompletableFuture<Integer> treeEntries = trees.restoreFrom(name);
+            List<CompletableFuture<Integer>> copies = parts.stream().map(p -> p.restoreFrom(name)).toList();
             store.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            int entries = treeEntries.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            StringBuilder what = new StringBuilder("store");
+            for (int i = 0; i < parts.size(); i++) {
+                int n = copies.get(i).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                what.append(", ").append(n).append(' ').append(parts.get(i).what());
+            }
             state = "synced";
-            LOG.log(System.Logger.Level.INFO, "caught up from {0}: store and {1} cache-tree entries", name, entries);
+            LOG.log(System.Logger.Level.INFO, "caught up from {0}: {1}", name, what);
         } catch (java.util.concurrent.TimeoutException e) {
             state = "incomplete";
             LOG.log(System.Logger.Level.WARNING, "catch-up from the mesh did not finish within {0} s: serving with"
