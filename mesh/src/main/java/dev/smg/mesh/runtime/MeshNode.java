@@ -184,7 +184,9 @@ public final class MeshNode implements AutoCloseable {
                     }
                 });
         swimRef.set(swim);
-        store.deltasTo((namespace, delta) -> pushDelta(swim, transport, settings, namespace, delta, metrics));
+        DeltaBatcher batcher = new DeltaBatcher(batch -> pushDeltas(swim, transport, settings, batch, metrics));
+        store.deltasTo(batcher::add);
+        loop.onBatchEnd(batcher::flush);
         StoreSync storeSync = new StoreSync(store, new StoreSync.Network() {
             @Override
             public List<String> peers() {
@@ -260,17 +262,14 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
-     * Eager push of one local delta to every member that may be up (loop thread). Lost pushes are
-     * not repaired yet: anti-entropy is the next step of the replicated-state work.
+     * Eager push of one loop batch's local deltas to every member that may be up (loop thread). A
+     * lost push is repaired by anti-entropy.
      */
-    private static void pushDelta(SwimNode swim, GrpcTransport transport, MeshSettings settings, String namespace,
-                                  CrdtMap<String, ?> delta, MeshMetrics metrics) {
+    private static void pushDeltas(SwimNode swim, GrpcTransport transport, MeshSettings settings, DeltaBatch batch,
+                                   MeshMetrics metrics) {
         Envelope envelope = Envelope.newBuilder()
                 .setFrom(settings.serverName()).setFromAddress(settings.advertiseAddress().toString())
-                .setDeltas(DeltaBatch.newBuilder()
-                        .setOriginWallMillis(System.currentTimeMillis())
-                        .addDeltas(NamespaceDelta.newBuilder().setNamespace(namespace)
-                                .setDelta(DeltaCodec.encode((CrdtMap) delta))))
+                .setDeltas(batch)
                 .build();
         int size = envelope.getDeltas().getSerializedSize();
         MembershipView view = swim.view();
