@@ -69,7 +69,8 @@ public final class GatewayFlags {
                         Flag.value("--queue-size", "100", "requests that may wait for a slot (full: 429)"),
                         Flag.value("--queue-timeout-secs", "60", "longest wait for a slot (then 408)"),
                         Flag.value("--rate-limit-tokens-per-second", "", "token-bucket rate limit in requests per second (429 with Retry-After)"),
-                        Flag.toggle("--cluster-rate-limit", "with --enable-mesh: the rate limit is the whole cluster's, shared among routers by their traffic"))
+                        Flag.toggle("--cluster-rate-limit", "with --enable-mesh: the rate limit is the whole cluster's, shared among routers by their traffic"),
+                        Flag.value("--cluster-max-concurrent-requests", "0", "with --enable-mesh: a cap on requests in flight in the whole cluster, shared like the rate limit (0: none)"))
                 .group("Health checks",
                         Flag.value("--health-check-interval-secs", "60", "time between probes of each worker"),
                         Flag.value("--health-check-timeout-secs", "5", "probe timeout"),
@@ -204,7 +205,11 @@ public final class GatewayFlags {
                 a.intValue("--queue-size", 100, 0, 10_000_000),
                 Duration.ofSeconds(a.longValue("--queue-timeout-secs", 60, 1, 24 * 3600)),
                 a.doubleValue("--rate-limit-tokens-per-second", 0, 0, 1e9),
-                a.enabled("--cluster-rate-limit"));
+                a.enabled("--cluster-rate-limit"),
+                a.intValue("--cluster-max-concurrent-requests", 0, 0, 10_000_000));
+        if (admission.clusterMaxConcurrent() > 0 && !a.enabled("--enable-mesh")) {
+            throw new CliException("--cluster-max-concurrent-requests needs --enable-mesh (the cap is shared over the mesh)");
+        }
         if (admission.clusterWide() && !a.enabled("--enable-mesh")) {
             throw new CliException("--cluster-rate-limit needs --enable-mesh (a cluster-wide limit is shared over the mesh)");
         }

@@ -129,15 +129,19 @@ public final class GatewayProcess {
             limiters.add(new TokenBucket(ac.ratePerSecond(), Math.max(1, ac.ratePerSecond()), System::nanoTime));
         }
         AtomicReference<Runnable> shutdownRequest = new AtomicReference<>();
+        AtomicReference<AdmissionControl> admissionRef = new AtomicReference<>();
         Optional<HaContext> ha = mesh.map(node -> HaContext.start(node, registry, cacheIndex, policies, factory,
-                configuredPolicies, ac.clusterWide() ? ac.ratePerSecond() : 0, config.breaker().openTimeout(),
+                configuredPolicies, ac.clusterWide() ? ac.ratePerSecond() : 0, ac.clusterMaxConcurrent(),
+                cap -> admissionRef.get().resize(cap), config.breaker().openTimeout(),
                 !config.mesh().get().seeds().isEmpty(), config.treeSync(), maintenance, () -> shutdownRequest.get().run()));
         ha.ifPresent(h -> {
             workerSync.set(h.workers());
             limiters.add(h.rateLimit());
         });
-        AdmissionControl admission = new AdmissionControl(ac.maxConcurrent(), ac.queueSize(), ac.queueTimeout(),
-                limiters);
+        // A cluster-wide cap starts whole here and shrinks to this router's share within 100 ms.
+        int cap = ha.isPresent() && ac.clusterMaxConcurrent() > 0 ? ac.clusterMaxConcurrent() : ac.maxConcurrent();
+        AdmissionControl admission = new AdmissionControl(cap, ac.queueSize(), ac.queueTimeout(), limiters);
+        admissionRef.set(admission);
         routerMetrics[0].admission(admission);
         Dispatcher dispatcher = new Dispatcher(registry, policies, upstream, config.retry(), routerMetrics[0]);
 

@@ -25,6 +25,8 @@ public record HaContext(MeshNode mesh, WorkerSync workers, PolicySync policies, 
 
     /**
      * @param clusterRateLimit the flag's cluster-wide limit (requests per second), 0 for none
+     * @param clusterMaxConcurrent the cluster-wide concurrency cap, 0 for none; {@code concurrencyCap}
+     *                         receives this router's share of it
      * @param hasSeeds         whether this router was given peers to join
      * @param treeSync         replicate cache-aware trees (off: {@code --disable-tree-sync})
      * @param housekeeping     a scheduler for the leader's periodic duties
@@ -32,9 +34,13 @@ public record HaContext(MeshNode mesh, WorkerSync workers, PolicySync policies, 
     public static HaContext start(MeshNode node, WorkerRegistry registry, CacheIndex cacheIndex,
                                   PolicyRegistry policies, PolicyFactory factory,
                                   Map<String, PolicySpec> configuredPolicies, double clusterRateLimit,
+                                  int clusterMaxConcurrent, java.util.function.IntConsumer concurrencyCap,
                                   Duration breakerOpenFor, boolean hasSeeds, boolean treeSync,
                                   ScheduledExecutorService housekeeping, Runnable shutdown) {
         ClusterRateLimit rateLimit = new ClusterRateLimit(node.store(), node::view, node.name(), clusterRateLimit);
+        if (clusterMaxConcurrent > 0) {
+            rateLimit.shareConcurrency(clusterMaxConcurrent, concurrencyCap);
+        }
         WorkerSync workers = new WorkerSync(registry, node.store(), node.name(), breakerOpenFor);
         PolicySync policySync = new PolicySync(policies, factory, configuredPolicies, node.store(), node.name());
         TreeSync trees = new TreeSync(cacheIndex, node, treeSync);

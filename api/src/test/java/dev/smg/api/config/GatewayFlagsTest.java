@@ -115,6 +115,10 @@ class GatewayFlagsTest {
         GatewayConfig c = parse("--enable-mesh", "--mesh-host", "127.0.0.1", "--cluster-rate-limit",
                 "--rate-limit-tokens-per-second", "10");
         assertTrue(c.admission().clusterWide());
+        assertTrue(assertThrows(CliException.class, () -> parse("--cluster-max-concurrent-requests", "10"))
+                .getMessage().startsWith("--cluster-max-concurrent-requests"));
+        assertEquals(10, parse("--enable-mesh", "--mesh-host", "127.0.0.1", "--cluster-max-concurrent-requests", "10")
+                .admission().clusterMaxConcurrent());
     }
 
     @Test

@@ -99,6 +99,24 @@ class QuorumAndSharesTest {
     }
 
     @Test
+    void aClusterConcurrencyCapIsSharedLikeTheRate() {
+        AtomicReference<MembershipView> view = new AtomicReference<>(view("a",
+                "a", MemberStatus.ALIVE, "b", MemberStatus.DOWN, "c", MemberStatus.DOWN));
+        MeshLoop loop = new MeshLoop("test-loop-cap");
+        ReplicatedStore store = new ReplicatedStore("a#1", loop, HaNamespaces.ALL);
+        loop.start();
+        cleanup.add(loop);
+        ClusterRateLimit limiter = new ClusterRateLimit(store, view::get, "a", 0);
+        java.util.concurrent.atomic.AtomicInteger cap = new java.util.concurrent.atomic.AtomicInteger();
+        limiter.shareConcurrency(30, cap::set);
+        limiter.start();
+        cleanup.add(limiter);
+        await().atMost(Duration.ofSeconds(10)).until(() -> cap.get() == 10);
+        view.set(view("a", "a", MemberStatus.ALIVE));
+        await().atMost(Duration.ofSeconds(10)).until(() -> cap.get() == 30);
+    }
+
+    @Test
     void withoutALimitEverythingIsAdmitted() {
         AtomicReference<MembershipView> view = new AtomicReference<>(view("a", "a", MemberStatus.ALIVE));
         ClusterRateLimit limiter = limiter("a", view, 0);
