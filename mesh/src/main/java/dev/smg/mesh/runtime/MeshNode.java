@@ -154,7 +154,7 @@ public final class MeshNode implements AutoCloseable {
                 reason -> metricsRef.get().rejected(reason)).start();
         MeshSettings settings = requested.port() == 0 ? requested.withPort(server.port()) : requested;
         PeerLinks links = new PeerLinks(address -> metricsRef.get().reconnected(address));
-        GrpcTransport transport = new GrpcTransport(links, membership.protocolPeriod(),
+        GrpcTransport transport = new GrpcTransport(links, loop,
                 address -> metricsRef.get().sendDropped(address), security);
         MeshMetrics metrics = new MeshMetrics(registry, () -> swimRef.get().view(), links, loop::dropped);
         credentials.ifPresent(metrics::tls);

@@ -34,6 +34,35 @@ public final class MeshServer implements AutoCloseable {
     public MeshServer(String host, int port, TransportSecurity security, Predicate<Envelope> accept,
                       Consumer<String> reject) {
         MeshGrpc.MeshImplBase service = new MeshGrpc.MeshImplBase() {
+            /**
+             * A peer's long-lived stream. A refused envelope is counted and skipped, never a reason to
+             * end the stream (every other message on it is fine); the stream ends when the peer ends it.
+             */
+            @Override
+            public StreamObserver<Envelope> stream(StreamObserver<Delivered> response) {
+                return new StreamObserver<>() {
+                    @Override
+                    public void onNext(Envelope envelope) {
+                        Optional<String> violation = EnvelopeLimits.violation(envelope);
+                        if (violation.isPresent()) {
+                            reject.accept(violation.get());
+                        } else if (!accept.test(envelope)) {
+                            reject.accept("inbox full");
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        // the peer went away or restarted; it opens a new stream when it sends again
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        response.onCompleted();
+                    }
+                };
+            }
+
             @Override
             public void deliver(Envelope envelope, StreamObserver<Delivered> response) {
                 Optional<String> violation = EnvelopeLimits.violation(envelope);
