@@ -4,6 +4,7 @@ import dev.smg.api.cli.CliException;
 import dev.smg.api.cli.Flag;
 import dev.smg.api.cli.FlagSet;
 import dev.smg.api.cli.ParsedArgs;
+import dev.smg.api.discovery.KubernetesNames;
 import dev.smg.mesh.MeshSettings;
 import dev.smg.mesh.MeshTls;
 import dev.smg.mesh.PeerAddress;
@@ -106,8 +107,10 @@ public final class GatewayFlags {
                         Flag.value("--mesh-tls-cert", "", "PEM certificate chain this node presents on the mesh port (mutual TLS; with --mesh-tls-key and --mesh-tls-ca)"),
                         Flag.value("--mesh-tls-key", "", "PEM PKCS#8 private key of --mesh-tls-cert, unencrypted"),
                         Flag.value("--mesh-tls-ca", "", "PEM CA bundle: peers must present a certificate issued by one of these (files reloaded when changed)"),
-                        Flag.toggle("--service-discovery", "discover router peers through the Kubernetes API"),
-                        Flag.list("--router-selector", "", "Kubernetes label selector for router pods, e.g. app=smg tier=router"));
+                        Flag.toggle("--service-discovery", "find the other routers' pods through the Kubernetes API and join them"),
+                        Flag.list("--router-selector", "", "label selector of router pods, key=value (space-separated; the flag may repeat), e.g. app=smg tier=router"),
+                        Flag.value("--service-discovery-namespace", "this pod's namespace, else the kubeconfig context's, else default", "namespace whose router pods are watched"),
+                        Flag.value("--router-mesh-port-annotation", DiscoveryConfig.DEFAULT_PORT_ANNOTATION, "pod annotation with a peer's mesh port (absent: --mesh-port)"));
     }
 
     private static RoutingConfig routing(ParsedArgs a) {
@@ -264,13 +267,7 @@ public final class GatewayFlags {
                 throw new CliException("--mesh-peer-urls: " + e.getMessage());
             }
         }
-        boolean discovery = a.enabled("--service-discovery");
-        List<String> selector = a.list("--router-selector");
-        for (String pair : selector) {
-            if (!pair.matches("[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*")) {
-                throw new CliException("--router-selector: '" + pair + "' is not a key=value label pair");
-            }
-        }
+        Optional<DiscoveryConfig> discovery = discovery(a, meshEnabled, warnings);
 
         Optional<MeshSettings> mesh = Optional.empty();
         if (meshEnabled) {
@@ -293,26 +290,54 @@ public final class GatewayFlags {
                 warnings.add("the mesh port is unauthenticated plaintext (no --mesh-tls-cert/--mesh-tls-key/"
                         + "--mesh-tls-ca): anyone who can reach it can join; keep it on a private network");
             }
-            if (discovery || !selector.isEmpty()) {
-                warnings.add("--service-discovery/--router-selector: Kubernetes discovery is not built yet; ignored");
-            }
         } else {
             for (String meshOnly : List.of("--mesh-server-name", "--mesh-host", "--mesh-advertise-host",
-                    "--mesh-port", "--mesh-peer-urls", "--mesh-tls-cert", "--mesh-tls-key", "--mesh-tls-ca",
-                    "--router-selector")) {
+                    "--mesh-port", "--mesh-peer-urls", "--mesh-tls-cert", "--mesh-tls-key", "--mesh-tls-ca")) {
                 if (a.has(meshOnly)) {
                     warnings.add(meshOnly + " has no effect without --enable-mesh");
                 }
             }
-            if (discovery) {
-                warnings.add("--service-discovery: Kubernetes discovery is not built yet; ignored");
-            }
-        }
-        if (discovery && selector.isEmpty()) {
-            throw new CliException("--service-discovery needs --router-selector key=value ...");
         }
         return new GatewayConfig(host, port, workers, routing, admission, logLevel, requestTimeout, maxPayload, grace, apiKey,
-                health, breaker, retry, prometheusHost, prometheusPort, mesh, !a.enabled("--disable-tree-sync"), discovery, selector,
+                health, breaker, retry, prometheusHost, prometheusPort, mesh, !a.enabled("--disable-tree-sync"), discovery,
                 warnings);
+    }
+
+    /**
+     * Kubernetes router discovery. Its flags are checked even when it is off (a typo is a typo);
+     * it is refused without the mesh (it only finds mesh peers) or without a selector (an empty
+     * one would take every pod in the namespace for a router).
+     */
+    private static Optional<DiscoveryConfig> discovery(ParsedArgs a, boolean meshEnabled, List<String> warnings) {
+        java.util.Map<String, String> selector;
+        try {
+            selector = KubernetesNames.parseSelector(a.list("--router-selector"));
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--router-selector: " + e.getMessage());
+        }
+        Optional<String> namespace = a.string("--service-discovery-namespace").map(ns -> {
+            if (!KubernetesNames.isNamespace(ns)) {
+                throw new CliException("--service-discovery-namespace: '" + ns + "' is not a Kubernetes namespace name");
+            }
+            return ns;
+        });
+        String annotation = a.matching("--router-mesh-port-annotation", DiscoveryConfig.DEFAULT_PORT_ANNOTATION,
+                KubernetesNames::isQualifiedName, "an annotation name such as " + DiscoveryConfig.DEFAULT_PORT_ANNOTATION);
+        if (!a.enabled("--service-discovery")) {
+            for (String discoveryOnly : List.of("--router-selector", "--service-discovery-namespace",
+                    "--router-mesh-port-annotation")) {
+                if (a.has(discoveryOnly)) {
+                    warnings.add(discoveryOnly + " has no effect without --service-discovery");
+                }
+            }
+            return Optional.empty();
+        }
+        if (!meshEnabled) {
+            throw new CliException("--service-discovery needs --enable-mesh (it finds mesh peers)");
+        }
+        if (selector.isEmpty()) {
+            throw new CliException("--service-discovery needs --router-selector key=value ...");
+        }
+        return Optional.of(new DiscoveryConfig(selector, namespace, annotation));
     }
 }

@@ -4,6 +4,7 @@ import dev.smg.api.Version;
 import dev.smg.api.config.AdmissionConfig;
 import dev.smg.api.config.GatewayConfig;
 import dev.smg.api.config.RoutingConfig;
+import dev.smg.api.discovery.MeshDiscovery;
 import dev.smg.api.ha.HaContext;
 import dev.smg.api.ha.HaNamespaces;
 import dev.smg.api.ha.WorkerSync;
@@ -58,10 +59,12 @@ public final class GatewayProcess {
     private final Optional<MeshNode> mesh;
     private final Optional<HaContext> ha;
     private final AtomicReference<Runnable> shutdownRequest;
+    private final Optional<MeshDiscovery> discovery;
 
     private GatewayProcess(GatewayConfig config, WorkerRegistry registry, HealthChecker health, DrainState drain,
                            WebServer server, WebServer metricsServer, Optional<MeshNode> mesh,
-                           Optional<HaContext> ha, AtomicReference<Runnable> shutdownRequest) {
+                           Optional<HaContext> ha, AtomicReference<Runnable> shutdownRequest,
+                           Optional<MeshDiscovery> discovery) {
         this.ha = ha;
         this.shutdownRequest = shutdownRequest;
         this.config = config;
@@ -71,6 +74,7 @@ public final class GatewayProcess {
         this.server = server;
         this.metricsServer = metricsServer;
         this.mesh = mesh;
+        this.discovery = discovery;
     }
 
     public static GatewayProcess start(GatewayConfig config) {
@@ -123,6 +127,14 @@ public final class GatewayProcess {
             // The TLS files were checked with the flags; this is one changed since (a rotation gone wrong).
             throw new StartupException("mesh TLS: " + e.getMessage() + " (--mesh-tls-cert/--mesh-tls-key/--mesh-tls-ca)");
         }
+        Optional<MeshDiscovery> discovery;
+        try {
+            discovery = config.discovery().map(d -> MeshDiscovery.start(d, config.mesh().orElseThrow(),
+                    mesh.orElseThrow(), metricsRegistry));
+        } catch (IllegalStateException e) {
+            mesh.ifPresent(MeshNode::close);
+            throw new StartupException(e.getMessage() + " (--service-discovery)");
+        }
         AdmissionConfig ac = config.admission();
         List<RateLimiter> limiters = new ArrayList<>();
         if (ac.ratePerSecond() > 0 && !ac.clusterWide()) {
@@ -133,7 +145,10 @@ public final class GatewayProcess {
         Optional<HaContext> ha = mesh.map(node -> HaContext.start(node, registry, cacheIndex, policies, factory,
                 configuredPolicies, ac.clusterWide() ? ac.ratePerSecond() : 0, ac.clusterMaxConcurrent(),
                 cap -> admissionRef.get().resize(cap), config.breaker().openTimeout(),
-                !config.mesh().get().seeds().isEmpty(), config.treeSync(), maintenance, () -> shutdownRequest.get().run()));
+                // With discovery a router cannot tell at start whether it is the first: it waits (bounded by
+                // StartupSync.LIMIT) for a peer to catch up from, as a router given seeds does.
+                !config.mesh().get().seeds().isEmpty() || config.discovery().isPresent(), config.treeSync(),
+                maintenance, () -> shutdownRequest.get().run()));
         ha.ifPresent(h -> {
             workerSync.set(h.workers());
             limiters.add(h.rateLimit());
@@ -154,6 +169,7 @@ public final class GatewayProcess {
                 .build()
                 .start();
         if (!server.isRunning() || server.port() < 0) {
+            discovery.ifPresent(MeshDiscovery::close);
             mesh.ifPresent(MeshNode::close);
         }
         requireListening(server, config.host(), config.port(), "--port");
@@ -161,6 +177,7 @@ public final class GatewayProcess {
                 metricsRegistry);
         if (!metricsServer.isRunning() || metricsServer.port() < 0) {
             server.stop();
+            discovery.ifPresent(MeshDiscovery::close);
             mesh.ifPresent(MeshNode::close);
         }
         requireListening(metricsServer, config.prometheusHost(), config.prometheusPort(), "--prometheus-port");
@@ -176,7 +193,7 @@ public final class GatewayProcess {
                 registry.snapshot().size(), policies.defaultPolicy().name(),
                 config.apiKey().isPresent() ? ", API key required" : "");
         GatewayProcess process = new GatewayProcess(config, registry, health, drain, server, metricsServer, mesh,
-                ha, shutdownRequest);
+                ha, shutdownRequest, discovery);
         shutdownRequest.set(() -> Thread.ofPlatform().name("smg-shutdown").start(process::shutdownGracefully));
         return process;
     }
@@ -284,6 +301,7 @@ public final class GatewayProcess {
 
     /** Stops at once, cutting whatever is in flight. */
     public void stop() {
+        discovery.ifPresent(MeshDiscovery::close);
         ha.ifPresent(HaContext::close);
         mesh.ifPresent(MeshNode::close);
         health.close();

@@ -193,4 +193,50 @@ class GatewayFlagsTest {
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, command + ": " + output);
     }
+
+    @Test
+    void serviceDiscoveryTakesARepeatableSelectorAndDefaults() {
+        GatewayConfig c = parse("--enable-mesh", "--mesh-advertise-host", "10.0.0.11", "--service-discovery",
+                "--router-selector", "app=smg tier=router", "--router-selector", "app.kubernetes.io/part-of=smg");
+        DiscoveryConfig d = c.discovery().orElseThrow();
+        assertEquals(java.util.Map.of("app", "smg", "tier", "router", "app.kubernetes.io/part-of", "smg"), d.selector());
+        assertTrue(d.namespace().isEmpty(), "the pod's own namespace, resolved at start");
+        assertEquals("sglang.ai/mesh-port", d.portAnnotation());
+        assertTrue(c.warnings().stream().noneMatch(w -> w.contains("discovery")), c.warnings().toString());
+
+        DiscoveryConfig given = parse("--enable-mesh", "--mesh-host", "127.0.0.1", "--service-discovery",
+                "--router-selector", "app=smg", "--service-discovery-namespace", "routers",
+                "--router-mesh-port-annotation", "smg.dev/mesh-port").discovery().orElseThrow();
+        assertEquals(java.util.Optional.of("routers"), given.namespace());
+        assertEquals("smg.dev/mesh-port", given.portAnnotation());
+    }
+
+    @Test
+    void serviceDiscoveryIsRefusedWithoutTheMeshOrASelector() {
+        for (String[] bad : new String[][] {
+                {"--service-discovery", "--router-selector", "app=smg"},
+                {"--enable-mesh", "--mesh-host", "127.0.0.1", "--service-discovery"},
+                {"--enable-mesh", "--mesh-host", "127.0.0.1", "--service-discovery", "--router-selector", "app"},
+                {"--enable-mesh", "--mesh-host", "127.0.0.1", "--service-discovery", "--router-selector", "app=a", "app=b"},
+                {"--enable-mesh", "--mesh-host", "127.0.0.1", "--service-discovery", "--router-selector", "app=smg",
+                        "--service-discovery-namespace", "Not_A_Namespace"},
+                {"--enable-mesh", "--mesh-host", "127.0.0.1", "--service-discovery", "--router-selector", "app=smg",
+                        "--router-mesh-port-annotation", "not an annotation"}}) {
+            CliException e = assertThrows(CliException.class, () -> parse(bad), String.join(" ", bad));
+            assertTrue(e.getMessage().startsWith("--"), e.getMessage());
+            assertFalse(e.getMessage().contains("\n"), "one line");
+        }
+        assertTrue(assertThrows(CliException.class, () -> parse("--service-discovery", "--router-selector", "app=smg"))
+                .getMessage().contains("--enable-mesh"));
+        assertTrue(assertThrows(CliException.class, () -> parse("--enable-mesh", "--mesh-host", "127.0.0.1",
+                "--service-discovery")).getMessage().contains("--router-selector"));
+    }
+
+    @Test
+    void discoveryFlagsWithoutServiceDiscoveryAreAnnounced() {
+        GatewayConfig c = parse("--enable-mesh", "--mesh-host", "127.0.0.1", "--router-selector", "app=smg");
+        assertTrue(c.discovery().isEmpty());
+        assertTrue(c.warnings().stream().anyMatch(w -> w.startsWith("--router-selector has no effect without"
+                + " --service-discovery")), c.warnings().toString());
+    }
 }

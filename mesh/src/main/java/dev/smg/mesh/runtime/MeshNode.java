@@ -44,6 +44,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 
 /**
  * One router's place in the mesh: the mesh loop thread, the gRPC server on the mesh port, the
@@ -73,6 +74,8 @@ public final class MeshNode implements AutoCloseable {
     private final StoreSync storeSync;
     private final Optional<ReloadingCredentials> credentials;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The latest set from service discovery, waiting for the loop to apply it. */
+    private final AtomicReference<Set<String>> discoveredPeers = new AtomicReference<>(Set.of());
 
     private MeshNode(MeshSettings settings, MeshLoop loop, GrpcTransport transport, SwimNode swim, MeshServer server,
                      ReplicatedStore store, MeshMetrics metrics, Map<String, ChannelHandler> channels,
@@ -374,11 +377,34 @@ public final class MeshNode implements AutoCloseable {
         return store;
     }
 
+    /**
+     * Replaces the peers found by service discovery (any thread). New addresses are joined at once;
+     * vanished ones are simply no longer contacted, and SWIM alone decides whether they are down.
+     * Only the latest set matters, so it is parked here and the loop (where membership state lives)
+     * picks it up; a set that could not be queued (inbox full) is applied by the next prune pass.
+     */
+    public void setDiscoveredPeers(Set<PeerAddress> peers) {
+        discoveredPeers.set(peers.stream().map(PeerAddress::toString).collect(Collectors.toUnmodifiableSet()));
+        if (!loop.offer(this::applyDiscoveredPeers)) {
+            LOG.log(System.Logger.Level.WARNING,
+                    "mesh loop inbox full: the discovered peers are applied at the next channel prune (within 60 s)");
+        }
+    }
+
+    private void applyDiscoveredPeers() {
+        Set<String> wanted = discoveredPeers.get();
+        if (!wanted.equals(swim.discoveredPeers())) {
+            swim.setDiscoveredPeers(wanted);
+        }
+    }
+
     /** Channels to members that were reaped are closed, so their number stays bounded. */
     private void pruneChannels() {
+        applyDiscoveredPeers();
         Set<String> keep = new HashSet<>();
         swim.view().members().forEach(m -> keep.add(m.address()));
         settings.seeds().forEach(s -> keep.add(s.toString()));
+        keep.addAll(swim.discoveredPeers());
         transport.retainOnly(keep);
         loop.schedule(Duration.ofSeconds(30).toNanos(), this::pruneChannels);
     }
