@@ -68,6 +68,11 @@ public final class MeshDiscovery implements AutoCloseable {
         return new MeshDiscovery(client, watch);
     }
 
+    /** False only once the first pod list is in and names no other router (this is the first one). */
+    public boolean mayHavePeers() {
+        return !watch.hasListed() || watch.peerCount() > 0;
+    }
+
     @Override
     public void close() {
         watch.close();

@@ -65,6 +65,11 @@ public final class RouterPodWatch implements AutoCloseable {
         return peerCount;
     }
 
+    /** Whether a first list of the pods has come back (so {@link #peerCount()} means something). */
+    public boolean hasListed() {
+        return informer.hasSynced();
+    }
+
     /** Whether the watch is open now (false while listing, reconnecting, or refused by RBAC). */
     public boolean isWatching() {
         return informer.isWatching();

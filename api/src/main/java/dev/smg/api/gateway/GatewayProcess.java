@@ -145,9 +145,12 @@ public final class GatewayProcess {
         Optional<HaContext> ha = mesh.map(node -> HaContext.start(node, registry, cacheIndex, policies, factory,
                 configuredPolicies, ac.clusterWide() ? ac.ratePerSecond() : 0, ac.clusterMaxConcurrent(),
                 cap -> admissionRef.get().resize(cap), config.breaker().openTimeout(),
-                // With discovery a router cannot tell at start whether it is the first: it waits (bounded by
-                // StartupSync.LIMIT) for a peer to catch up from, as a router given seeds does.
-                !config.mesh().get().seeds().isEmpty() || config.discovery().isPresent(), config.treeSync(),
+                // Seeds: there is a cluster to catch up from. Discovery: there is one unless the first pod
+                // list came back without other routers (then this is the first router of the fleet).
+                config.mesh().get().seeds().isEmpty()
+                        ? () -> discovery.map(MeshDiscovery::mayHavePeers).orElse(false)
+                        : () -> true,
+                config.treeSync(),
                 maintenance, () -> shutdownRequest.get().run()));
         ha.ifPresent(h -> {
             workerSync.set(h.workers());

@@ -27,7 +27,8 @@ public record HaContext(MeshNode mesh, WorkerSync workers, PolicySync policies, 
      * @param clusterRateLimit the flag's cluster-wide limit (requests per second), 0 for none
      * @param clusterMaxConcurrent the cluster-wide concurrency cap, 0 for none; {@code concurrencyCap}
      *                         receives this router's share of it
-     * @param hasSeeds         whether this router was given peers to join
+     * @param expectPeers      whether there may be a cluster to catch up from (seeds given, or
+     *                         discovery not yet sure this is the first router)
      * @param treeSync         replicate cache-aware trees (off: {@code --disable-tree-sync})
      * @param housekeeping     a scheduler for the leader's periodic duties
      */
@@ -35,7 +36,8 @@ public record HaContext(MeshNode mesh, WorkerSync workers, PolicySync policies, 
                                   PolicyRegistry policies, PolicyFactory factory,
                                   Map<String, PolicySpec> configuredPolicies, double clusterRateLimit,
                                   int clusterMaxConcurrent, java.util.function.IntConsumer concurrencyCap,
-                                  Duration breakerOpenFor, boolean hasSeeds, boolean treeSync,
+                                  Duration breakerOpenFor, java.util.function.BooleanSupplier expectPeers,
+                                  boolean treeSync,
                                   ScheduledExecutorService housekeeping, Runnable shutdown) {
         ClusterRateLimit rateLimit = new ClusterRateLimit(node.store(), node::view, node.name(), clusterRateLimit);
         if (clusterMaxConcurrent > 0) {
@@ -45,7 +47,7 @@ public record HaContext(MeshNode mesh, WorkerSync workers, PolicySync policies, 
         PolicySync policySync = new PolicySync(policies, factory, configuredPolicies, node.store(), node.name());
         TreeSync trees = new TreeSync(cacheIndex, node, treeSync);
         SessionSync sessions = new SessionSync(policies, factory, node);
-        StartupSync startup = new StartupSync(node, List.of(trees, sessions), hasSeeds, () -> {
+        StartupSync startup = new StartupSync(node, List.of(trees, sessions), expectPeers, () -> {
             workers.reconcileSoon();
             policySync.publishConfigured();
         });

@@ -24,18 +24,19 @@ public final class StartupSync {
 
     private final MeshNode mesh;
     private final List<Restorable> parts;
-    private final boolean hasSeeds;
+    private final java.util.function.BooleanSupplier expectPeers;
     private final Runnable whenDone;
     private volatile String state = "joining";
 
     /**
-     * @param hasSeeds whether this router was told of peers (without any it is the first, or alone)
+     * @param expectPeers whether there may be peers to catch up from (false: this router is the first)
      * @param whenDone runs once the catch-up ended, whichever way (e.g. reconcile workers, publish policies)
      */
-    public StartupSync(MeshNode mesh, List<Restorable> parts, boolean hasSeeds, Runnable whenDone) {
+    public StartupSync(MeshNode mesh, List<Restorable> parts, java.util.function.BooleanSupplier expectPeers,
+                       Runnable whenDone) {
         this.mesh = mesh;
         this.parts = List.copyOf(parts);
-        this.hasSeeds = hasSeeds;
+        this.expectPeers = expectPeers;
         this.whenDone = whenDone;
     }
 
@@ -58,8 +59,9 @@ public final class StartupSync {
         try {
             Optional<Member> peer = awaitPeer(deadline);
             if (peer.isEmpty()) {
-                state = hasSeeds ? "incomplete" : "alone";
-                if (hasSeeds) {
+                boolean expected = expectPeers.getAsBoolean();
+                state = expected ? "incomplete" : "alone";
+                if (expected) {
                     LOG.log(System.Logger.Level.WARNING, "no mesh peer answered within {0} s: serving with this"
                             + " router's own state until the cluster is reached", LIMIT.toSeconds());
                 }
@@ -106,7 +108,7 @@ public final class StartupSync {
                 if (!peers.isEmpty()) {
                     return Optional.of(peers.get(0));
                 }
-                if (!hasSeeds) {
+                if (!expectPeers.getAsBoolean()) {
                     return Optional.empty();
                 }
             }
