@@ -13,7 +13,7 @@ export PATH := $(JDK)/bin:$(PATH)
 MVN := ./mvnw -B -ntp
 SOURCES := pom.xml $(shell find proto mesh router api -name pom.xml -o -path '*/src/main/*' -type f)
 
-.PHONY: build test run run-single clean
+.PHONY: build test run run-single bench clean
 
 build: smg.jar
 
@@ -38,6 +38,10 @@ run: smg.jar
 # One router and two mock workers (no mesh).
 run-single: smg.jar
 	scripts/run-local.sh
+
+# Every benchmark under scripts/bench/ (about an hour), then docs/benchmarks.md refreshed.
+bench: smg.jar
+	scripts/bench/all.sh
 
 clean:
 	$(MVN) -q clean
