@@ -2,6 +2,7 @@ package dev.smg.api;
 
 import dev.smg.api.discovery.FakeApiServer;
 import dev.smg.api.testing.FreePorts;
+import dev.smg.api.testing.HaStatus;
 import dev.smg.api.testing.Http;
 import dev.smg.api.testing.SmgProcess;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -72,15 +73,8 @@ class K8sDiscoveryProcessTest {
                 "--router-selector", "app=smg", "--shutdown-grace-period-secs", "1");
     }
 
-    @SuppressWarnings("unchecked")
     private static Map<String, String> statuses(int http) {
-        HttpResponse<String> r = Http.get("http://127.0.0.1:" + http + "/ha/status");
-        Map<String, String> out = new java.util.HashMap<>();
-        for (Object n : (List<Object>) Http.json(r).get("nodes")) {
-            Map<String, Object> node = (Map<String, Object>) n;
-            out.put((String) node.get("name"), (String) node.get("status"));
-        }
-        return out;
+        return HaStatus.statuses("http://127.0.0.1:" + http);
     }
 
     @Test

@@ -1,9 +1,5 @@
 package dev.smg.api.ha;
 
-import dev.smg.mesh.MeshSettings;
-import dev.smg.mesh.PeerAddress;
-import dev.smg.mesh.membership.MemberStatus;
-import dev.smg.mesh.membership.MembershipSettings;
 import dev.smg.mesh.runtime.MeshNode;
 import dev.smg.router.policy.AssignmentMode;
 import dev.smg.router.policy.CacheAwareSettings;
@@ -14,7 +10,6 @@ import dev.smg.router.policy.RoutingRequest;
 import dev.smg.router.tree.CacheIndex;
 import dev.smg.router.worker.Worker;
 import dev.smg.router.worker.WorkerUrl;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -50,9 +45,7 @@ class SessionSyncTest {
     }
 
     private Router router(String name, List<Integer> seeds) {
-        MeshNode node = MeshNode.start(new MeshSettings(name, "127.0.0.1", "127.0.0.1", 0,
-                seeds.stream().map(p -> new PeerAddress("127.0.0.1", p)).toList()), MembershipSettings.DEFAULTS,
-                new PrometheusRegistry(), HaNamespaces.ALL);
+        MeshNode node = TestMesh.node(name, seeds);
         cleanup.add(node);
         CacheIndex index = new CacheIndex(1 << 20, 16);
         cleanup.add(index);
@@ -74,8 +67,7 @@ class SessionSyncTest {
     void aUserPinnedThroughOneRouterStaysOnItsWorkerThroughTheOthers() throws Exception {
         Router a = router("a", List.of());
         Router b = router("b", List.of(a.node().port()));
-        await().atMost(Duration.ofSeconds(30)).until(() -> b.node().view().count(MemberStatus.ALIVE) == 2
-                && a.node().view().count(MemberStatus.ALIVE) == 2);
+        TestMesh.awaitAlive(2, a.node(), b.node());
         Map<String, String> placed = new java.util.HashMap<>();
         for (int u = 0; u < 50; u++) {
             placed.put("user-" + u, select(a, "user-" + u));
@@ -86,7 +78,7 @@ class SessionSyncTest {
         }
 
         Router c = router("c", List.of(a.node().port()));
-        await().atMost(Duration.ofSeconds(30)).until(() -> c.node().view().count(MemberStatus.ALIVE) == 3);
+        TestMesh.awaitAlive(3, c.node());
         assertEquals(50, c.sync().restoreFrom("a").get(30, TimeUnit.SECONDS));
         assertEquals(placed, c.manual().liveSessions());
     }

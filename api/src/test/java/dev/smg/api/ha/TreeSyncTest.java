@@ -1,15 +1,10 @@
 package dev.smg.api.ha;
 
-import dev.smg.mesh.MeshSettings;
-import dev.smg.mesh.PeerAddress;
-import dev.smg.mesh.membership.MemberStatus;
-import dev.smg.mesh.membership.MembershipSettings;
 import dev.smg.mesh.runtime.MeshNode;
 import dev.smg.mesh.transport.EnvelopeLimits;
 import dev.smg.router.tree.CacheIndex;
 import dev.smg.router.tree.PromptBlocks;
 import dev.smg.router.tree.TreeInsert;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,9 +32,7 @@ class TreeSyncTest {
     }
 
     private MeshNode node(String name, List<Integer> seeds) {
-        MeshNode node = MeshNode.start(new MeshSettings(name, "127.0.0.1", "127.0.0.1", 0,
-                seeds.stream().map(p -> new PeerAddress("127.0.0.1", p)).toList()), MembershipSettings.DEFAULTS,
-                new PrometheusRegistry(), HaNamespaces.ALL);
+        MeshNode node = TestMesh.node(name, seeds);
         cleanup.add(node);
         return node;
     }
@@ -75,8 +68,7 @@ class TreeSyncTest {
     void aRouterStartingEmptyRestoresAHundredThousandEntriesInChunksUnderTheMessageCap() throws Exception {
         MeshNode a = node("a", List.of());
         MeshNode b = node("b", List.of(a.port()));
-        await().atMost(Duration.ofSeconds(30)).until(() -> a.view().count(MemberStatus.ALIVE) == 2
-                && b.view().count(MemberStatus.ALIVE) == 2);
+        TestMesh.awaitAlive(2, a, b);
         CacheIndex full = index();
         for (int i = 0; i < 100_000; i++) {
             long[] blocks = PromptBlocks.of("conversation " + i + " of a long-running benchmark, turn one.", 16).hashes();
@@ -105,8 +97,7 @@ class TreeSyncTest {
     void localInsertsReachThePeerWithTheirStamps() throws Exception {
         MeshNode a = node("a", List.of());
         MeshNode b = node("b", List.of(a.port()));
-        await().atMost(Duration.ofSeconds(30)).until(() -> a.view().count(MemberStatus.ALIVE) == 2
-                && b.view().count(MemberStatus.ALIVE) == 2);
+        TestMesh.awaitAlive(2, a, b);
         CacheIndex ia = index();
         CacheIndex ib = index();
         sync(ia, a);
