@@ -25,7 +25,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -59,6 +58,12 @@ public final class StoreSync implements AutoCloseable {
     }
 
     static final int MAX_CHUNK_BYTES = 1024 * 1024;
+    static final int QUEUE_CAPACITY = 256;
+    /**
+     * A namespace with at most this many live keys is sent whole (with its full context) whenever
+     * anything in it differs: cheap, and it leaves no holes in the receiver's causal context.
+     */
+    static final int WHOLE_NAMESPACE_KEYS = 512;
     private static final System.Logger LOG = System.getLogger(StoreSync.class.getName());
 
     private final ReplicatedStore store;
@@ -67,6 +72,7 @@ public final class StoreSync implements AutoCloseable {
     private final SplittableRandom random = new SplittableRandom();
     private final Map<Long, CatchUp> catchUps = new HashMap<>(); // worker thread only
     private final AtomicLong repairsSent = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong repairBytesSent = new AtomicLong();
     private final Map<String, Object> digestCache = new HashMap<>(); // namespace -> [map, buckets]
 
@@ -79,7 +85,10 @@ public final class StoreSync implements AutoCloseable {
     public StoreSync(ReplicatedStore store, Network network, String threadName) {
         this.store = store;
         this.network = network;
-        this.worker = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name(threadName).factory());
+        // Bounded: digests and repairs beyond it are dropped (and counted); the next round repeats them.
+        this.worker = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, java.util.concurrent.TimeUnit.SECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(QUEUE_CAPACITY),
+                Thread.ofPlatform().daemon().name(threadName).factory(), (task, pool) -> dropped.incrementAndGet());
     }
 
     /** One anti-entropy round: a digest to one random peer. Any thread. */
@@ -116,6 +125,11 @@ public final class StoreSync implements AutoCloseable {
         } else if (envelope.hasRepair()) {
             submit(() -> applyRepair(from, envelope.getRepair()));
         }
+    }
+
+    /** Sync steps dropped because its queue was full. */
+    public long dropped() {
+        return dropped.get();
     }
 
     /** Repair answers sent, and their bytes (protobuf payload). */
@@ -191,9 +205,10 @@ public final class StoreSync implements AutoCloseable {
             if (!diff.isEmpty()) {
                 differing.put(ns.getNamespace(), diff);
             }
+            Map<Dot, String> holders = ns.getGapsCount() == 0 ? Map.of() : holders(map);
             for (DotState gap : ns.getGapsList()) {
                 Dot dot = DeltaCodec.decode(gap);
-                String holder = holderOf(map, dot);
+                String holder = holders.get(dot);
                 if (holder != null) {
                     extraKeys.computeIfAbsent(ns.getNamespace(), k -> new HashSet<>()).add(holder);
                 } else if (map.keys().context().contains(dot)) {
@@ -204,13 +219,11 @@ public final class StoreSync implements AutoCloseable {
         sendRepair(from, theirs.getExchange(), mine, differing, extraKeys, removed, true);
     }
 
-    private static String holderOf(CrdtMap<String, ?> map, Dot dot) {
-        for (Map.Entry<String, Set<Dot>> e : map.keys().entries().entrySet()) {
-            if (e.getValue().contains(dot)) {
-                return e.getKey();
-            }
-        }
-        return null;
+    /** Which live key each dot supports (built once per answer that has gaps to fill). */
+    private static Map<Dot, String> holders(CrdtMap<String, ?> map) {
+        Map<Dot, String> holders = new HashMap<>();
+        map.keys().entries().forEach((key, dots) -> dots.forEach(d -> holders.put(d, key)));
+        return holders;
     }
 
     /**
@@ -227,6 +240,9 @@ public final class StoreSync implements AutoCloseable {
         for (String ns : namespaces) {
             CrdtMap<String, ?> map = mine.get(ns);
             if (map == null) {
+                continue;
+            }
+            if (map.keys().entries().size() <= WHOLE_NAMESPACE_KEYS && chunks.whole(ns, map)) {
                 continue;
             }
             Map<Integer, List<String>> byBucket = new TreeMap<>();
@@ -263,6 +279,8 @@ public final class StoreSync implements AutoCloseable {
         private final Map<String, Map<String, Object>> values = new HashMap<>();
         private final Map<String, Set<Dot>> notices = new HashMap<>();
         private final Map<String, List<Integer>> complete = new LinkedHashMap<>();
+        /** Namespaces sent whole in the current chunk: their full causal context goes with them. */
+        private final Map<String, CausalContext> wholeContexts = new HashMap<>();
         private int bytes;
         private int chunk;
 
@@ -278,8 +296,7 @@ public final class StoreSync implements AutoCloseable {
                 return;
             }
             Object value = map.values().get(key);
-            int size = key.length() * 2 + 24 * dots.size() + 16
-                    + (value == null ? 0 : DeltaCodec.encodeValue(value).getSerializedSize());
+            int size = size(map, key);
             if (bytes + size > MAX_CHUNK_BYTES && bytes > 0) {
                 flush(false);
             }
@@ -288,6 +305,40 @@ public final class StoreSync implements AutoCloseable {
                 values.computeIfAbsent(ns, n -> new HashMap<>()).put(key, value);
             }
             bytes += size;
+        }
+
+        /**
+         * Sends a whole (small) namespace in one chunk with its full causal context: a complete
+         * state, always safe to merge, and it tells the receiver of every removal at once, so a
+         * replica that caught up this way has no holes in its context.
+         */
+        boolean whole(String ns, CrdtMap<String, ?> map) {
+            int total = 0;
+            for (String key : map.keys().elements()) {
+                total += size(map, key);
+            }
+            if (total > MAX_CHUNK_BYTES - 64 * 1024) {
+                return false; // it would span chunks, and a full context must travel with every entry
+            }
+            if (bytes > 0) {
+                flush(false);
+            }
+            for (String key : map.keys().elements()) {
+                add(ns, map, key);
+            }
+            wholeContexts.put(ns, map.keys().context());
+            for (int b = 0; b < StoreDigests.BUCKETS; b++) {
+                bucketDone(ns, b);
+            }
+            flush(false);
+            return true;
+        }
+
+        private int size(CrdtMap<String, ?> map, String key) {
+            Set<Dot> dots = map.keys().entries().get(key);
+            Object value = map.values().get(key);
+            return key.length() * 2 + 24 * (dots == null ? 0 : dots.size()) + 16
+                    + (value == null ? 0 : DeltaCodec.encodeValue(value).getSerializedSize());
         }
 
         void bucketDone(String ns, int bucket) {
@@ -313,14 +364,11 @@ public final class StoreSync implements AutoCloseable {
             names.addAll(notices.keySet());
             for (String ns : names) {
                 Map<String, Set<Dot>> es = entries.getOrDefault(ns, Map.of());
-                CausalContext ctx = CausalContext.EMPTY;
-                for (Set<Dot> dots : es.values()) {
-                    for (Dot d : dots) {
-                        ctx = ctx.with(d);
-                    }
-                }
-                for (Dot d : notices.getOrDefault(ns, Set.of())) {
-                    ctx = ctx.with(d);
+                CausalContext ctx = wholeContexts.get(ns);
+                if (ctx == null) {
+                    List<Dot> dots = new ArrayList<>(notices.getOrDefault(ns, Set.of()));
+                    es.values().forEach(dots::addAll);
+                    ctx = CausalContext.of(dots);
                 }
                 CrdtMap delta = new CrdtMap(new OrSet<>(es, ctx), (Map) values.getOrDefault(ns, Map.of()));
                 repair.addDeltas(NamespaceDelta.newBuilder().setNamespace(ns).setDelta(DeltaCodec.encode(delta)));
@@ -337,6 +385,7 @@ public final class StoreSync implements AutoCloseable {
             values.clear();
             notices.clear();
             complete.clear();
+            wholeContexts.clear();
             bytes = 0;
         }
     }
@@ -346,6 +395,7 @@ public final class StoreSync implements AutoCloseable {
     private void applyRepair(String from, StoreRepair repair) {
         Map<String, CrdtMap<String, ?>> before = store.snapshot().namespaces();
         Map<String, Set<Dot>> notices = new HashMap<>();
+        boolean complete = true;
         for (NamespaceDelta d : repair.getDeltasList()) {
             CrdtMap<String, ?> delta;
             try {
@@ -354,7 +404,9 @@ public final class StoreSync implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "malformed repair from {0}: {1}", from, e.getMessage());
                 continue;
             }
-            store.mergeRemote(d.getNamespace(), delta);
+            if (!store.mergeRemote(d.getNamespace(), delta)) {
+                complete = false; // the store's inbox was full: this chunk did not land
+            }
             CrdtMap<String, ?> mine = before.get(d.getNamespace());
             if (repair.getReplyWanted() && mine != null) {
                 // Their entries this node has seen removed: tell them, or they keep them forever.
@@ -378,7 +430,7 @@ public final class StoreSync implements AutoCloseable {
             }
         }
         CatchUp catchUp = catchUps.get(repair.getExchange());
-        if (catchUp != null) {
+        if (catchUp != null && complete) {
             catchUp.chunks.add(repair.getChunk());
             if (repair.getLast()) {
                 catchUp.total = repair.getChunk() + 1;

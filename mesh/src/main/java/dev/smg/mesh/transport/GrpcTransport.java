@@ -47,6 +47,10 @@ public final class GrpcTransport implements Transport, AutoCloseable {
     public void send(String address, Envelope envelope) {
         if (!links.reserve(address, MAX_IN_FLIGHT_PER_PEER)) {
             onDrop.accept(address);
+            PeerStream full = streams.get(address);
+            if (full != null) {
+                full.poke(); // a ready or failure signal may have been lost on a full loop inbox
+            }
             return;
         }
         ManagedChannel channel = channels.computeIfAbsent(address, a -> security

@@ -71,6 +71,15 @@ final class PeerStream {
         drain();
     }
 
+    /** Catches up with the call's state without sending: writes what flow control allows, or fails. */
+    void poke() {
+        if (dead) {
+            fail();
+        } else if (!broken) {
+            drain();
+        }
+    }
+
     /** A callback's hop onto the loop; a full inbox drops it (the {@code dead} flag covers failures). */
     private void onLoop(Runnable task) {
         try {

@@ -147,6 +147,9 @@ class StoreSyncClusterTest {
         b.sync.catchUpFrom("a").get(10, TimeUnit.SECONDS);
         assertEquals(view(a.store), view(b.store));
         assertEquals(175, b.store.snapshot().size(WORKERS));
+        // Caught up whole (a small namespace travels with its full context): no holes left to fill.
+        assertEquals(a.store.snapshot().get(WORKERS).keys().context(), b.store.snapshot().get(WORKERS).keys().context());
+        assertTrue(b.store.snapshot().get(WORKERS).keys().context().cloud().isEmpty());
 
         // Its new writes do not collide with its old identity's: they reach the peer.
         b.store.put(WORKERS, "w-new", "after restart");
