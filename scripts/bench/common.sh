@@ -64,22 +64,27 @@ bench_stop() {
   wait "$pid" 2>/dev/null || true
 }
 
-# bench_free_port: sets port to one nothing listens on, below the kernel's ephemeral range (ports
-# there come and go with every outgoing connection), never handed out twice in one run.
+# bench_free_port [count]: sets port to the first of count (default 1) consecutive ports nothing
+# listens on, below the kernel's ephemeral range (ports there come and go with every outgoing
+# connection), never handed out twice in one run.
 bench_used_ports=" "
 bench_free_port() {
-  local high p
+  local count=${1:-1} high base p all
   read -r high _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || high=32768
   ((high > 11000)) || high=42768
   for _ in $(seq 1 500); do
-    p=$((10000 + RANDOM % (high - 10000)))
-    if [[ $bench_used_ports != *" $p "* ]] && ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      bench_used_ports+="$p "
-      port=$p
+    base=$((10000 + RANDOM % (high - 10000 - count)))
+    all=1
+    for ((p = base; p < base + count; p++)); do
+      if [[ $bench_used_ports == *" $p "* ]] || (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then all=0; break; fi
+    done
+    if ((all)); then
+      for ((p = base; p < base + count; p++)); do bench_used_ports+="$p "; done
+      port=$base
       return
     fi
   done
-  die "no free port found"
+  die "no $count free consecutive ports found"
 }
 
 # bench_wait_http name url pid log [seconds]: waits (default 60 s) for a 200 from url while pid lives.
