@@ -7,9 +7,9 @@
 #   steady    DURATION s at SPLIT: cluster admitted rate vs LIMIT, busiest one-second window vs
 #             LIMIT (sliding in 50 ms steps), each router's share of what was admitted
 #   switched  SWITCH_DURATION s at SWITCH_SPLIT (e.g. 10/20/70): how long until every router's own
-#             share (GET /ha/rate-limit/stats, polled every 50 ms) is within 0.05 of the new split
-#             and stays there; and the same seen by the client (admitted shares over sliding 1 s
-#             windows)
+#             share (GET /ha/rate-limit/stats, polled every 50 ms) is within 0.05 of the new
+#             split, how often it stays there, and the admitted shares the client saw in the first
+#             second after the switch and after it
 # "Admitted" is a 200, "limited" a 429, both counted by the client per second of sending; the routers'
 # own smg_http_rate_limit_total{result="allowed"} is shown as a cross-check.
 # Reference, with SOLO=1: one router without the mesh and the plain local limit
@@ -137,14 +137,18 @@ def med(values):
 def fmt(v, f="%.1f"):
     return "-" if v is None else f % v
 
+def shares_text(values):
+    return "-" if values is None or None in values else " / ".join("%.3f" % x for x in values)
+
 def errors(phase):
     other = phase["other"]
     return ", ".join("%s: %d" % kv for kv in sorted(other.items())) or "0"
 
 print("| run | offered req/s | admitted req/s | admitted / L | busiest 1 s window | busiest / L "
-      "| admitted shares (target %s) | routers' own count / client's | share settle after switch (polled) "
-      "| settle seen by client | errors |" % "/".join("%.0f" % (s * 100) for s in runs[0]["split"]))
-print("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|")
+      "| admitted shares (target %s) | routers' own count / client's | shares on target after the switch "
+      "| rounds on target from then on | admitted shares in the 1st s after the switch | then | errors |" % (
+          "/".join("%.0f" % (s * 100) for s in runs[0]["split"])))
+print("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---|---|")
 rows = []
 for i, d in enumerate(runs, 1):
     s = d["phases"]["steady"]
@@ -153,19 +157,24 @@ for i, d in enumerate(runs, 1):
         "offered": s["offered"] / s["seconds"], "admitted": s["admitted_rate"], "ratio": s["admitted_rate"] / limit,
         "busiest": s["max_1s_window"], "busiest_ratio": s["max_1s_window"] / limit,
         "shares": s["per_router_share"], "own": own,
-        "settle": d.get("share_settle_s"), "client_settle": d.get("client_share_settle_s"),
+        "settle": d.get("share_settle_s"), "on": d.get("share_on_target_after"),
+        "first": d.get("shares_first_second"), "after": d.get("shares_after"),
     }
     rows.append(row)
-    print("| %d | %.1f | %.1f | %.3f | %d | %.3f | %s | %s | %s | %s | %s |" % (
+    print("| %d | %.1f | %.1f | %.3f | %d | %.3f | %s | %s | %s | %s | %s | %s | %s |" % (
         i, row["offered"], row["admitted"], row["ratio"], row["busiest"], row["busiest_ratio"],
-        " / ".join("%.3f" % x for x in row["shares"]), fmt(row["own"], "%.3f"),
-        fmt(row["settle"], "%.2f s"), fmt(row["client_settle"], "%.2f s"), errors(s)))
-shares = [med([r["shares"][k] for r in rows]) for k in range(len(rows[0]["shares"]))]
-print("| **median** | %.1f | **%.1f** | **%.3f** | %d | **%.3f** | %s | %s | **%s** | %s | |" % (
+        shares_text(row["shares"]), fmt(row["own"], "%.3f"), fmt(row["settle"], "%.2f s"),
+        fmt(row["on"] and row["on"] * 100, "%.0f%%"), shares_text(row["first"]), shares_text(row["after"]), errors(s)))
+def med_shares(key):
+    if any(r[key] is None or None in r[key] for r in rows):
+        return None
+    return [med([r[key][k] for r in rows]) for k in range(len(rows[0][key]))]
+print("| **median** | %.1f | **%.1f** | **%.3f** | %d | **%.3f** | %s | %s | **%s** | %s | %s | %s | |" % (
     med([r["offered"] for r in rows]), med([r["admitted"] for r in rows]), med([r["ratio"] for r in rows]),
     med([r["busiest"] for r in rows]), med([r["busiest_ratio"] for r in rows]),
-    " / ".join("%.3f" % x for x in shares), fmt(med([r["own"] for r in rows]), "%.3f"),
-    fmt(med([r["settle"] for r in rows]), "%.2f s"), fmt(med([r["client_settle"] for r in rows]), "%.2f s")))
+    shares_text(med_shares("shares")), fmt(med([r["own"] for r in rows]), "%.3f"),
+    fmt(med([r["settle"] for r in rows]), "%.2f s"), fmt(med([r["on"] and r["on"] * 100 for r in rows]), "%.0f%%"),
+    shares_text(med_shares("first")), shares_text(med_shares("after"))))
 print()
 sw = [d["phases"].get("switched") for d in runs]
 if all(sw):
@@ -220,10 +229,10 @@ $tables
   whole run divided by the client's count of 200s (1.000: they agree).
 - *Busiest 1 s window*: most requests admitted in any one-second window of the steady phase,
   sliding in 50 ms steps.
-- *Share settle*: after the split switches, the time until every router's \`node_share\`
-  (\`GET /ha/rate-limit/stats\`, polled every 50 ms) is within 0.05 of the new split for good; the
-  client's version is the end of the first sliding one-second window from which the admitted shares
-  stay within 0.05 of the split.
+- *Shares on target after the switch*: time from the switch to the first round of polls (each
+  router's \`node_share\` from \`GET /ha/rate-limit/stats\`, every 50 ms) in which every router's
+  share is within 0.05 of the new split; then the percentage of later rounds that were too.
+  *Admitted shares* after the switch are the client's count of 200s per router, first second and rest.
 MD
 )
 if [[ -n $out ]]; then
