@@ -139,6 +139,29 @@ bench_wait_mesh() {
   die "routers $* did not all report healthy and see each other ALIVE within $limit s"
 }
 
+# bench_need cmd:package...: installs missing tools with apt-get when running as root, else says
+# which apt-get install to run.
+bench_need() {
+  local pair missing=()
+  for pair in "$@"; do command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}"); done
+  ((${#missing[@]})) || return 0
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    log "installing ${missing[*]} with apt-get"
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+  else
+    die "missing tools; install them with: sudo apt-get install -y ${missing[*]}"
+  fi
+}
+
+# bench_commit: the repository's commit, marked when the working tree has uncommitted changes.
+bench_commit() {
+  local c
+  c=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  [[ -z $(git -C "$repo" status --porcelain 2>/dev/null | grep -v '^??' || true) ]] || c+=" (with uncommitted changes)"
+  printf '%s\n' "$c"
+}
+
 # bench_parse_out args...: handles --out FILE (sets out) and --help (prints the script's header).
 bench_parse_out() {
   out=""

@@ -58,8 +58,7 @@ done
 [[ $JVM_NODES =~ ^[0-9]+(,[0-9]+)*$ ]] || die "JVM_NODES must be comma-separated numbers (got '$JVM_NODES')"
 read -r -a kinds <<<"$KINDS"
 for k in "${kinds[@]}"; do [[ $k == workers || $k == rate-limit ]] || die "KINDS: '$k' is not workers or rate-limit"; done
-command -v python3 >/dev/null || die "needs python3"
-command -v curl >/dev/null || die "needs curl (apt-get install -y curl)"
+bench_need python3:python3 curl:curl
 
 work=$(mktemp -d /tmp/smg-convergence-bench.XXXXXX)
 bench_processes
@@ -133,7 +132,7 @@ for kind in kinds:
 PY
 )
 java_version=$("$java_home/bin/java" -version 2>&1 | head -1)
-commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+commit=$(bench_commit)
 report=$(
   cat <<MD
 ### Replication convergence (\`scripts/bench/convergence.sh\`)

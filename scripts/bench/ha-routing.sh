@@ -73,8 +73,7 @@ done
 ((WORKERS > 1 && SESSIONS > 0 && TURNS > 1 && DURATION > 0 && REPEATS > 0 && USER_WORDS > 2)) ||
   die "need WORKERS > 1, SESSIONS > 0, TURNS > 1, DURATION > 0, REPEATS > 0, USER_WORDS > 2"
 [[ $THINK_MS =~ ^[0-9]+,[0-9]+$ ]] || die "THINK_MS must be min,max in ms (got '$THINK_MS')"
-command -v python3 >/dev/null || die "needs python3"
-command -v curl >/dev/null || die "needs curl (apt-get install -y curl)"
+bench_need python3:python3 curl:curl
 
 work=$(mktemp -d /tmp/smg-ha-routing-bench.XXXXXX)
 bench_processes
@@ -204,7 +203,7 @@ if kill:
 PY
 )
 java_version=$("$java_home/bin/java" -version 2>&1 | head -1)
-commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+commit=$(bench_commit)
 report=$(
   cat <<MD
 ### Cache-aware routing through three routers (\`scripts/bench/ha-routing.sh\`)

@@ -62,8 +62,7 @@ for v in SPLIT SWITCH_SPLIT; do
   [[ ${!v} =~ ^[0-9]+,[0-9]+,[0-9]+$ ]] || die "$v must be three percentages, e.g. 70,20,10 (got '${!v}')"
   (($(tr ',' '+' <<<"${!v}") == 100)) || die "$v must add up to 100 (got '${!v}')"
 done
-command -v python3 >/dev/null || die "needs python3"
-command -v curl >/dev/null || die "needs curl (apt-get install -y curl)"
+bench_need python3:python3 curl:curl
 rate=$(awk -v l="$LIMIT" -v f="$RATE_FACTOR" 'BEGIN { printf "%g", l * f }')
 
 work=$(mktemp -d /tmp/smg-rate-limit-bench.XXXXXX)
@@ -213,7 +212,7 @@ for i, d in enumerate(runs, 1):
 PY
 )
 java_version=$("$java_home/bin/java" -version 2>&1 | head -1)
-commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+commit=$(bench_commit)
 report=$(
   cat <<MD
 ### Cluster rate limit (\`scripts/bench/rate-limit.sh\`)
