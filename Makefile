@@ -1,4 +1,4 @@
-# smg: `make run` (a gateway and two mock workers on loopback) and `make test` do all set-up:
+# smg: `make run` (three mesh routers and two mock workers on loopback) and `make test` do all set-up:
 # they find a JDK 21+, and the committed Maven wrapper fetches Maven and every dependency.
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
@@ -13,7 +13,7 @@ export PATH := $(JDK)/bin:$(PATH)
 MVN := ./mvnw -B -ntp
 SOURCES := pom.xml $(shell find proto mesh router api -name pom.xml -o -path '*/src/main/*' -type f)
 
-.PHONY: build test run clean
+.PHONY: build test run run-single bench clean
 
 build: smg.jar
 
@@ -31,8 +31,17 @@ test:
 	if [ $$mvn_status -ne 0 ]; then echo "maven exited with status $$mvn_status" >&2; exit $$mvn_status; fi; \
 	exit $$summary_status
 
+# Three mesh routers and two mock workers on loopback, in the foreground (Ctrl-C stops all).
 run: smg.jar
+	scripts/cluster.sh run
+
+# One router and two mock workers (no mesh).
+run-single: smg.jar
 	scripts/run-local.sh
+
+# Every benchmark under scripts/bench/ (about an hour), then docs/benchmarks.md refreshed.
+bench: smg.jar
+	scripts/bench/all.sh
 
 clean:
 	$(MVN) -q clean

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A local three-node smg mesh on loopback, with two mock workers.
 #
+#   scripts/cluster.sh run           `make run`: up, print URLs to try, stay in the foreground; Ctrl-C stops all
 #   scripts/cluster.sh up            start mock workers and node1..node3; wait until all see 3 ALIVE
 #   scripts/cluster.sh status        each node's view of the cluster and its readiness
 #   scripts/cluster.sh restart NODE  graceful restart of node1|node2|node3; waits until it is ALIVE again
@@ -143,6 +144,32 @@ cmd_rolling() {
     "$sent" "$failed" "$lost"
 }
 
+cmd_run() {
+  for n in "${NODES[@]}"; do alive_pid "$n" && die "a cluster is already running in $dir (scripts/cluster.sh down)"; done
+  port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+  for p in $HTTP_BASE $((HTTP_BASE + 1)) $((HTTP_BASE + 2)) $((MESH_BASE)) $((MESH_BASE + 1)) $((MESH_BASE + 2)) \
+      $((METRICS_BASE)) $((METRICS_BASE + 1)) $((METRICS_BASE + 2)) "$WORKER_BASE" $((WORKER_BASE + 1)); do
+    port_free "$p" || die "port $p is in use; set HTTP_BASE / MESH_BASE / METRICS_BASE / WORKER_BASE"
+  done
+  trap 'trap - INT TERM EXIT; echo; cmd_down' EXIT
+  trap 'exit 130' INT TERM
+  cmd_up
+  cat <<MSG
+
+Three smg routers form one mesh on loopback, in front of two mock workers (ports $WORKER_BASE, $((WORKER_BASE + 1))):
+  node1 http://127.0.0.1:$HTTP_BASE   node2 http://127.0.0.1:$((HTTP_BASE + 1))   node3 http://127.0.0.1:$((HTTP_BASE + 2))
+Try:
+  curl -s http://127.0.0.1:$HTTP_BASE/ha/status | python3 -m json.tool        # members and store counts
+  curl -s http://127.0.0.1:$((HTTP_BASE + 2))/ha/workers | python3 -m json.tool       # the workers, replicated
+  curl -N http://127.0.0.1:$((HTTP_BASE + 1))/v1/chat/completions -H 'Content-Type: application/json' \\
+    -d '{"model":"mock-model","stream":true,"messages":[{"role":"user","content":"hi"}]}'
+  scripts/cluster.sh status | restart node2 | rolling          (from another terminal)
+Metrics: http://127.0.0.1:$METRICS_BASE/metrics ... Logs: $dir
+Ctrl-C stops everything.
+MSG
+  while :; do sleep 3600 & wait $! || true; done # until Ctrl-C; the EXIT trap stops the cluster
+}
+
 cmd_down() {
   for n in "${NODES[@]}"; do stop_pid "$n" & done
   wait
@@ -151,6 +178,7 @@ cmd_down() {
 }
 
 case ${1:-} in
+  run) cmd_run ;;
   up) cmd_up ;;
   status) cmd_status ;;
   restart) [[ -n ${2:-} ]] || die "usage: cluster.sh restart node1|node2|node3"; cmd_restart "$2" ;;

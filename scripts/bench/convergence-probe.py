@@ -10,7 +10,7 @@ until every one of them shows it. Kinds of update:
               answers that value (routers re-read the limit every 100 ms, so this includes that tick)
 Before and after, it scrapes every router's /metrics: router_mesh_convergence_ms (the routers' own
 histogram of origin-to-arrival time, wall clocks; one host, so they agree), router_mesh_bytes_total
-and router_mesh_snapshot_bytes_total. Prints one JSON object.
+and router_mesh_sync_bytes_total. Prints one JSON object.
 """
 import argparse
 import http.client
@@ -72,7 +72,7 @@ def scrape(port):
     for line in body.decode("utf-8", "replace").splitlines():
         m = SAMPLE.match(line)
         if m and m.group(1).startswith(("router_mesh_convergence_ms", "router_mesh_bytes_total",
-                                        "router_mesh_snapshot_bytes_total")):
+                                        "router_mesh_sync_bytes_total")):
             samples[(m.group(1), m.group(2) or "")] = float(m.group(3))
     return samples
 
@@ -101,7 +101,7 @@ def bytes_delta(before, after):
                 sent += d
             else:
                 received += d
-        elif name == "router_mesh_snapshot_bytes_total":
+        elif name == "router_mesh_sync_bytes_total":
             snapshot += d
     return sent, received, snapshot
 
@@ -175,7 +175,7 @@ def main():
         "every_max_ms": max(every) if every else None,
         "each_p50_ms": percentile(each, 50), "each_p99_ms": percentile(each, 99),
         "histogram": histogram,
-        "bytes_sent": sent, "bytes_received": received, "snapshot_bytes_sent": snapshot,
+        "bytes_sent": sent, "bytes_received": received, "sync_bytes_sent": snapshot,
     }))
 
 

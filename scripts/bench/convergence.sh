@@ -11,8 +11,8 @@
 # bucket ranges), the cross-check "visible at every node" measured by a client polling node2 and
 # node3 as fast as it can after each update (scripts/bench/convergence-probe.py; includes the POST
 # itself and, for rate-limit, the routers' 100 ms re-read of the limit), and bytes of replicated
-# state per update from router_mesh_bytes_total minus whole-store repair rounds
-# (router_mesh_snapshot_bytes_total), protobuf payload without gRPC/HTTP/2 framing.
+# state per update from router_mesh_bytes_total minus anti-entropy digests and repairs
+# (router_mesh_sync_bytes_total), protobuf payload without gRPC/HTTP/2 framing.
 #
 # Part 2, N nodes in one JVM (`smg mesh-bench convergence`, mesh/.../sim/ConvergenceBench.java):
 # real MeshNodes over gRPC on 127.0.0.1 at each size in JVM_NODES; JVM_UPDATES writes at one node,
@@ -124,7 +124,7 @@ for kind in kinds:
     d = json.load(open(f"{work}/{kind}.json"))
     p50, total = bucket_range(d["histogram"], 0.50)
     p99, _ = bucket_range(d["histogram"], 0.99)
-    pushed = (d["bytes_sent"] - d["snapshot_bytes_sent"]) / d["updates"]
+    pushed = (d["bytes_sent"] - d["sync_bytes_sent"]) / d["updates"]
     missed = " (%d never seen everywhere within 5 s)" % d["missed"] if d["missed"] else ""
     print("| %s | %d%s | %d | %s | %s | %s | %s | %s | %.0f | %.0f |" % (
         kind, d["updates"], missed, total, p50, p99, ms(d["every_p50_ms"]), ms(d["every_p99_ms"]),
@@ -148,8 +148,8 @@ $part1
 - *Polled*: time from sending the update to node1 until both node2 and node3 answer with it, one
   client polling them in turn (each poll costs about a millisecond, so this is an upper bound).
   For rate-limit it includes the routers' re-read of the limit every 100 ms.
-- *Bytes*: \`router_mesh_bytes_total{direction="sent"}\` minus \`router_mesh_snapshot_bytes_total\`
-  (whole-store repair rounds every 2 s) over all routers, per update; protobuf payload only.
+- *Bytes*: \`router_mesh_bytes_total{direction="sent"}\` minus \`router_mesh_sync_bytes_total\`
+  (anti-entropy digests and repairs) over all routers, per update; protobuf payload only.
 
 **N mesh nodes in one JVM** (\`smg mesh-bench convergence\`), real gRPC over 127.0.0.1:
 

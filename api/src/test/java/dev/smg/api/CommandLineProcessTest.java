@@ -50,7 +50,8 @@ class CommandLineProcessTest {
             assertEquals(0, smg.waitForExit(LIMIT));
             for (String flag : new String[] {"--host", "--port", "--worker-urls", "--policy", "--log-level",
                     "--enable-mesh", "--mesh-server-name", "--mesh-host", "--mesh-advertise-host", "--mesh-port",
-                    "--mesh-peer-urls", "--service-discovery", "--router-selector"}) {
+                    "--mesh-peer-urls", "--mesh-tls-cert", "--mesh-tls-key", "--mesh-tls-ca", "--service-discovery",
+                    "--router-selector", "--service-discovery-namespace", "--router-mesh-port-annotation"}) {
                 assertTrue(smg.output().contains(flag + " "), flag);
             }
             assertTrue(smg.output().contains("[default: 30000]"));

@@ -3,6 +3,7 @@ package dev.smg.api;
 import dev.smg.api.mock.MockBehaviour;
 import dev.smg.api.mock.MockWorker;
 import dev.smg.api.testing.FreePorts;
+import dev.smg.api.testing.HaStatus;
 import dev.smg.api.testing.Http;
 import dev.smg.api.testing.PrometheusText;
 import dev.smg.api.testing.SmgProcess;
@@ -68,14 +69,8 @@ class HaClusterProcessTest {
         return w;
     }
 
-    @SuppressWarnings("unchecked")
     private static Map<String, String> statuses(Node observer) {
-        Map<String, String> out = new java.util.HashMap<>();
-        for (Object n : (List<Object>) Http.json(Http.get(observer.url("/ha/status"))).get("nodes")) {
-            Map<String, Object> node = (Map<String, Object>) n;
-            out.put((String) node.get("name"), (String) node.get("status"));
-        }
-        return out;
+        return HaStatus.statuses(observer.url(""));
     }
 
     /** url -> status ("ready", "not_ready", ...) from a node's /workers. */

@@ -1,6 +1,7 @@
 package dev.smg.api;
 
 import dev.smg.api.testing.FreePorts;
+import dev.smg.api.testing.HaStatus;
 import dev.smg.api.testing.Http;
 import dev.smg.api.testing.SmgProcess;
 import org.junit.jupiter.api.Test;
@@ -38,15 +39,8 @@ class MeshClusterProcessTest {
     }
 
     /** name -> status string ("0".."4") as node {@code observer} reports it in /ha/status. */
-    @SuppressWarnings("unchecked")
     private static Map<String, String> statuses(Node observer) {
-        HttpResponse<String> r = Http.get(observer.url("/ha/status"));
-        Map<String, String> out = new java.util.HashMap<>();
-        for (Object n : (List<Object>) Http.json(r).get("nodes")) {
-            Map<String, Object> node = (Map<String, Object>) n;
-            out.put((String) node.get("name"), (String) node.get("status"));
-        }
-        return out;
+        return HaStatus.statuses(observer.url(""));
     }
 
     @Test

@@ -14,8 +14,10 @@ import java.util.regex.Pattern;
  * @param advertiseHost address peers dial; must be routable
  * @param port          mesh port (bind and advertise); 0 binds any free port (tests)
  * @param seeds         bootstrap peers, tried in order until one answers
+ * @param tls           mutual TLS on the mesh port; empty: plaintext, anyone who reaches the port is a peer
  */
-public record MeshSettings(String serverName, String bindHost, String advertiseHost, int port, List<PeerAddress> seeds) {
+public record MeshSettings(String serverName, String bindHost, String advertiseHost, int port, List<PeerAddress> seeds,
+                           Optional<MeshTls> tls) {
     public static final int DEFAULT_PORT = 39527;
     public static final String DEFAULT_BIND_HOST = "0.0.0.0";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
@@ -25,6 +27,7 @@ public record MeshSettings(String serverName, String bindHost, String advertiseH
         Objects.requireNonNull(serverName);
         Objects.requireNonNull(bindHost);
         Objects.requireNonNull(advertiseHost);
+        Objects.requireNonNull(tls);
         seeds = List.copyOf(seeds);
         if (!NAME.matcher(serverName).matches()) {
             throw new IllegalArgumentException("server name '" + serverName
@@ -38,9 +41,19 @@ public record MeshSettings(String serverName, String bindHost, String advertiseH
         }
     }
 
+    /** Plaintext settings (no mutual TLS). */
+    public MeshSettings(String serverName, String bindHost, String advertiseHost, int port, List<PeerAddress> seeds) {
+        this(serverName, bindHost, advertiseHost, port, seeds, Optional.empty());
+    }
+
     /** The same settings with the port the server actually bound (when 0 asked for any). */
     public MeshSettings withPort(int boundPort) {
-        return new MeshSettings(serverName, bindHost, advertiseHost, boundPort, seeds);
+        return new MeshSettings(serverName, bindHost, advertiseHost, boundPort, seeds, tls);
+    }
+
+    /** The same settings with mutual TLS on the mesh port. */
+    public MeshSettings withTls(MeshTls files) {
+        return new MeshSettings(serverName, bindHost, advertiseHost, port, seeds, Optional.of(files));
     }
 
     /**

@@ -10,7 +10,9 @@ import java.time.Duration;
  * @param queueTimeout   longest wait for a slot before 408 (60 s)
  * @param ratePerSecond  token-bucket rate limit in requests per second, 0 for none (unset)
  * @param clusterWide    the rate limit is the whole mesh's, not this router's ({@code --cluster-rate-limit})
+ * @param clusterMaxConcurrent the whole mesh's concurrency cap, 0 for none
+ *                       ({@code --cluster-max-concurrent-requests}); each router's cap is its share
  */
 public record AdmissionConfig(int maxConcurrent, int queueSize, Duration queueTimeout, double ratePerSecond,
-                              boolean clusterWide) {
+                              boolean clusterWide, int clusterMaxConcurrent) {
 }

@@ -16,7 +16,9 @@ import java.util.Optional;
  *
  * @param port           HTTP port; 0 picks a free one
  * @param prometheusPort metrics port; 0 picks a free one
- * @param warnings       things the user asked for that this build does not do yet, printed at start-up
+ * @param discovery      Kubernetes router discovery; present only together with {@code mesh}
+ * @param warnings       printed at start-up: things the user asked for that this build does not do yet,
+ *                       and choices that leave something open (a plaintext mesh port)
  */
 public record GatewayConfig(
         String host,
@@ -36,13 +38,11 @@ public record GatewayConfig(
         int prometheusPort,
         Optional<MeshSettings> mesh,
         boolean treeSync,
-        boolean serviceDiscovery,
-        List<String> routerSelector,
+        Optional<DiscoveryConfig> discovery,
         List<String> warnings) {
 
     public GatewayConfig {
         workerUrls = List.copyOf(workerUrls);
-        routerSelector = List.copyOf(routerSelector);
         warnings = List.copyOf(warnings);
     }
 

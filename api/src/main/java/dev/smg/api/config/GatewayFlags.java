@@ -4,8 +4,12 @@ import dev.smg.api.cli.CliException;
 import dev.smg.api.cli.Flag;
 import dev.smg.api.cli.FlagSet;
 import dev.smg.api.cli.ParsedArgs;
+import dev.smg.api.discovery.KubernetesNames;
 import dev.smg.mesh.MeshSettings;
+import dev.smg.mesh.MeshTls;
 import dev.smg.mesh.PeerAddress;
+import dev.smg.mesh.tls.TlsMaterial;
+import dev.smg.mesh.tls.TlsMaterialException;
 import dev.smg.router.breaker.BreakerSettings;
 import dev.smg.router.health.HealthSettings;
 import dev.smg.router.policy.AssignmentMode;
@@ -13,6 +17,8 @@ import dev.smg.router.policy.CacheAwareSettings;
 import dev.smg.router.retry.RetrySettings;
 import dev.smg.router.worker.WorkerUrl;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -25,6 +31,8 @@ public final class GatewayFlags {
     public static final List<String> POLICIES = List.of(
             "cache_aware", "round_robin", "random", "power_of_two", "consistent_hash", "consistent_hashing", "manual");
     public static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error");
+    /** Mutual TLS on the mesh port: certificate, key and CA bundle, all three or none. */
+    private static final List<String> MESH_TLS_FLAGS = List.of("--mesh-tls-cert", "--mesh-tls-key", "--mesh-tls-ca");
 
     private GatewayFlags() {
     }
@@ -63,7 +71,8 @@ public final class GatewayFlags {
                         Flag.value("--queue-size", "100", "requests that may wait for a slot (full: 429)"),
                         Flag.value("--queue-timeout-secs", "60", "longest wait for a slot (then 408)"),
                         Flag.value("--rate-limit-tokens-per-second", "", "token-bucket rate limit in requests per second (429 with Retry-After)"),
-                        Flag.toggle("--cluster-rate-limit", "with --enable-mesh: the rate limit is the whole cluster's, shared among routers by their traffic"))
+                        Flag.toggle("--cluster-rate-limit", "with --enable-mesh: the rate limit is the whole cluster's, shared among routers by their traffic"),
+                        Flag.value("--cluster-max-concurrent-requests", "0", "with --enable-mesh: a cap on requests in flight in the whole cluster, shared like the rate limit (0: none)"))
                 .group("Health checks",
                         Flag.value("--health-check-interval-secs", "60", "time between probes of each worker"),
                         Flag.value("--health-check-timeout-secs", "5", "probe timeout"),
@@ -96,8 +105,13 @@ public final class GatewayFlags {
                         Flag.value("--mesh-port", String.valueOf(MeshSettings.DEFAULT_PORT), "port for mesh gRPC"),
                         Flag.list("--mesh-peer-urls", "", "bootstrap peers host:port, tried in order until one answers"),
                         Flag.toggle("--disable-tree-sync", "do not replicate cache-aware trees (each router learns its own; for comparison)"),
-                        Flag.toggle("--service-discovery", "discover router peers through the Kubernetes API"),
-                        Flag.list("--router-selector", "", "Kubernetes label selector for router pods, e.g. app=smg tier=router"));
+                        Flag.value("--mesh-tls-cert", "", "PEM certificate chain this node presents on the mesh port (mutual TLS; with --mesh-tls-key and --mesh-tls-ca)"),
+                        Flag.value("--mesh-tls-key", "", "PEM PKCS#8 private key of --mesh-tls-cert, unencrypted"),
+                        Flag.value("--mesh-tls-ca", "", "PEM CA bundle: peers must present a certificate issued by one of these (files reloaded when changed)"),
+                        Flag.toggle("--service-discovery", "find the other routers' pods through the Kubernetes API and join them"),
+                        Flag.list("--router-selector", "", "label selector of router pods, key=value (space-separated; the flag may repeat), e.g. app=smg tier=router"),
+                        Flag.value("--service-discovery-namespace", "this pod's namespace, else the kubeconfig context's, else default", "namespace whose router pods are watched"),
+                        Flag.value("--router-mesh-port-annotation", DiscoveryConfig.DEFAULT_PORT_ANNOTATION, "pod annotation with a peer's mesh port (absent: --mesh-port)"));
     }
 
     private static RoutingConfig routing(ParsedArgs a) {
@@ -131,6 +145,44 @@ public final class GatewayFlags {
         return new RoutingConfig(policy, modelPolicies, cacheAware, maxTree, eviction, maxIdle, mode, keyField);
     }
 
+    /**
+     * The mesh TLS files, all three or none. They are read and checked here so that a wrong path or
+     * a key that does not match its certificate stops the start with one line naming the flag,
+     * rather than a mesh that starts and is refused by every peer.
+     */
+    private static Optional<MeshTls> meshTls(ParsedArgs a) {
+        List<String> given = MESH_TLS_FLAGS.stream().filter(a::has).toList();
+        if (given.isEmpty()) {
+            return Optional.empty();
+        }
+        if (given.size() < MESH_TLS_FLAGS.size()) {
+            List<String> missing = MESH_TLS_FLAGS.stream().filter(f -> !a.has(f)).toList();
+            throw new CliException(String.join(" and ", missing) + (missing.size() == 1 ? " is" : " are")
+                    + " missing: mutual TLS on the mesh port needs --mesh-tls-cert, --mesh-tls-key and"
+                    + " --mesh-tls-ca together (or none of them for plaintext)");
+        }
+        Path[] paths = new Path[MESH_TLS_FLAGS.size()];
+        for (int i = 0; i < paths.length; i++) {
+            String flag = MESH_TLS_FLAGS.get(i);
+            String value = a.string(flag).orElseThrow();
+            if (value.isBlank()) {
+                throw new CliException(flag + ": must name a file");
+            }
+            try {
+                paths[i] = Path.of(value);
+            } catch (InvalidPathException e) {
+                throw new CliException(flag + ": '" + value + "' is not a valid path");
+            }
+        }
+        MeshTls tls = new MeshTls(paths[0], paths[1], paths[2]);
+        try {
+            TlsMaterial.load(tls);
+        } catch (TlsMaterialException e) {
+            throw new CliException(MESH_TLS_FLAGS.get(e.part().ordinal()) + ": " + e.getMessage());
+        }
+        return Optional.of(tls);
+    }
+
     public static GatewayConfig parse(String[] args) {
         ParsedArgs a = flagSet().parse(args);
         List<String> warnings = new ArrayList<>();
@@ -157,7 +209,11 @@ public final class GatewayFlags {
                 a.intValue("--queue-size", 100, 0, 10_000_000),
                 Duration.ofSeconds(a.longValue("--queue-timeout-secs", 60, 1, 24 * 3600)),
                 a.doubleValue("--rate-limit-tokens-per-second", 0, 0, 1e9),
-                a.enabled("--cluster-rate-limit"));
+                a.enabled("--cluster-rate-limit"),
+                a.intValue("--cluster-max-concurrent-requests", 0, 0, 10_000_000));
+        if (admission.clusterMaxConcurrent() > 0 && !a.enabled("--enable-mesh")) {
+            throw new CliException("--cluster-max-concurrent-requests needs --enable-mesh (the cap is shared over the mesh)");
+        }
         if (admission.clusterWide() && !a.enabled("--enable-mesh")) {
             throw new CliException("--cluster-rate-limit needs --enable-mesh (a cluster-wide limit is shared over the mesh)");
         }
@@ -212,13 +268,7 @@ public final class GatewayFlags {
                 throw new CliException("--mesh-peer-urls: " + e.getMessage());
             }
         }
-        boolean discovery = a.enabled("--service-discovery");
-        List<String> selector = a.list("--router-selector");
-        for (String pair : selector) {
-            if (!pair.matches("[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*")) {
-                throw new CliException("--router-selector: '" + pair + "' is not a key=value label pair");
-            }
-        }
+        Optional<DiscoveryConfig> discovery = discovery(a, meshEnabled, warnings);
 
         Optional<MeshSettings> mesh = Optional.empty();
         if (meshEnabled) {
@@ -228,32 +278,67 @@ public final class GatewayFlags {
                         + " (an unspecified address) needs --mesh-advertise-host set to this node's routable IP or name");
             }
             String name = a.string("--mesh-server-name").orElseGet(MeshSettings::randomServerName);
+            Optional<MeshTls> tls = meshTls(a);
             try {
-                mesh = Optional.of(new MeshSettings(name, meshHost, advertiseHost.get(), meshPort, peers));
+                mesh = Optional.of(new MeshSettings(name, meshHost, advertiseHost.get(), meshPort, peers, tls));
             } catch (IllegalArgumentException e) {
                 String flag = e.getMessage().startsWith("server name") ? "--mesh-server-name"
                         : "--mesh-advertise-host";
                 throw new CliException(flag + ": " + e.getMessage());
             }
-            if (discovery || !selector.isEmpty()) {
-                warnings.add("--service-discovery/--router-selector: Kubernetes discovery is not built yet; ignored");
+            if (tls.isEmpty()) {
+                // Worded without the --enable-mesh flag name: that prefix is for features not built yet.
+                warnings.add("the mesh port is unauthenticated plaintext (no --mesh-tls-cert/--mesh-tls-key/"
+                        + "--mesh-tls-ca): anyone who can reach it can join; keep it on a private network");
             }
         } else {
             for (String meshOnly : List.of("--mesh-server-name", "--mesh-host", "--mesh-advertise-host",
-                    "--mesh-port", "--mesh-peer-urls", "--router-selector")) {
+                    "--mesh-port", "--mesh-peer-urls", "--mesh-tls-cert", "--mesh-tls-key", "--mesh-tls-ca")) {
                 if (a.has(meshOnly)) {
                     warnings.add(meshOnly + " has no effect without --enable-mesh");
                 }
             }
-            if (discovery) {
-                warnings.add("--service-discovery: Kubernetes discovery is not built yet; ignored");
-            }
-        }
-        if (discovery && selector.isEmpty()) {
-            throw new CliException("--service-discovery needs --router-selector key=value ...");
         }
         return new GatewayConfig(host, port, workers, routing, admission, logLevel, requestTimeout, maxPayload, grace, apiKey,
-                health, breaker, retry, prometheusHost, prometheusPort, mesh, !a.enabled("--disable-tree-sync"), discovery, selector,
+                health, breaker, retry, prometheusHost, prometheusPort, mesh, !a.enabled("--disable-tree-sync"), discovery,
                 warnings);
+    }
+
+    /**
+     * Kubernetes router discovery. Its flags are checked even when it is off (a typo is a typo);
+     * it is refused without the mesh (it only finds mesh peers) or without a selector (an empty
+     * one would take every pod in the namespace for a router).
+     */
+    private static Optional<DiscoveryConfig> discovery(ParsedArgs a, boolean meshEnabled, List<String> warnings) {
+        java.util.Map<String, String> selector;
+        try {
+            selector = KubernetesNames.parseSelector(a.list("--router-selector"));
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--router-selector: " + e.getMessage());
+        }
+        Optional<String> namespace = a.string("--service-discovery-namespace").map(ns -> {
+            if (!KubernetesNames.isNamespace(ns)) {
+                throw new CliException("--service-discovery-namespace: '" + ns + "' is not a Kubernetes namespace name");
+            }
+            return ns;
+        });
+        String annotation = a.matching("--router-mesh-port-annotation", DiscoveryConfig.DEFAULT_PORT_ANNOTATION,
+                KubernetesNames::isQualifiedName, "an annotation name such as " + DiscoveryConfig.DEFAULT_PORT_ANNOTATION);
+        if (!a.enabled("--service-discovery")) {
+            for (String discoveryOnly : List.of("--router-selector", "--service-discovery-namespace",
+                    "--router-mesh-port-annotation")) {
+                if (a.has(discoveryOnly)) {
+                    warnings.add(discoveryOnly + " has no effect without --service-discovery");
+                }
+            }
+            return Optional.empty();
+        }
+        if (!meshEnabled) {
+            throw new CliException("--service-discovery needs --enable-mesh (it finds mesh peers)");
+        }
+        if (selector.isEmpty()) {
+            throw new CliException("--service-discovery needs --router-selector key=value ...");
+        }
+        return Optional.of(new DiscoveryConfig(selector, namespace, annotation));
     }
 }

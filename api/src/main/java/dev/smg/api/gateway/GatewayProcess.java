@@ -4,6 +4,7 @@ import dev.smg.api.Version;
 import dev.smg.api.config.AdmissionConfig;
 import dev.smg.api.config.GatewayConfig;
 import dev.smg.api.config.RoutingConfig;
+import dev.smg.api.discovery.MeshDiscovery;
 import dev.smg.api.ha.HaContext;
 import dev.smg.api.ha.HaNamespaces;
 import dev.smg.api.ha.WorkerSync;
@@ -58,10 +59,12 @@ public final class GatewayProcess {
     private final Optional<MeshNode> mesh;
     private final Optional<HaContext> ha;
     private final AtomicReference<Runnable> shutdownRequest;
+    private final Optional<MeshDiscovery> discovery;
 
     private GatewayProcess(GatewayConfig config, WorkerRegistry registry, HealthChecker health, DrainState drain,
                            WebServer server, WebServer metricsServer, Optional<MeshNode> mesh,
-                           Optional<HaContext> ha, AtomicReference<Runnable> shutdownRequest) {
+                           Optional<HaContext> ha, AtomicReference<Runnable> shutdownRequest,
+                           Optional<MeshDiscovery> discovery) {
         this.ha = ha;
         this.shutdownRequest = shutdownRequest;
         this.config = config;
@@ -71,6 +74,7 @@ public final class GatewayProcess {
         this.server = server;
         this.metricsServer = metricsServer;
         this.mesh = mesh;
+        this.discovery = discovery;
     }
 
     public static GatewayProcess start(GatewayConfig config) {
@@ -119,6 +123,17 @@ public final class GatewayProcess {
                     HaNamespaces.ALL));
         } catch (java.io.UncheckedIOException e) {
             throw new StartupException(e.getMessage() + " (--mesh-host/--mesh-port)");
+        } catch (IllegalArgumentException e) {
+            // The TLS files were checked with the flags; this is one changed since (a rotation gone wrong).
+            throw new StartupException("mesh TLS: " + e.getMessage() + " (--mesh-tls-cert/--mesh-tls-key/--mesh-tls-ca)");
+        }
+        Optional<MeshDiscovery> discovery;
+        try {
+            discovery = config.discovery().map(d -> MeshDiscovery.start(d, config.mesh().orElseThrow(),
+                    mesh.orElseThrow(), metricsRegistry));
+        } catch (IllegalStateException e) {
+            mesh.ifPresent(MeshNode::close);
+            throw new StartupException(e.getMessage() + " (--service-discovery)");
         }
         AdmissionConfig ac = config.admission();
         List<RateLimiter> limiters = new ArrayList<>();
@@ -126,15 +141,25 @@ public final class GatewayProcess {
             limiters.add(new TokenBucket(ac.ratePerSecond(), Math.max(1, ac.ratePerSecond()), System::nanoTime));
         }
         AtomicReference<Runnable> shutdownRequest = new AtomicReference<>();
+        AtomicReference<AdmissionControl> admissionRef = new AtomicReference<>();
         Optional<HaContext> ha = mesh.map(node -> HaContext.start(node, registry, cacheIndex, policies, factory,
-                configuredPolicies, ac.clusterWide() ? ac.ratePerSecond() : 0, config.breaker().openTimeout(),
-                !config.mesh().get().seeds().isEmpty(), config.treeSync(), maintenance, () -> shutdownRequest.get().run()));
+                configuredPolicies, ac.clusterWide() ? ac.ratePerSecond() : 0, ac.clusterMaxConcurrent(),
+                cap -> admissionRef.get().resize(cap), config.breaker().openTimeout(),
+                // Seeds: there is a cluster to catch up from. Discovery: there is one unless the first pod
+                // list came back without other routers (then this is the first router of the fleet).
+                config.mesh().get().seeds().isEmpty()
+                        ? () -> discovery.map(MeshDiscovery::mayHavePeers).orElse(false)
+                        : () -> true,
+                config.treeSync(),
+                maintenance, () -> shutdownRequest.get().run()));
         ha.ifPresent(h -> {
             workerSync.set(h.workers());
             limiters.add(h.rateLimit());
         });
-        AdmissionControl admission = new AdmissionControl(ac.maxConcurrent(), ac.queueSize(), ac.queueTimeout(),
-                limiters);
+        // A cluster-wide cap starts whole here and shrinks to this router's share within 100 ms.
+        int cap = ha.isPresent() && ac.clusterMaxConcurrent() > 0 ? ac.clusterMaxConcurrent() : ac.maxConcurrent();
+        AdmissionControl admission = new AdmissionControl(cap, ac.queueSize(), ac.queueTimeout(), limiters);
+        admissionRef.set(admission);
         routerMetrics[0].admission(admission);
         Dispatcher dispatcher = new Dispatcher(registry, policies, upstream, config.retry(), routerMetrics[0]);
 
@@ -147,6 +172,7 @@ public final class GatewayProcess {
                 .build()
                 .start();
         if (!server.isRunning() || server.port() < 0) {
+            discovery.ifPresent(MeshDiscovery::close);
             mesh.ifPresent(MeshNode::close);
         }
         requireListening(server, config.host(), config.port(), "--port");
@@ -154,6 +180,7 @@ public final class GatewayProcess {
                 metricsRegistry);
         if (!metricsServer.isRunning() || metricsServer.port() < 0) {
             server.stop();
+            discovery.ifPresent(MeshDiscovery::close);
             mesh.ifPresent(MeshNode::close);
         }
         requireListening(metricsServer, config.prometheusHost(), config.prometheusPort(), "--prometheus-port");
@@ -169,7 +196,7 @@ public final class GatewayProcess {
                 registry.snapshot().size(), policies.defaultPolicy().name(),
                 config.apiKey().isPresent() ? ", API key required" : "");
         GatewayProcess process = new GatewayProcess(config, registry, health, drain, server, metricsServer, mesh,
-                ha, shutdownRequest);
+                ha, shutdownRequest, discovery);
         shutdownRequest.set(() -> Thread.ofPlatform().name("smg-shutdown").start(process::shutdownGracefully));
         return process;
     }
@@ -277,6 +304,7 @@ public final class GatewayProcess {
 
     /** Stops at once, cutting whatever is in flight. */
     public void stop() {
+        discovery.ifPresent(MeshDiscovery::close);
         ha.ifPresent(HaContext::close);
         mesh.ifPresent(MeshNode::close);
         health.close();

@@ -61,6 +61,9 @@ public final class ClusterRateLimit implements RateLimiter, AutoCloseable {
     private volatile double limit;
     private volatile double share;
     private volatile double clusterAdmittedRate;
+    private int clusterConcurrency;
+    private java.util.function.IntConsumer concurrencyCap = cap -> { };
+    private volatile int lastCap = -1;
 
     /**
      * @param configured the flag's cluster limit in requests per second, 0 for none until one is
@@ -75,6 +78,15 @@ public final class ClusterRateLimit implements RateLimiter, AutoCloseable {
         this.limit = configured;
         this.share = 1;
         bucket.set(configured);
+    }
+
+    /**
+     * Also shares a cluster-wide concurrency cap by the same shares: this router's cap becomes
+     * ceil(cap × share), at least 1, given to {@code apply} whenever it changes. Call before start.
+     */
+    public void shareConcurrency(int clusterCap, java.util.function.IntConsumer apply) {
+        this.clusterConcurrency = clusterCap;
+        this.concurrencyCap = apply;
     }
 
     public void start() {
@@ -115,6 +127,10 @@ public final class ClusterRateLimit implements RateLimiter, AutoCloseable {
         stats.put("remaining", l > 0 ? Math.max(0, Math.round(l) - count) : -1);
         stats.put("node_share", share);
         stats.put("node_rate_per_second", l > 0 ? l * share : 0);
+        if (clusterConcurrency > 0) {
+            stats.put("cluster_max_concurrent", clusterConcurrency);
+            stats.put("node_max_concurrent", lastCap);
+        }
         return stats;
     }
 
@@ -168,10 +184,45 @@ public final class ClusterRateLimit implements RateLimiter, AutoCloseable {
             share = total > 0 && next.containsKey(self) ? mine / total : 1;
             clusterAdmittedRate = admittedSum;
             bucket.set(l * share);
+            if (clusterConcurrency > 0) {
+                // Shares follow traffic even without a rate limit: weigh by offered rates alone.
+                double s = l > 0 ? share : concurrencyShare(next);
+                int cap = (int) Math.max(1, Math.ceil(clusterConcurrency * s));
+                if (cap != lastCap) {
+                    lastCap = cap;
+                    concurrencyCap.accept(cap);
+                }
+            }
         } catch (RuntimeException e) {
             System.getLogger(ClusterRateLimit.class.getName()).log(System.Logger.Level.ERROR,
                     "cluster rate limit rebalance failed", e);
         }
+    }
+
+    /**
+     * This router's share of traffic by offered rates alone (when no rate limit is set): members not
+     * measured yet count as the average measured one, and every member at least {@link #FLOOR} of it.
+     */
+    private double concurrencyShare(Map<String, Double> demands) {
+        double measured = 0;
+        int known = 0;
+        for (double d : demands.values()) {
+            if (!Double.isNaN(d)) {
+                measured += d;
+                known++;
+            }
+        }
+        double average = known > 0 && measured > 0 ? measured / known : 1;
+        double total = 0;
+        double mine = 0;
+        for (Map.Entry<String, Double> e : demands.entrySet()) {
+            double d = e.getValue().isNaN() ? average : Math.max(average * FLOOR, e.getValue());
+            total += d;
+            if (e.getKey().equals(self)) {
+                mine = d;
+            }
+        }
+        return total > 0 && demands.containsKey(self) ? mine / total : 1;
     }
 
     private void publish() {

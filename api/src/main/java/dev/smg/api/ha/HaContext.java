@@ -8,6 +8,7 @@ import dev.smg.router.tree.CacheIndex;
 import dev.smg.router.worker.WorkerRegistry;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -18,32 +19,42 @@ import java.util.concurrent.TimeUnit;
  * shutdown. {@link #start} wires them to the router's own components.
  */
 public record HaContext(MeshNode mesh, WorkerSync workers, PolicySync policies, TreeSync trees,
-                        ClusterRateLimit rateLimit, StartupSync startup, Runnable shutdown) {
+                        SessionSync sessions, ClusterRateLimit rateLimit, StartupSync startup, Runnable shutdown) {
     /** How often the quorum's leader runs cluster-wide housekeeping. */
     static final long HOUSEKEEPING_SECONDS = 30;
 
     /**
      * @param clusterRateLimit the flag's cluster-wide limit (requests per second), 0 for none
-     * @param hasSeeds         whether this router was given peers to join
+     * @param clusterMaxConcurrent the cluster-wide concurrency cap, 0 for none; {@code concurrencyCap}
+     *                         receives this router's share of it
+     * @param expectPeers      whether there may be a cluster to catch up from (seeds given, or
+     *                         discovery not yet sure this is the first router)
      * @param treeSync         replicate cache-aware trees (off: {@code --disable-tree-sync})
      * @param housekeeping     a scheduler for the leader's periodic duties
      */
     public static HaContext start(MeshNode node, WorkerRegistry registry, CacheIndex cacheIndex,
                                   PolicyRegistry policies, PolicyFactory factory,
                                   Map<String, PolicySpec> configuredPolicies, double clusterRateLimit,
-                                  Duration breakerOpenFor, boolean hasSeeds, boolean treeSync,
+                                  int clusterMaxConcurrent, java.util.function.IntConsumer concurrencyCap,
+                                  Duration breakerOpenFor, java.util.function.BooleanSupplier expectPeers,
+                                  boolean treeSync,
                                   ScheduledExecutorService housekeeping, Runnable shutdown) {
         ClusterRateLimit rateLimit = new ClusterRateLimit(node.store(), node::view, node.name(), clusterRateLimit);
+        if (clusterMaxConcurrent > 0) {
+            rateLimit.shareConcurrency(clusterMaxConcurrent, concurrencyCap);
+        }
         WorkerSync workers = new WorkerSync(registry, node.store(), node.name(), breakerOpenFor);
         PolicySync policySync = new PolicySync(policies, factory, configuredPolicies, node.store(), node.name());
         TreeSync trees = new TreeSync(cacheIndex, node, treeSync);
-        StartupSync startup = new StartupSync(node, trees, hasSeeds, () -> {
+        SessionSync sessions = new SessionSync(policies, factory, node);
+        StartupSync startup = new StartupSync(node, List.of(trees, sessions), expectPeers, () -> {
             workers.reconcileSoon();
             policySync.publishConfigured();
         });
         workers.start();
         policySync.start();
         trees.start();
+        sessions.start();
         rateLimit.start();
         startup.start();
         // Cluster-wide singleton duty: only the leader of the side holding a quorum collects.
@@ -52,7 +63,7 @@ public record HaContext(MeshNode mesh, WorkerSync workers, PolicySync policies, 
                 rateLimit.collectDeparted();
             }
         }, HOUSEKEEPING_SECONDS, HOUSEKEEPING_SECONDS, TimeUnit.SECONDS);
-        return new HaContext(node, workers, policySync, trees, rateLimit, startup, shutdown);
+        return new HaContext(node, workers, policySync, trees, sessions, rateLimit, startup, shutdown);
     }
 
     /** Stops the replication threads (the mesh node is closed by its owner). */
@@ -60,6 +71,7 @@ public record HaContext(MeshNode mesh, WorkerSync workers, PolicySync policies, 
         workers.close();
         policies.close();
         trees.close();
+        sessions.close();
         rateLimit.close();
     }
 }

@@ -23,19 +23,20 @@ public final class StartupSync {
     private static final System.Logger LOG = System.getLogger(StartupSync.class.getName());
 
     private final MeshNode mesh;
-    private final TreeSync trees;
-    private final boolean hasSeeds;
+    private final List<Restorable> parts;
+    private final java.util.function.BooleanSupplier expectPeers;
     private final Runnable whenDone;
     private volatile String state = "joining";
 
     /**
-     * @param hasSeeds whether this router was told of peers (without any it is the first, or alone)
+     * @param expectPeers whether there may be peers to catch up from (false: this router is the first)
      * @param whenDone runs once the catch-up ended, whichever way (e.g. reconcile workers, publish policies)
      */
-    public StartupSync(MeshNode mesh, TreeSync trees, boolean hasSeeds, Runnable whenDone) {
+    public StartupSync(MeshNode mesh, List<Restorable> parts, java.util.function.BooleanSupplier expectPeers,
+                       Runnable whenDone) {
         this.mesh = mesh;
-        this.trees = trees;
-        this.hasSeeds = hasSeeds;
+        this.parts = List.copyOf(parts);
+        this.expectPeers = expectPeers;
         this.whenDone = whenDone;
     }
 
@@ -58,8 +59,9 @@ public final class StartupSync {
         try {
             Optional<Member> peer = awaitPeer(deadline);
             if (peer.isEmpty()) {
-                state = hasSeeds ? "incomplete" : "alone";
-                if (hasSeeds) {
+                boolean expected = expectPeers.getAsBoolean();
+                state = expected ? "incomplete" : "alone";
+                if (expected) {
                     LOG.log(System.Logger.Level.WARNING, "no mesh peer answered within {0} s: serving with this"
                             + " router's own state until the cluster is reached", LIMIT.toSeconds());
                 }
@@ -67,13 +69,16 @@ public final class StartupSync {
             }
             state = "syncing";
             String name = peer.get().name();
-            mesh.requestStore(name);
-            CompletableFuture<Integer> treeEntries = trees.restoreFrom(name);
-            long remaining = Math.max(1, deadline - System.nanoTime());
-            mesh.fullStateReceived().toCompletableFuture().get(remaining, TimeUnit.NANOSECONDS);
-            int entries = treeEntries.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            CompletableFuture<Void> store = mesh.catchUpFrom(name);
+            List<CompletableFuture<Integer>> copies = parts.stream().map(p -> p.restoreFrom(name)).toList();
+            store.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            StringBuilder what = new StringBuilder("store");
+            for (int i = 0; i < parts.size(); i++) {
+                int n = copies.get(i).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                what.append(", ").append(n).append(' ').append(parts.get(i).what());
+            }
             state = "synced";
-            LOG.log(System.Logger.Level.INFO, "caught up from {0}: store and {1} cache-tree entries", name, entries);
+            LOG.log(System.Logger.Level.INFO, "caught up from {0}: {1}", name, what);
         } catch (java.util.concurrent.TimeoutException e) {
             state = "incomplete";
             LOG.log(System.Logger.Level.WARNING, "catch-up from the mesh did not finish within {0} s: serving with"
@@ -103,7 +108,7 @@ public final class StartupSync {
                 if (!peers.isEmpty()) {
                     return Optional.of(peers.get(0));
                 }
-                if (!hasSeeds) {
+                if (!expectPeers.getAsBoolean()) {
                     return Optional.empty();
                 }
             }

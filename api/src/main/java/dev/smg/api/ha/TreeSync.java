@@ -7,17 +7,9 @@ import dev.smg.router.tree.TreeInsert;
 import org.jctools.queues.atomic.MpscAtomicArrayQueue;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -42,12 +34,10 @@ import java.util.concurrent.locks.LockSupport;
  * Lost insert batches are not re-sent: a tree is a routing hint, and the next request with that
  * prefix inserts it again. A removed worker leaves every tree through the worker registry.
  */
-public final class TreeSync implements AutoCloseable {
+public final class TreeSync implements Restorable, AutoCloseable {
     static final String INSERTS = "trees.inserts";
-    static final String SYNC_REQUEST = "trees.sync-request";
-    static final String SNAPSHOT = "trees.snapshot";
     static final int FLUSH_MILLIS = 20;
-    static final int MAX_MESSAGE_BYTES = 1024 * 1024;
+    static final int MAX_MESSAGE_BYTES = ChannelSnapshot.MAX_CHUNK_BYTES;
     static final int QUEUE_CAPACITY = 65_536;
     private static final System.Logger LOG = System.getLogger(TreeSync.class.getName());
 
@@ -57,25 +47,13 @@ public final class TreeSync implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong received = new AtomicLong();
+
     private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("smg-tree-sync").factory());
     /** Applies restore chunks and answers restore requests: both may wait, so never on a gRPC thread. */
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("smg-tree-restore").factory());
-    private final SplittableRandom random = new SplittableRandom();
-    private Restore restore; // worker thread only
-
-    private static final class Restore {
-        final long id;
-        final CompletableFuture<Integer> done = new CompletableFuture<>();
-        final Set<Integer> chunks = new HashSet<>();
-        int total = -1;
-        int entries;
-
-        Restore(long id) {
-            this.id = id;
-        }
-    }
+    private final ChannelSnapshot snapshot;
 
     private final boolean replicate;
 
@@ -84,13 +62,13 @@ public final class TreeSync implements AutoCloseable {
         this.index = index;
         this.mesh = mesh;
         this.replicate = replicate;
+        this.snapshot = new ChannelSnapshot(mesh, "trees", this::entries, this::apply, worker, index::afterPending);
     }
 
     public void start() {
         if (!replicate) {
-            for (String channel : new String[] {INSERTS, SYNC_REQUEST, SNAPSHOT}) {
-                mesh.onChannel(channel, (from, data, origin) -> { });
-            }
+            mesh.onChannel(INSERTS, (from, data, origin) -> { });
+            snapshot.listen(false);
             return;
         }
         index.onLocalInsert(insert -> {
@@ -107,17 +85,7 @@ public final class TreeSync implements AutoCloseable {
             }
             received.addAndGet(inserts.size());
         });
-        mesh.onChannel(SYNC_REQUEST, (from, data, origin) -> {
-            if (data.size() != Long.BYTES) {
-                throw new IllegalArgumentException("a tree sync request is one 8-byte id");
-            }
-            long id = java.nio.ByteBuffer.wrap(data.toByteArray()).getLong();
-            worker.execute(() -> answerRestore(from, id));
-        });
-        mesh.onChannel(SNAPSHOT, (from, data, origin) -> {
-            byte[] bytes = data.toByteArray();
-            worker.execute(() -> applyChunk(from, bytes));
-        });
+        snapshot.listen(true);
         flusher.scheduleWithFixedDelay(this::flush, FLUSH_MILLIS, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
     }
 
@@ -132,6 +100,15 @@ public final class TreeSync implements AutoCloseable {
 
     public long received() {
         return received.get();
+    }
+
+    /** Chunks sent answering restore requests, and the largest one in bytes. */
+    public long restoreChunksSent() {
+        return snapshot.chunksSent();
+    }
+
+    public long largestRestoreChunk() {
+        return snapshot.largestChunk();
     }
 
     private void flush() {
@@ -170,91 +147,37 @@ public final class TreeSync implements AutoCloseable {
      * Asks {@code peer} for its trees. The future completes with the number of entries applied once
      * every chunk has arrived and reached the tree writer.
      */
+    @Override
+    public String what() {
+        return "cache-tree entries";
+    }
+
+    @Override
     public CompletableFuture<Integer> restoreFrom(String peer) {
         if (!replicate) {
             return CompletableFuture.completedFuture(0);
         }
-        CompletableFuture<CompletableFuture<Integer>> started = new CompletableFuture<>();
-        worker.execute(() -> {
-            restore = new Restore(random.nextLong());
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            try (DataOutputStream out = new DataOutputStream(bytes)) {
-                out.writeLong(restore.id);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            mesh.send(peer, SYNC_REQUEST, bytes.toByteArray());
-            started.complete(restore.done);
-        });
-        return started.thenCompose(f -> f);
+        return snapshot.requestFrom(peer);
     }
 
-    private void answerRestore(String peer, long id) {
-        List<TreeInsert> chunk = new ArrayList<>();
-        int[] state = new int[2]; // [chunk index, bytes in chunk]
-        int entries = 0;
+    /** The fewest entries that rebuild every tree here, one record each. */
+    private void entries(java.util.function.Consumer<byte[]> sink) {
         for (Map.Entry<String, RadixTree> tree : index.trees().entrySet()) {
             String model = tree.getKey();
-            List<TreeInsert> all = new ArrayList<>();
-            tree.getValue().forEachEntry((path, tenant, stamp) -> all.add(new TreeInsert(model, tenant, path, stamp)));
-            for (TreeInsert insert : all) {
-                chunk.add(insert);
-                state[1] += TreeCodec.size(insert);
-                entries++;
-                if (state[1] >= MAX_MESSAGE_BYTES - 64 * 1024) {
-                    sendChunk(peer, id, state[0]++, false, chunk);
-                    chunk = new ArrayList<>();
-                    state[1] = 0;
-                }
-            }
-        }
-        sendChunk(peer, id, state[0], true, chunk);
-        LOG.log(System.Logger.Level.INFO, "sent {0} tree entries in {1} chunk(s) to {2}", entries, state[0] + 1, peer);
-    }
-
-    private void sendChunk(String peer, long id, int chunkIndex, boolean last, List<TreeInsert> inserts) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeLong(id);
-            out.writeInt(chunkIndex);
-            out.writeBoolean(last);
-            TreeCodec.write(out, inserts);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        // The mesh loop's inbox may be momentarily full: wait for room rather than lose a chunk.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!mesh.send(peer, SNAPSHOT, bytes.toByteArray()) && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(1_000_000L);
+            tree.getValue().forEachEntry((path, tenant, stamp) ->
+                    sink.accept(TreeCodec.encode(List.of(new TreeInsert(model, tenant, path, stamp)))));
         }
     }
 
-    private void applyChunk(String from, byte[] bytes) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-            long id = in.readLong();
-            int chunkIndex = in.readInt();
-            boolean last = in.readBoolean();
-            List<TreeInsert> inserts = TreeCodec.read(in);
-            Restore r = restore;
-            if (r == null || r.id != id || chunkIndex < 0 || !r.chunks.add(chunkIndex)) {
-                return; // not ours, stale, or a duplicate
-            }
-            for (TreeInsert insert : inserts) {
+    /** Applies restored entries, waiting for room in the writer's queue: a restore must not lose any. */
+    private void apply(List<byte[]> records) {
+        for (byte[] record : records) {
+            for (TreeInsert insert : TreeCodec.decode(new ByteArrayInputStream(record))) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
                 while (!index.tryOfferRemote(insert) && System.nanoTime() < deadline) {
-                    LockSupport.parkNanos(200_000L); // the writer drains its queue; a restore must not lose entries
+                    LockSupport.parkNanos(200_000L);
                 }
             }
-            r.entries += inserts.size();
-            if (last) {
-                r.total = chunkIndex + 1;
-            }
-            if (r.total > 0 && r.chunks.size() == r.total) {
-                int entries = r.entries;
-                index.afterPending(() -> r.done.complete(entries));
-            }
-        } catch (IOException | IllegalArgumentException e) {
-            LOG.log(System.Logger.Level.WARNING, "tree restore chunk from {0} refused: {1}", from, e.getMessage());
         }
     }
 

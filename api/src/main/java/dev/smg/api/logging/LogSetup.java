@@ -48,7 +48,7 @@ public final class LogSetup {
         }
         // Libraries speak only when something is wrong unless the operator asked for debug output.
         Level libraries = threshold.intValue() <= Level.FINE.intValue() ? threshold : Level.WARNING;
-        for (String library : new String[] {"io.helidon", "io.grpc", "io.netty"}) {
+        for (String library : new String[] {"io.helidon", "io.grpc", "io.netty", "io.fabric8"}) {
             Logger.getLogger(library).setLevel(libraries);
         }
         warnings.forEach(w -> Logger.getLogger("dev.smg.api.logging").warning(w));

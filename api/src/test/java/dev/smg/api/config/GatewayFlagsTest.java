@@ -2,8 +2,15 @@ package dev.smg.api.config;
 
 import dev.smg.api.cli.CliException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -108,5 +115,128 @@ class GatewayFlagsTest {
         GatewayConfig c = parse("--enable-mesh", "--mesh-host", "127.0.0.1", "--cluster-rate-limit",
                 "--rate-limit-tokens-per-second", "10");
         assertTrue(c.admission().clusterWide());
+        assertTrue(assertThrows(CliException.class, () -> parse("--cluster-max-concurrent-requests", "10"))
+                .getMessage().startsWith("--cluster-max-concurrent-requests"));
+        assertEquals(10, parse("--enable-mesh", "--mesh-host", "127.0.0.1", "--cluster-max-concurrent-requests", "10")
+                .admission().clusterMaxConcurrent());
+    }
+
+    @Test
+    void meshTlsFlagsAreAllThreeOrNone() {
+        String[] base = {"--enable-mesh", "--mesh-host", "127.0.0.1"};
+        CliException e = assertThrows(CliException.class, () -> parse(concat(base,
+                "--mesh-tls-cert", "node.pem", "--mesh-tls-key", "node.key")));
+        assertEquals("--mesh-tls-ca is missing: mutual TLS on the mesh port needs --mesh-tls-cert, --mesh-tls-key"
+                + " and --mesh-tls-ca together (or none of them for plaintext)", e.getMessage());
+        e = assertThrows(CliException.class, () -> parse(concat(base, "--mesh-tls-ca", "ca.pem")));
+        assertTrue(e.getMessage().startsWith("--mesh-tls-cert and --mesh-tls-key are missing:"), e.getMessage());
+        e = assertThrows(CliException.class, () -> parse(concat(base,
+                "--mesh-tls-cert", "node.pem", "--mesh-tls-ca", "ca.pem")));
+        assertTrue(e.getMessage().startsWith("--mesh-tls-key is missing:"), e.getMessage());
+        // Without the mesh they do nothing, and are said to do nothing.
+        assertTrue(parse("--mesh-tls-cert", "node.pem").warnings().stream()
+                .anyMatch(w -> w.startsWith("--mesh-tls-cert has no effect without --enable-mesh")));
+    }
+
+    @Test
+    void meshTlsFilesMustExistAndAgreeAtStart(@TempDir Path dir) throws Exception {
+        openssl(dir, "req", "-x509", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-noenc",
+                "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=test CA");
+        openssl(dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-noenc",
+                "-keyout", "node.key", "-out", "node.csr", "-subj", "/CN=node1");
+        openssl(dir, "x509", "-req", "-in", "node.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", "7",
+                "-days", "2", "-out", "node.pem");
+        openssl(dir, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "other.key");
+        String cert = dir.resolve("node.pem").toString();
+        String key = dir.resolve("node.key").toString();
+        String ca = dir.resolve("ca.pem").toString();
+
+        GatewayConfig ok = parse(tls(cert, key, ca));
+        var files = ok.mesh().orElseThrow().tls().orElseThrow();
+        assertEquals(Path.of(key), files.key());
+        assertTrue(ok.warnings().stream().noneMatch(w -> w.contains("unauthenticated")), ok.warnings().toString());
+
+        String missing = dir.resolve("missing.pem").toString();
+        assertEquals("--mesh-tls-cert: " + missing + " does not exist",
+                assertThrows(CliException.class, () -> parse(tls(missing, key, ca))).getMessage());
+        String other = dir.resolve("other.key").toString();
+        assertEquals("--mesh-tls-key: " + other + " is not the private key of the certificate in " + cert,
+                assertThrows(CliException.class, () -> parse(tls(cert, other, ca))).getMessage());
+        assertTrue(assertThrows(CliException.class, () -> parse(tls(cert, key, key))).getMessage()
+                .startsWith("--mesh-tls-ca: " + key + " holds no PEM certificate"));
+        assertEquals("--mesh-tls-cert: must name a file",
+                assertThrows(CliException.class, () -> parse(tls(" ", key, ca))).getMessage());
+    }
+
+    @Test
+    void aPlaintextMeshIsAnnouncedAsUnauthenticated() {
+        List<String> warnings = parse("--enable-mesh", "--mesh-host", "127.0.0.1").warnings();
+        assertEquals(1, warnings.stream().filter(w -> w.contains("unauthenticated")).count(), warnings.toString());
+        assertTrue(parse().warnings().isEmpty());
+    }
+
+    private static String[] tls(String cert, String key, String ca) {
+        return new String[] {"--enable-mesh", "--mesh-host", "127.0.0.1", "--mesh-tls-cert", cert,
+                "--mesh-tls-key", key, "--mesh-tls-ca", ca};
+    }
+
+    private static String[] concat(String[] head, String... tail) {
+        List<String> all = new ArrayList<>(List.of(head));
+        all.addAll(List.of(tail));
+        return all.toArray(String[]::new);
+    }
+
+    private static void openssl(Path dir, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("openssl"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, command + ": " + output);
+    }
+
+    @Test
+    void serviceDiscoveryTakesARepeatableSelectorAndDefaults() {
+        GatewayConfig c = parse("--enable-mesh", "--mesh-advertise-host", "10.0.0.11", "--service-discovery",
+                "--router-selector", "app=smg tier=router", "--router-selector", "app.kubernetes.io/part-of=smg");
+        DiscoveryConfig d = c.discovery().orElseThrow();
+        assertEquals(java.util.Map.of("app", "smg", "tier", "router", "app.kubernetes.io/part-of", "smg"), d.selector());
+        assertTrue(d.namespace().isEmpty(), "the pod's own namespace, resolved at start");
+        assertEquals("sglang.ai/mesh-port", d.portAnnotation());
+        assertTrue(c.warnings().stream().noneMatch(w -> w.contains("discovery")), c.warnings().toString());
+
+        DiscoveryConfig given = parse("--enable-mesh", "--mesh-host", "127.0.0.1", "--service-discovery",
+                "--router-selector", "app=smg", "--service-discovery-namespace", "routers",
+                "--router-mesh-port-annotation", "smg.dev/mesh-port").discovery().orElseThrow();
+        assertEquals(java.util.Optional.of("routers"), given.namespace());
+        assertEquals("smg.dev/mesh-port", given.portAnnotation());
+    }
+
+    @Test
+    void serviceDiscoveryIsRefusedWithoutTheMeshOrASelector() {
+        for (String[] bad : new String[][] {
+                {"--service-discovery", "--router-selector", "app=smg"},
+                {"--enable-mesh", "--mesh-host", "127.0.0.1", "--service-discovery"},
+                {"--enable-mesh", "--mesh-host", "127.0.0.1", "--service-discovery", "--router-selector", "app"},
+                {"--enable-mesh", "--mesh-host", "127.0.0.1", "--service-discovery", "--router-selector", "app=a", "app=b"},
+                {"--enable-mesh", "--mesh-host", "127.0.0.1", "--service-discovery", "--router-selector", "app=smg",
+                        "--service-discovery-namespace", "Not_A_Namespace"},
+                {"--enable-mesh", "--mesh-host", "127.0.0.1", "--service-discovery", "--router-selector", "app=smg",
+                        "--router-mesh-port-annotation", "not an annotation"}}) {
+            CliException e = assertThrows(CliException.class, () -> parse(bad), String.join(" ", bad));
+            assertTrue(e.getMessage().startsWith("--"), e.getMessage());
+            assertFalse(e.getMessage().contains("\n"), "one line");
+        }
+        assertTrue(assertThrows(CliException.class, () -> parse("--service-discovery", "--router-selector", "app=smg"))
+                .getMessage().contains("--enable-mesh"));
+        assertTrue(assertThrows(CliException.class, () -> parse("--enable-mesh", "--mesh-host", "127.0.0.1",
+                "--service-discovery")).getMessage().contains("--router-selector"));
+    }
+
+    @Test
+    void discoveryFlagsWithoutServiceDiscoveryAreAnnounced() {
+        GatewayConfig c = parse("--enable-mesh", "--mesh-host", "127.0.0.1", "--router-selector", "app=smg");
+        assertTrue(c.discovery().isEmpty());
+        assertTrue(c.warnings().stream().anyMatch(w -> w.startsWith("--router-selector has no effect without"
+                + " --service-discovery")), c.warnings().toString());
     }
 }

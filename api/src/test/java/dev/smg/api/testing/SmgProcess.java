@@ -23,6 +23,11 @@ public final class SmgProcess implements AutoCloseable {
     }
 
     public static SmgProcess start(String... args) {
+        return start(java.util.Map.of(), args);
+    }
+
+    /** As {@link #start(String...)}, with extra environment variables (e.g. KUBECONFIG). */
+    public static SmgProcess start(java.util.Map<String, String> environment, String... args) {
         try {
             Path output = Files.createTempFile("smg-test-", ".log");
             String java = ProcessHandle.current().info().command().orElse("java");
@@ -30,7 +35,9 @@ public final class SmgProcess implements AutoCloseable {
             List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
                     "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", classpath, "dev.smg.api.Main"));
             command.addAll(List.of(args));
-            Process process = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().putAll(environment);
+            Process process = builder
                     .redirectErrorStream(true)
                     .redirectOutput(output.toFile())
                     .start();

@@ -41,23 +41,52 @@ public record CausalContext(Map<String, Long> vector, Set<Dot> cloud) {
         return new CausalContext(v, c).compact();
     }
 
+    /** A context holding exactly {@code dots}, built in one pass (a repair's context). */
+    public static CausalContext of(java.util.Collection<Dot> dots) {
+        return new CausalContext(Map.of(), new HashSet<>(dots)).compact();
+    }
+
+    /**
+     * Folds cloud dots that extend a replica's contiguous run into the vector: per replica, the
+     * cloud's counters in ascending order, one pass (O(n log n); a cloud of many thousands of dots,
+     * as a node that caught up from a peer can have, must not stall the mesh loop).
+     */
     private CausalContext compact() {
-        Map<String, Long> v = new HashMap<>(vector);
-        Set<Dot> c = new HashSet<>(cloud);
-        boolean progress = true;
-        while (progress) {
-            progress = false;
-            for (Dot d : Set.copyOf(c)) {
-                long max = v.getOrDefault(d.replica(), 0L);
-                if (d.counter() <= max) {
-                    c.remove(d);
-                } else if (d.counter() == max + 1) {
-                    v.put(d.replica(), d.counter());
-                    c.remove(d);
-                    progress = true;
+        if (cloud.isEmpty()) {
+            return this;
+        }
+        Map<String, java.util.List<Long>> byReplica = new HashMap<>();
+        for (Dot d : cloud) {
+            byReplica.computeIfAbsent(d.replica(), r -> new java.util.ArrayList<>()).add(d.counter());
+        }
+        Map<String, Long> v = null;
+        Set<Dot> c = new HashSet<>();
+        for (Map.Entry<String, java.util.List<Long>> e : byReplica.entrySet()) {
+            String replica = e.getKey();
+            java.util.List<Long> counters = e.getValue();
+            counters.sort(null);
+            long max = vector.getOrDefault(replica, 0L);
+            long start = max;
+            for (long counter : counters) {
+                if (counter <= max) {
+                    continue; // already covered
+                }
+                if (counter == max + 1) {
+                    max = counter;
+                } else {
+                    c.add(new Dot(replica, counter));
                 }
             }
+            if (max != start) {
+                if (v == null) {
+                    v = new HashMap<>(vector);
+                }
+                v.put(replica, max);
+            }
         }
-        return c.size() == cloud.size() && v.equals(vector) ? this : new CausalContext(v, c);
+        if (v == null && c.size() == cloud.size()) {
+            return this;
+        }
+        return new CausalContext(v == null ? vector : v, c);
     }
 }

@@ -41,6 +41,24 @@ public record CrdtMap<K, V extends Crdt<V>>(OrSet<K> keys, Map<K, V> values) imp
         return new CrdtMap<K, V>(keys.removeDelta(key), Map.<K, V>of());
     }
 
+    /**
+     * The map without the values of removed keys. Safe at any time: a key's liveness lives in the
+     * key set, never in its value, so dropping an orphan value changes no reader's view; if the key
+     * is added again, its new value simply starts from the new delta.
+     */
+    public CrdtMap<K, V> withoutOrphans() {
+        if (values.size() == keys.entries().size()) {
+            return this;
+        }
+        Map<K, V> live = new HashMap<>();
+        values.forEach((k, v) -> {
+            if (keys.contains(k)) {
+                live.put(k, v);
+            }
+        });
+        return new CrdtMap<>(keys, live);
+    }
+
     @Override
     public CrdtMap<K, V> merge(CrdtMap<K, V> other) {
         Map<K, V> out = new HashMap<>(values);

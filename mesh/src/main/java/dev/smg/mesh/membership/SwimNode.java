@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,6 +30,10 @@ import java.util.random.RandomGenerator;
  * suspicion. A suspicion ends in DOWN when its Lifeguard-style timer expires, or is refuted by the
  * suspect raising its incarnation. Changes are pushed to every member at once and also piggybacked
  * on later messages a bounded number of times, which repairs lost pushes.
+ *
+ * <p>Contact points come from two places: the configured seeds (fixed at construction) and the
+ * discovered peers (Kubernetes pods, replaced as a whole by {@link #setDiscoveredPeers}). Both are
+ * only addresses to send joins to; membership itself is always decided by SWIM.
  */
 public final class SwimNode {
     private static final System.Logger LOG = System.getLogger(SwimNode.class.getName());
@@ -39,6 +44,10 @@ public final class SwimNode {
     private final String name;
     private final String address;
     private final List<String> seeds;
+    /** Addresses found by service discovery; replaced whole on every change (loop thread only). */
+    private Set<String> discovered = Set.of();
+    private Scheduler.Cancellable discoveredRetry;
+    private long discoveredBackoffNanos;
     private final Scheduler scheduler;
     private final Transport transport;
     private final RandomGenerator random;
@@ -107,11 +116,106 @@ public final class SwimNode {
         timers.add(repeat(settings.rejoinInterval().toNanos(), settings.rejoinInterval().toNanos(),
                 this::recontactSeeds));
         if (seeds.isEmpty()) {
+            // Alone is a cluster of one: the first pod of a fleet has nobody to join. Peers that
+            // discovery reports later are joined as they appear (setDiscoveredPeers).
             becomeAlive("no peers configured");
         } else {
             joinBackoffNanos = settings.joinTimeout().toNanos() / 2;
             tryJoin();
         }
+        if (joinDiscovered(discovered) > 0) {
+            retryDiscoveredSoon();
+        }
+    }
+
+    /**
+     * Replaces the set of discovered peer addresses ({@code host:port}). Every address that is new
+     * gets a join at once, not at the next rejoin tick: a pod that just came up is a member within
+     * a round trip. Joins are idempotent, and the node's own address is skipped. An address that
+     * disappears is only no longer contacted: whether that member is down is SWIM's verdict (it
+     * still answers pings while its pod is terminating, and it announces LEAVING itself).
+     */
+    public void setDiscoveredPeers(Set<String> addresses) {
+        Set<String> added = new LinkedHashSet<>(addresses);
+        added.removeAll(discovered);
+        discovered = Set.copyOf(addresses);
+        if (started && !stopped && joinDiscovered(added) > 0) {
+            retryDiscoveredSoon();
+        }
+    }
+
+    /**
+     * A join can be lost (the pod is Running but its mesh port not open yet, the first connection
+     * outlives the send deadline), so discovered peers that are not members yet get it again, backing
+     * off from joinTimeout / 2 to joinBackoffMax (0.5 s to 5 s, about 12 s in all). After that the
+     * rejoin tick covers them: a peer that keeps not answering, or that advertises another address
+     * than the one listed, is not sent a join every few seconds forever.
+     */
+    private void retryDiscoveredSoon() {
+        if (discoveredRetry != null) {
+            discoveredRetry.cancel();
+        }
+        discoveredBackoffNanos = settings.joinTimeout().toNanos() / 2;
+        discoveredRetry = scheduler.schedule(discoveredBackoffNanos, this::retryDiscovered);
+    }
+
+    private void retryDiscovered() {
+        discoveredRetry = null;
+        if (stopped || joinDiscovered(discovered) == 0
+                || discoveredBackoffNanos >= settings.joinBackoffMax().toNanos()) {
+            return;
+        }
+        discoveredBackoffNanos = Math.min(discoveredBackoffNanos * 2, settings.joinBackoffMax().toNanos());
+        discoveredRetry = scheduler.schedule(discoveredBackoffNanos, this::retryDiscovered);
+    }
+
+    /** The discovered peer addresses now in force (loop thread). */
+    public Set<String> discoveredPeers() {
+        return discovered;
+    }
+
+    /** Sends a join to each of {@code addresses} that is not us or a live member; returns how many. */
+    private int joinDiscovered(Set<String> addresses) {
+        if (self.status() != MemberStatus.INIT && self.status() != MemberStatus.ALIVE) {
+            return 0; // leaving: no new contacts
+        }
+        Set<String> members = liveMemberAddresses();
+        int sent = 0;
+        for (String peer : addresses) {
+            if (!peer.equals(address) && !members.contains(peer)) {
+                LOG.log(System.Logger.Level.DEBUG, "joining discovered peer {0}", peer);
+                sendJoin(peer);
+                sent++;
+            }
+        }
+        return sent;
+    }
+
+    /** A join carries us as ALIVE even while INIT: that is what the seed will record. */
+    private void sendJoin(String to) {
+        MemberStatus announced = self.status() == MemberStatus.INIT ? MemberStatus.ALIVE : self.status();
+        send(to, Envelope.newBuilder().setJoin(Join.newBuilder().setJoiner(self.withStatus(announced).toProto())),
+                List.of());
+    }
+
+    /** Seeds first (in the configured order), then discovered peers. */
+    private List<String> contactPoints() {
+        if (discovered.isEmpty()) {
+            return seeds;
+        }
+        LinkedHashSet<String> all = new LinkedHashSet<>(seeds);
+        all.addAll(discovered);
+        return List.copyOf(all);
+    }
+
+    private Set<String> liveMemberAddresses() {
+        Set<String> live = new HashSet<>();
+        for (Member m : members.values()) {
+            if (m.status() == MemberStatus.ALIVE || m.status() == MemberStatus.SUSPECTED) {
+                live.add(m.address());
+            }
+        }
+        return live;
     }
 
     /** Stops every timer; the node falls silent (as a crash would, from the others' view). */
@@ -123,6 +227,9 @@ public final class SwimNode {
         reapers.values().forEach(Scheduler.Cancellable::cancel);
         if (joinTimer != null) {
             joinTimer.cancel();
+        }
+        if (discoveredRetry != null) {
+            discoveredRetry.cancel();
         }
         if (leaveTimer != null) {
             leaveTimer.cancel();
@@ -188,21 +295,24 @@ public final class SwimNode {
         if (stopped || self.status() != MemberStatus.INIT) {
             return;
         }
-        String seed = seeds.get(joinSeedIndex);
+        List<String> candidates = contactPoints();
+        if (joinSeedIndex >= candidates.size()) {
+            joinSeedIndex = 0;
+        }
+        String seed = candidates.get(joinSeedIndex);
         LOG.log(System.Logger.Level.DEBUG, "joining through {0}", seed);
-        send(seed, Envelope.newBuilder().setJoin(Join.newBuilder().setJoiner(self.withStatus(MemberStatus.ALIVE)
-                .toProto())), List.of());
+        sendJoin(seed);
         joinTimer = scheduler.schedule(settings.joinTimeout().toNanos(), () -> {
             if (self.status() != MemberStatus.INIT) {
                 return;
             }
             joinSeedIndex++;
-            if (joinSeedIndex < seeds.size()) {
+            if (joinSeedIndex < contactPoints().size()) {
                 tryJoin();
                 return;
             }
             joinSeedIndex = 0;
-            LOG.log(System.Logger.Level.WARNING, "no seed answered ({0}); retrying in {1} ms", seeds,
+            LOG.log(System.Logger.Level.WARNING, "no seed answered ({0}); retrying in {1} ms", contactPoints(),
                     joinBackoffNanos / 1_000_000);
             long wait = joinBackoffNanos;
             joinBackoffNanos = Math.min(joinBackoffNanos * 2, settings.joinBackoffMax().toNanos());
@@ -219,20 +329,18 @@ public final class SwimNode {
         }
     }
 
-    /** Every rejoinInterval: seeds whose address is not an ALIVE member get a join (heals old splits). */
+    /**
+     * Every rejoinInterval: seeds and discovered peers whose address is not an ALIVE member get a
+     * join (heals old splits, and retries a discovered pod whose mesh port was not open yet).
+     */
     private void recontactSeeds() {
         if (self.status() != MemberStatus.ALIVE) {
             return;
         }
-        Set<String> aliveAddresses = new HashSet<>();
-        for (Member m : members.values()) {
-            if (m.status() == MemberStatus.ALIVE || m.status() == MemberStatus.SUSPECTED) {
-                aliveAddresses.add(m.address());
-            }
-        }
-        for (String seed : seeds) {
+        Set<String> aliveAddresses = liveMemberAddresses();
+        for (String seed : contactPoints()) {
             if (!aliveAddresses.contains(seed) && !seed.equals(address)) {
-                send(seed, Envelope.newBuilder().setJoin(Join.newBuilder().setJoiner(self.toProto())), List.of());
+                sendJoin(seed);
             }
         }
     }

@@ -5,7 +5,9 @@ import dev.smg.mesh.membership.MemberStatus;
 import dev.smg.mesh.membership.MembershipEvents;
 import dev.smg.mesh.membership.MembershipView;
 import dev.smg.mesh.transport.PeerLinks;
+import dev.smg.mesh.tls.ReloadingCredentials;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
@@ -26,14 +28,16 @@ public final class MeshMetrics implements MembershipEvents {
     private final Counter batches;
     private final Counter bytes;
     private final Counter snapshots;
-    private final Counter snapshotBytes;
+    private final Counter syncBytes;
     private final Counter sendDropped;
     private final io.prometheus.metrics.core.metrics.Histogram convergence;
     private final Supplier<MembershipView> view;
+    private final PrometheusRegistry registry;
 
     public MeshMetrics(PrometheusRegistry registry, Supplier<MembershipView> view, PeerLinks links,
                        java.util.function.LongSupplier inboxDropped) {
         this.view = view;
+        this.registry = registry;
         GaugeWithCallback.builder().name("router_mesh_peer_connections")
                 .help("1 when the peer is ALIVE and reachable from this node, else 0")
                 .labelNames("peer")
@@ -81,9 +85,10 @@ public final class MeshMetrics implements MembershipEvents {
                 .register(registry);
         snapshots = Counter.builder().name("router_mesh_snapshot_trigger_total")
                 .help("Whole-store transfers (anti-entropy rounds) sent").register(registry);
-        // Lets a benchmark tell the bytes of pushed deltas (sent minus these) from periodic repair.
-        snapshotBytes = Counter.builder().name("router_mesh_snapshot_bytes_total")
-                .help("Bytes of whole-store transfers sent (included in router_mesh_bytes_total)").register(registry);
+        // Lets a benchmark tell the bytes of pushed deltas (sent minus these) from anti-entropy.
+        syncBytes = Counter.builder().name("router_mesh_sync_bytes_total")
+                .help("Bytes of anti-entropy messages sent, digests and repairs (included in router_mesh_bytes_total)")
+                .register(registry);
         sendDropped = Counter.builder().name("router_mesh_send_dropped_total")
                 .help("Messages not sent because the peer's in-flight bound was reached (repaired by anti-entropy)")
                 .labelNames("peer").register(registry);
@@ -93,13 +98,36 @@ public final class MeshMetrics implements MembershipEvents {
                 .register(registry);
     }
 
+    /**
+     * Metrics of the mesh TLS files: reloads (a refused one means a node still runs on its old
+     * certificate, worth an alert) and when the certificate in service expires.
+     */
+    public void tls(ReloadingCredentials credentials) {
+        CounterWithCallback.builder().name("router_mesh_tls_reloads_total")
+                .help("Changes of the mesh TLS files put in service (ok) or refused and logged (refused)")
+                .labelNames("result")
+                .callback(cb -> {
+                    cb.call(credentials.reloads(), "ok");
+                    cb.call(credentials.failedReloads(), "refused");
+                })
+                .register(registry);
+        GaugeWithCallback.builder().name("router_mesh_tls_cert_expiry_timestamp_seconds")
+                .help("Expiry of the mesh certificate this node presents, in seconds since the epoch")
+                .callback(cb -> cb.call(credentials.notAfter().getEpochSecond()))
+                .register(registry);
+    }
+
     public void batchSent(String peer, int size, boolean fullState) {
         batches.labelValues("sent", peer).inc();
         bytes.labelValues("sent", peer).inc(size);
         if (fullState) {
             snapshots.inc();
-            snapshotBytes.inc(size);
         }
+    }
+
+    /** An anti-entropy message (digest or repair) was sent; its bytes are also in batchSent's. */
+    public void syncSent(int size) {
+        syncBytes.inc(size);
     }
 
     public void batchReceived(String peer, int size, long originWallMillis) {

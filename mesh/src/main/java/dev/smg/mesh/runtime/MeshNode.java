@@ -13,6 +13,10 @@ import dev.smg.mesh.metrics.MeshMetrics;
 import dev.smg.mesh.store.DeltaCodec;
 import dev.smg.mesh.store.Namespace;
 import dev.smg.mesh.store.ReplicatedStore;
+import dev.smg.mesh.store.StoreSync;
+import dev.smg.mesh.tls.ReloadingCredentials;
+import dev.smg.mesh.tls.TlsMaterialException;
+import dev.smg.mesh.tls.TransportSecurity;
 import dev.smg.mesh.transport.EnvelopeLimits;
 import dev.smg.mesh.transport.GrpcTransport;
 import dev.smg.mesh.transport.MeshServer;
@@ -29,8 +33,10 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
@@ -38,6 +44,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 
 /**
  * One router's place in the mesh: the mesh loop thread, the gRPC server on the mesh port, the
@@ -55,8 +62,6 @@ public final class MeshNode implements AutoCloseable {
         void received(String fromMember, ByteString data, long originWallMillis);
     }
 
-    /** Channel on which a node asks a peer for its whole store (a joiner, or one restarted empty). */
-    static final String STORE_SYNC_CHANNEL = "mesh.store-sync";
 
     private final MeshSettings settings;
     private final MeshLoop loop;
@@ -66,14 +71,18 @@ public final class MeshNode implements AutoCloseable {
     private final ReplicatedStore store;
     private final MeshMetrics metrics;
     private final Map<String, ChannelHandler> channels;
-    private final java.util.concurrent.CompletableFuture<Void> fullStateSeen;
+    private final StoreSync storeSync;
+    private final Optional<ReloadingCredentials> credentials;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The latest set from service discovery, waiting for the loop to apply it. */
+    private final AtomicReference<Set<String>> discoveredPeers = new AtomicReference<>(Set.of());
 
     private MeshNode(MeshSettings settings, MeshLoop loop, GrpcTransport transport, SwimNode swim, MeshServer server,
                      ReplicatedStore store, MeshMetrics metrics, Map<String, ChannelHandler> channels,
-                     java.util.concurrent.CompletableFuture<Void> fullStateSeen) {
+                     StoreSync storeSync, Optional<ReloadingCredentials> credentials) {
         this.channels = channels;
-        this.fullStateSeen = fullStateSeen;
+        this.storeSync = storeSync;
+        this.credentials = credentials;
         this.store = store;
         this.metrics = metrics;
         this.settings = settings;
@@ -90,21 +99,55 @@ public final class MeshNode implements AutoCloseable {
     /**
      * Starts the node with a replicated store of the given namespaces: local writes are pushed as
      * deltas to every ALIVE (or SUSPECTED) member at once.
+     *
+     * @throws IllegalArgumentException when the settings ask for TLS and the files cannot be used
+     *                                  (the message names the file and the reason)
      */
     public static MeshNode start(MeshSettings requested, MembershipSettings membership, PrometheusRegistry registry,
                                  List<Namespace<?>> namespaces) {
+        Optional<ReloadingCredentials> credentials = watchTlsFiles(requested);
+        try {
+            return open(requested, membership, registry, namespaces, credentials);
+        } catch (RuntimeException | Error e) {
+            credentials.ifPresent(ReloadingCredentials::close);
+            throw e;
+        }
+    }
+
+    private static Optional<ReloadingCredentials> watchTlsFiles(MeshSettings settings) {
+        if (settings.tls().isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(ReloadingCredentials.watch(settings.tls().get()));
+        } catch (TlsMaterialException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
+    private static MeshNode open(MeshSettings requested, MembershipSettings membership, PrometheusRegistry registry,
+                                 List<Namespace<?>> namespaces, Optional<ReloadingCredentials> credentials) {
+        TransportSecurity security = credentials.map(TransportSecurity::mutualTls)
+                .orElseGet(TransportSecurity::plaintext);
         MeshLoop loop = new MeshLoop("smg-mesh-loop");
         // The server starts first so that port 0 can be resolved before the node advertises itself;
         // envelopes only run on the loop, which starts after the state machine exists.
         AtomicReference<SwimNode> swimRef = new AtomicReference<>();
         AtomicReference<MeshMetrics> metricsRef = new AtomicReference<>();
-        ReplicatedStore store = new ReplicatedStore(requested.serverName(), loop, namespaces);
+        // One identity per process start: a node restarted empty must not reissue its old dots.
+        ReplicatedStore store = new ReplicatedStore(
+                requested.serverName() + "#" + Long.toString(System.currentTimeMillis(), 36), loop, namespaces);
         Map<String, ChannelHandler> channels = new ConcurrentHashMap<>();
-        java.util.concurrent.CompletableFuture<Void> fullStateSeen = new java.util.concurrent.CompletableFuture<>();
-        MeshServer server = new MeshServer(requested.bindHost(), requested.port(),
+        AtomicReference<StoreSync> syncRef = new AtomicReference<>();
+        MeshServer server = new MeshServer(requested.bindHost(), requested.port(), security,
                 envelope -> {
                     if (envelope.hasDeltas()) {
-                        return acceptDeltas(envelope, store, metricsRef.get(), () -> fullStateSeen.complete(null));
+                        return acceptDeltas(envelope, store, metricsRef.get());
+                    }
+                    if (envelope.hasDigest() || envelope.hasRepair()) {
+                        metricsRef.get().batchReceived(envelope.getFrom(), envelope.getSerializedSize(), 0);
+                        syncRef.get().receive(envelope.getFrom(), envelope);
+                        return true;
                     }
                     if (envelope.hasChannel()) {
                         return acceptChannel(envelope, channels, metricsRef.get());
@@ -114,9 +157,10 @@ public final class MeshNode implements AutoCloseable {
                 reason -> metricsRef.get().rejected(reason)).start();
         MeshSettings settings = requested.port() == 0 ? requested.withPort(server.port()) : requested;
         PeerLinks links = new PeerLinks(address -> metricsRef.get().reconnected(address));
-        GrpcTransport transport = new GrpcTransport(links, membership.protocolPeriod(),
-                address -> metricsRef.get().sendDropped(address));
+        GrpcTransport transport = new GrpcTransport(links, loop,
+                address -> metricsRef.get().sendDropped(address), security);
         MeshMetrics metrics = new MeshMetrics(registry, () -> swimRef.get().view(), links, loop::dropped);
+        credentials.ifPresent(metrics::tls);
         metricsRef.set(metrics);
         metrics.storeSizes(() -> storeSizes(store, namespaces), registry);
         SwimNode swim = new SwimNode(membership, settings.serverName(), settings.advertiseAddress().toString(),
@@ -143,18 +187,40 @@ public final class MeshNode implements AutoCloseable {
                     }
                 });
         swimRef.set(swim);
-        store.deltasTo((namespace, delta) -> pushDelta(swim, transport, settings, namespace, delta, metrics));
+        DeltaBatcher batcher = new DeltaBatcher(batch -> pushDeltas(swim, transport, settings, batch, metrics));
+        store.deltasTo(batcher::add);
+        loop.onBatchEnd(batcher::flush);
+        StoreSync storeSync = new StoreSync(store, new StoreSync.Network() {
+            @Override
+            public List<String> peers() {
+                return reachablePeers(swim.view()).stream().map(Member::name).toList();
+            }
+
+            @Override
+            public void send(String member, Envelope.Builder body) {
+                Envelope envelope = body.setFrom(settings.serverName())
+                        .setFromAddress(settings.advertiseAddress().toString()).build();
+                loop.offer(() -> swim.view().members().stream().filter(m -> m.name().equals(member)).findFirst()
+                        .ifPresent(m -> {
+                            transport.send(m.address(), envelope);
+                            metrics.batchSent(m.name(), envelope.getSerializedSize(), envelope.hasRepair());
+                            metrics.syncSent(envelope.getSerializedSize());
+                        }));
+            }
+        }, "smg-mesh-sync");
+        syncRef.set(storeSync);
         loop.start();
         loop.execute(swim::start);
-        MeshNode node = new MeshNode(settings, loop, transport, swim, server, store, metrics, channels, fullStateSeen);
-        node.onChannel(STORE_SYNC_CHANNEL, (from, data, origin) -> loop.offer(() -> node.sendWholeStore(from)));
+        MeshNode node = new MeshNode(settings, loop, transport, swim, server, store, metrics, channels, storeSync,
+                credentials);
         loop.schedule(membership.reapAfter().toNanos(), node::pruneChannels);
+        loop.schedule(GARBAGE_INTERVAL.toNanos(), node::collectGarbage);
         if (!namespaces.isEmpty()) {
             loop.schedule(ANTI_ENTROPY_INTERVAL.toNanos(), node::antiEntropy);
         }
-        LOG.log(System.Logger.Level.INFO, "mesh member {0} listening on {1}:{2}, advertised as {3}, seeds {4}",
-                settings.serverName(), settings.bindHost(), String.valueOf(server.port()), settings.advertiseAddress(),
-                settings.seeds().isEmpty() ? "none" : settings.seeds());
+        LOG.log(System.Logger.Level.INFO, "mesh member {0} listening on {1}:{2} ({3}), advertised as {4}, seeds {5}",
+                settings.serverName(), settings.bindHost(), String.valueOf(server.port()), security.describe(),
+                settings.advertiseAddress(), settings.seeds().isEmpty() ? "none" : settings.seeds());
         return node;
     }
 
@@ -184,10 +250,9 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /** Decodes on the gRPC thread (refusing malformed state), merges on the loop. */
-    private static boolean acceptDeltas(Envelope envelope, ReplicatedStore store, MeshMetrics metrics,
-                                        Runnable afterFullState) {
+    private static boolean acceptDeltas(Envelope envelope, ReplicatedStore store, MeshMetrics metrics) {
         metrics.batchReceived(envelope.getFrom(), envelope.getDeltas().getSerializedSize(),
-                envelope.getDeltas().getFullState() ? 0 : envelope.getDeltas().getOriginWallMillis());
+                envelope.getDeltas().getOriginWallMillis());
         for (NamespaceDelta d : envelope.getDeltas().getDeltasList()) {
             try {
                 if (!store.mergeRemote(d.getNamespace(), DeltaCodec.decode(d.getDelta()))) {
@@ -197,24 +262,18 @@ public final class MeshNode implements AutoCloseable {
                 metrics.rejected("malformed delta");
             }
         }
-        if (envelope.getDeltas().getFullState()) {
-            store.afterPending(afterFullState);
-        }
         return true;
     }
 
     /**
-     * Eager push of one local delta to every member that may be up (loop thread). Lost pushes are
-     * not repaired yet: anti-entropy is the next step of the replicated-state work.
+     * Eager push of one loop batch's local deltas to every member that may be up (loop thread). A
+     * lost push is repaired by anti-entropy.
      */
-    private static void pushDelta(SwimNode swim, GrpcTransport transport, MeshSettings settings, String namespace,
-                                  CrdtMap<String, ?> delta, MeshMetrics metrics) {
+    private static void pushDeltas(SwimNode swim, GrpcTransport transport, MeshSettings settings, DeltaBatch batch,
+                                   MeshMetrics metrics) {
         Envelope envelope = Envelope.newBuilder()
                 .setFrom(settings.serverName()).setFromAddress(settings.advertiseAddress().toString())
-                .setDeltas(DeltaBatch.newBuilder()
-                        .setOriginWallMillis(System.currentTimeMillis())
-                        .addDeltas(NamespaceDelta.newBuilder().setNamespace(namespace)
-                                .setDelta(DeltaCodec.encode((CrdtMap) delta))))
+                .setDeltas(batch)
                 .build();
         int size = envelope.getDeltas().getSerializedSize();
         MembershipView view = swim.view();
@@ -228,51 +287,23 @@ public final class MeshNode implements AutoCloseable {
         }
     }
 
-    /** How often the whole store is sent to one random peer, repairing lost pushes and empty joiners. */
-    static final Duration ANTI_ENTROPY_INTERVAL = Duration.ofSeconds(2);
-    private final SplittableRandom random = new SplittableRandom();
-    private final AtomicLong antiEntropySkipped = new AtomicLong();
+    /** How often the values of removed keys are dropped from the store. */
+    static final Duration GARBAGE_INTERVAL = Duration.ofSeconds(60);
 
-    /**
-     * Simple anti-entropy (loop thread): every {@link #ANTI_ENTROPY_INTERVAL} the full store goes to one
-     * random ALIVE peer, which merges it (idempotently). This repairs lost pushes and fills a node
-     * restarted empty. A state over the message cap is skipped and counted: digests and chunked
-     * snapshots, which send only what differs and in bounded pieces, are the next step.
-     */
-    private void antiEntropy() {
-        try {
-            MembershipView view = swim.view();
-            List<Member> peers = view.members().stream()
-                    .filter(m -> !m.name().equals(view.self().name())
-                            && m.status() == MemberStatus.ALIVE).toList();
-            if (!peers.isEmpty()) {
-                sendWholeStore(peers.get(random.nextInt(peers.size())).name());
-            }
-        } finally {
-            if (!closed.get()) {
-                loop.schedule(ANTI_ENTROPY_INTERVAL.toNanos(), this::antiEntropy);
-            }
+    private void collectGarbage() {
+        store.collectGarbage();
+        if (!closed.get()) {
+            loop.schedule(GARBAGE_INTERVAL.toNanos(), this::collectGarbage);
         }
     }
 
-    /** Sends the whole store to one member (loop thread): anti-entropy, and the answer to a joiner. */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private void sendWholeStore(String member) {
-        MembershipView view = swim.view();
-        Member peer = view.members().stream().filter(m -> m.name().equals(member)).findFirst().orElse(null);
-        if (peer == null || store.snapshot().namespaces().isEmpty()) {
-            return;
-        }
-        DeltaBatch.Builder batch = DeltaBatch.newBuilder().setFullState(true);
-        store.snapshot().namespaces().forEach((name, state) -> batch.addDeltas(
-                NamespaceDelta.newBuilder().setNamespace(name)
-                        .setDelta(DeltaCodec.encode((CrdtMap) state))));
-        Envelope envelope = envelope().setDeltas(batch).build();
-        if (envelope.getSerializedSize() < EnvelopeLimits.MAX_MESSAGE_BYTES) {
-            transport.send(peer.address(), envelope);
-            metrics.batchSent(peer.name(), envelope.getDeltas().getSerializedSize(), true);
-        } else {
-            antiEntropySkipped.incrementAndGet();
+    /** How often a node compares digests with one random peer (anti-entropy). */
+    static final Duration ANTI_ENTROPY_INTERVAL = Duration.ofSeconds(2);
+
+    private void antiEntropy() {
+        storeSync.round();
+        if (!closed.get()) {
+            loop.schedule(ANTI_ENTROPY_INTERVAL.toNanos(), this::antiEntropy);
         }
     }
 
@@ -323,29 +354,23 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /**
-     * Asks {@code member} for its whole store (a node that joined or restarted empty catches up at
-     * once instead of waiting for anti-entropy to pick it).
+     * Asks {@code member} for everything this node's store lacks (a node that joined or restarted
+     * empty catches up at once instead of waiting for anti-entropy to pick it). Completes once the
+     * whole answer has been merged and published here.
      */
-    public boolean requestStore(String member) {
-        return send(member, STORE_SYNC_CHANNEL, new byte[0]);
-    }
-
-    /** Completes once a peer's whole store has been merged and published here (joiner catch-up). */
-    public java.util.concurrent.CompletionStage<Void> fullStateReceived() {
-        return fullStateSeen;
+    public CompletableFuture<Void> catchUpFrom(String member) {
+        return storeSync.catchUpFrom(member);
     }
 
     private List<Member> reachablePeers() {
-        MembershipView view = swim.view();
+        return reachablePeers(swim.view());
+    }
+
+    private static List<Member> reachablePeers(MembershipView view) {
         return view.members().stream()
                 .filter(m -> !m.name().equals(view.self().name())
                         && (m.status() == MemberStatus.ALIVE || m.status() == MemberStatus.SUSPECTED))
                 .toList();
-    }
-
-    /** Anti-entropy rounds skipped because the whole state no longer fits one message. */
-    public long antiEntropySkipped() {
-        return antiEntropySkipped.get();
     }
 
     /** The replicated store (empty when the node was started without namespaces). */
@@ -353,11 +378,34 @@ public final class MeshNode implements AutoCloseable {
         return store;
     }
 
+    /**
+     * Replaces the peers found by service discovery (any thread). New addresses are joined at once;
+     * vanished ones are simply no longer contacted, and SWIM alone decides whether they are down.
+     * Only the latest set matters, so it is parked here and the loop (where membership state lives)
+     * picks it up; a set that could not be queued (inbox full) is applied by the next prune pass.
+     */
+    public void setDiscoveredPeers(Set<PeerAddress> peers) {
+        discoveredPeers.set(peers.stream().map(PeerAddress::toString).collect(Collectors.toUnmodifiableSet()));
+        if (!loop.offer(this::applyDiscoveredPeers)) {
+            LOG.log(System.Logger.Level.WARNING,
+                    "mesh loop inbox full: the discovered peers are applied at the next channel prune (within 60 s)");
+        }
+    }
+
+    private void applyDiscoveredPeers() {
+        Set<String> wanted = discoveredPeers.get();
+        if (!wanted.equals(swim.discoveredPeers())) {
+            swim.setDiscoveredPeers(wanted);
+        }
+    }
+
     /** Channels to members that were reaped are closed, so their number stays bounded. */
     private void pruneChannels() {
+        applyDiscoveredPeers();
         Set<String> keep = new HashSet<>();
         swim.view().members().forEach(m -> keep.add(m.address()));
         settings.seeds().forEach(s -> keep.add(s.toString()));
+        keep.addAll(swim.discoveredPeers());
         transport.retainOnly(keep);
         loop.schedule(Duration.ofSeconds(30).toNanos(), this::pruneChannels);
     }
@@ -406,7 +454,9 @@ public final class MeshNode implements AutoCloseable {
         } catch (RejectedExecutionException e) {
             // the loop is flooded; closing the server and the loop below stops it all the same
         }
+        storeSync.close();
         server.close();
         loop.close();
+        credentials.ifPresent(ReloadingCredentials::close);
     }
 }

@@ -43,6 +43,7 @@ public final class ReplicatedStore {
     private final List<Runnable> afterPublish = new java.util.ArrayList<>();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong collected = new AtomicLong();
     private volatile StoreSnapshot snapshot = new StoreSnapshot(0, Map.of());
     private volatile DeltaSink deltaSink = (ns, delta) -> { };
     /** Stamps local LWW writes; lives on the loop, observes every remote stamp merged here. */
@@ -50,9 +51,19 @@ public final class ReplicatedStore {
     private long version;
 
     public ReplicatedStore(String replica, MeshLoop loop, List<Namespace<?>> namespaces) {
+        this(replica, loop, namespaces, System::currentTimeMillis);
+    }
+
+    /**
+     * @param replica   this store's identity in dots and stamps: unique per process start (a node
+     *                  restarted empty under its old identity would reissue dots its peers have seen)
+     * @param wallClock the wall clock the hybrid logical clock follows (tests skew it)
+     */
+    public ReplicatedStore(String replica, MeshLoop loop, List<Namespace<?>> namespaces,
+                           java.util.function.LongSupplier wallClock) {
         this.replica = replica;
         this.loop = loop;
-        this.clock = new HybridLogicalClock(replica);
+        this.clock = new HybridLogicalClock(replica, wallClock);
         for (Namespace<?> ns : namespaces) {
             if (declared.putIfAbsent(ns.name(), ns) != null) {
                 throw new IllegalArgumentException("namespace " + ns.name() + " declared twice");
@@ -121,6 +132,29 @@ public final class ReplicatedStore {
      */
     public boolean afterPending(Runnable task) {
         return loop.offer(() -> afterPublish.add(task));
+    }
+
+    /**
+     * Drops the values of removed keys (their liveness is in the key set, so nobody's view changes)
+     * and counts them; the store's memory then follows its live keys, not its history.
+     */
+    public boolean collectGarbage() {
+        return loop.offer(() -> {
+            long before = collected.get();
+            state.replaceAll((name, map) -> {
+                CrdtMap<String, ?> compact = map.withoutOrphans();
+                collected.addAndGet(map.values().size() - compact.values().size());
+                return compact;
+            });
+            if (collected.get() != before) {
+                snapshot = new StoreSnapshot(++version, state); // same live view, less memory held
+            }
+        });
+    }
+
+    /** Values of removed keys dropped so far. */
+    public long collected() {
+        return collected.get();
     }
 
     public long dropped() {

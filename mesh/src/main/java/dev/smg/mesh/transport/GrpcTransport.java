@@ -1,25 +1,23 @@
 package dev.smg.mesh.transport;
 
 import dev.smg.mesh.membership.Transport;
-import dev.smg.proto.mesh.Delivered;
+import dev.smg.mesh.tls.TransportSecurity;
 import dev.smg.proto.mesh.Envelope;
-import dev.smg.proto.mesh.MeshGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
 
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Sends envelopes over gRPC, one long-lived channel per peer address (HTTP/2 multiplexes every
- * message on it; no connection per ping). Sends are asynchronous and never block the mesh loop;
- * a failure only marks the link down, because loss is handled by the protocol.
- * Loop thread only, except the completion callbacks, which touch {@link PeerLinks} alone.
+ * Sends envelopes over gRPC: one long-lived channel and, on it, one long-lived stream per peer
+ * address ({@link PeerStream}), so a probe or a delta costs a frame on an open stream, not a call.
+ * Sends are asynchronous and never block the mesh loop; a failure only marks the link down (and the
+ * next send opens a new stream), because loss is handled by the protocol. Loop thread only.
  */
 public final class GrpcTransport implements Transport, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(GrpcTransport.class.getName());
@@ -31,46 +29,48 @@ public final class GrpcTransport implements Transport, AutoCloseable {
     public static final int MAX_IN_FLIGHT_PER_PEER = 2048;
 
     private final Map<String, ManagedChannel> channels = new HashMap<>();
+    private final Map<String, PeerStream> streams = new HashMap<>();
     private final PeerLinks links;
-    private final Duration deadline;
+    private final Executor loop;
     private final Consumer<String> onDrop;
+    private final TransportSecurity security;
 
-    public GrpcTransport(PeerLinks links, Duration deadline, Consumer<String> onDrop) {
+    /** @param loop the mesh loop: stream callbacks are run there */
+    public GrpcTransport(PeerLinks links, Executor loop, Consumer<String> onDrop, TransportSecurity security) {
         this.links = links;
-        this.deadline = deadline;
+        this.loop = loop;
         this.onDrop = onDrop;
+        this.security = security;
     }
 
     @Override
     public void send(String address, Envelope envelope) {
         if (!links.reserve(address, MAX_IN_FLIGHT_PER_PEER)) {
             onDrop.accept(address);
+            PeerStream full = streams.get(address);
+            if (full != null) {
+                full.poke(); // a ready or failure signal may have been lost on a full loop inbox
+            }
             return;
         }
-        ManagedChannel channel = channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a)
-                .usePlaintext()
+        ManagedChannel channel = channels.computeIfAbsent(address, a -> security
+                .secure(NettyChannelBuilder.forTarget(a))
                 .maxInboundMessageSize(EnvelopeLimits.MAX_MESSAGE_BYTES)
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .build());
-        MeshGrpc.newStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
-                .deliver(envelope, new StreamObserver<>() {
-                    @Override
-                    public void onNext(Delivered value) {
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        links.release(address);
-                        links.failed(address);
-                        LOG.log(System.Logger.Level.TRACE, "delivery to {0} failed: {1}", address, t.getMessage());
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        links.release(address);
-                        links.delivered(address);
-                    }
-                });
+        PeerStream stream = streams.get(address);
+        if (stream == null) {
+            PeerStream[] self = new PeerStream[1];
+            self[0] = new PeerStream(address, channel, links, loop, () -> {
+                if (streams.get(address) == self[0]) {
+                    streams.remove(address);
+                    LOG.log(System.Logger.Level.TRACE, "stream to {0} broke; the next send opens another", address);
+                }
+            });
+            stream = self[0];
+            streams.put(address, stream);
+        }
+        stream.send(envelope);
     }
 
     /** Closes channels to addresses no longer worth keeping (reaped members), bounding their number. */
@@ -78,6 +78,10 @@ public final class GrpcTransport implements Transport, AutoCloseable {
         channels.entrySet().removeIf(e -> {
             if (addresses.contains(e.getKey())) {
                 return false;
+            }
+            PeerStream stream = streams.remove(e.getKey());
+            if (stream != null) {
+                stream.close();
             }
             e.getValue().shutdown();
             links.forget(e.getKey());
@@ -87,6 +91,8 @@ public final class GrpcTransport implements Transport, AutoCloseable {
 
     @Override
     public void close() {
+        streams.values().forEach(PeerStream::close);
+        streams.clear();
         channels.values().forEach(ManagedChannel::shutdownNow);
         channels.clear();
     }

@@ -1,5 +1,6 @@
 package dev.smg.mesh.transport;
 
+import dev.smg.mesh.tls.TransportSecurity;
 import dev.smg.proto.mesh.Delivered;
 import dev.smg.proto.mesh.Envelope;
 import dev.smg.proto.mesh.MeshGrpc;
@@ -25,11 +26,43 @@ public final class MeshServer implements AutoCloseable {
     private final Server server;
 
     /**
-     * @param accept queues an envelope on the mesh loop; false when the loop's inbox is full
-     * @param reject told the reason whenever an envelope is refused
+     * @param security plaintext, or mutual TLS (a peer without a certificate from the CA never gets to
+     *                 send an envelope: the handshake fails before any gRPC call)
+     * @param accept   queues an envelope on the mesh loop; false when the loop's inbox is full
+     * @param reject   told the reason whenever an envelope is refused
      */
-    public MeshServer(String host, int port, Predicate<Envelope> accept, Consumer<String> reject) {
+    public MeshServer(String host, int port, TransportSecurity security, Predicate<Envelope> accept,
+                      Consumer<String> reject) {
         MeshGrpc.MeshImplBase service = new MeshGrpc.MeshImplBase() {
+            /**
+             * A peer's long-lived stream. A refused envelope is counted and skipped, never a reason to
+             * end the stream (every other message on it is fine); the stream ends when the peer ends it.
+             */
+            @Override
+            public StreamObserver<Envelope> stream(StreamObserver<Delivered> response) {
+                return new StreamObserver<>() {
+                    @Override
+                    public void onNext(Envelope envelope) {
+                        Optional<String> violation = EnvelopeLimits.violation(envelope);
+                        if (violation.isPresent()) {
+                            reject.accept(violation.get());
+                        } else if (!accept.test(envelope)) {
+                            reject.accept("inbox full");
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        // the peer went away or restarted; it opens a new stream when it sends again
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        response.onCompleted();
+                    }
+                };
+            }
+
             @Override
             public void deliver(Envelope envelope, StreamObserver<Delivered> response) {
                 Optional<String> violation = EnvelopeLimits.violation(envelope);
@@ -47,7 +80,7 @@ public final class MeshServer implements AutoCloseable {
                 response.onCompleted();
             }
         };
-        server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        server = security.secure(NettyServerBuilder.forAddress(new InetSocketAddress(host, port)))
                 .addService(service)
                 .maxInboundMessageSize(EnvelopeLimits.MAX_MESSAGE_BYTES)
                 .maxInboundMetadataSize(16 * 1024)

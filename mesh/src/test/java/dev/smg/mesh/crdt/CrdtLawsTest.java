@@ -161,4 +161,17 @@ class CrdtLawsTest {
         assertEquals("written second, on the slow host", mergeValue.apply(first, second));
         assertEquals("written second, on the slow host", mergeValue.apply(second, first));
     }
+
+    @Test
+    void aLargeOutOfOrderCloudFoldsIntoTheVectorWhenItsHoleIsFilled() {
+        java.util.List<Dot> dots = new java.util.ArrayList<>();
+        for (long c = 50_000; c >= 2; c--) {
+            dots.add(new Dot("r", c));
+        }
+        CausalContext holey = CausalContext.of(dots);
+        org.junit.jupiter.api.Assertions.assertEquals(49_999, holey.cloud().size());
+        CausalContext filled = holey.with(new Dot("r", 1));
+        org.junit.jupiter.api.Assertions.assertEquals(50_000L, filled.vector().get("r"));
+        org.junit.jupiter.api.Assertions.assertTrue(filled.cloud().isEmpty());
+    }
 }

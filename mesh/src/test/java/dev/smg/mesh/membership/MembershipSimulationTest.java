@@ -179,4 +179,92 @@ class MembershipSimulationTest {
             assertTrue(cluster.node(observer).view().member("n3").isEmpty(), observer + " still lists n3");
         }
     }
+
+    // ------------------------------------------------------------------ discovered peers (Kubernetes)
+
+    private static void discover(SimulatedCluster cluster, String node, String... peers) {
+        Set<String> addresses = new java.util.HashSet<>();
+        for (String peer : peers) {
+            addresses.add(SimulatedCluster.address(peer));
+        }
+        cluster.node(node).setDiscoveredPeers(addresses);
+    }
+
+    @Test
+    void seedlessNodesThatDiscoverEachOtherMergeIntoOneClusterAtOnce() {
+        SimulatedCluster cluster = new SimulatedCluster(37, SETTINGS);
+        for (String n : List.of("n0", "n1", "n2")) {
+            cluster.start(n, List.of());
+        }
+        cluster.network().runFor(5 * SECOND);
+        assertFalse(cluster.converged(), "without seeds every node is a cluster of one");
+        // Each pod sees the others (and itself, which it skips) in its own time.
+        discover(cluster, "n0", "n0", "n1", "n2");
+        discover(cluster, "n1", "n0", "n1", "n2");
+        discover(cluster, "n2", "n0", "n1", "n2");
+        assertTrue(cluster.network().runUntil(cluster::converged, SECOND),
+                "joined within a second, not at the next rejoin tick");
+    }
+
+    @Test
+    void oneSidedDiscoveryIsEnoughToMerge() {
+        SimulatedCluster cluster = new SimulatedCluster(41, SETTINGS);
+        cluster.start("n0", List.of());
+        cluster.start("n1", List.of());
+        cluster.start("n2", List.of());
+        discover(cluster, "n2", "n0", "n1"); // n0 and n1 see nobody (e.g. their watch is still reconnecting)
+        assertTrue(cluster.network().runUntil(cluster::converged, 5 * SECOND));
+    }
+
+    @Test
+    void anInitNodeJoinsADiscoveredPeerWithoutWaitingForItsSeeds() {
+        SimulatedCluster cluster = formed(43, 2);
+        cluster.start("n2", List.of("ghost"));
+        assertEquals(MemberStatus.INIT, cluster.node("n2").view().self().status());
+        discover(cluster, "n2", "n1");
+        assertTrue(cluster.network().runUntil(cluster::converged, SETTINGS.joinTimeout().toNanos() / 2),
+                "joined before the unanswered seed even timed out");
+    }
+
+    @Test
+    void aDiscoveredPeerThatWasNotListeningYetIsJoinedOnceItIs() {
+        SimulatedCluster cluster = new SimulatedCluster(47, SETTINGS);
+        cluster.start("n0", List.of());
+        discover(cluster, "n0", "n1"); // the pod is Running, its mesh port not yet open: the join is lost
+        cluster.network().runFor(2 * SECOND);
+        cluster.start("n1", List.of()); // and n1 itself discovers nobody
+        assertTrue(cluster.network().runUntil(cluster::converged, 6 * SECOND), "a retry, not the 30 s rejoin");
+    }
+
+    @Test
+    void aDiscoveredPeerSilentForLongIsLeftToTheRejoinTick() {
+        SimulatedCluster cluster = new SimulatedCluster(59, SETTINGS);
+        cluster.start("n0", List.of());
+        discover(cluster, "n0", "n1");
+        long before = cluster.network().messagesSent();
+        cluster.network().runFor(20 * SECOND);
+        assertTrue(cluster.network().messagesSent() - before <= 6, "a few retries, then quiet: "
+                + (cluster.network().messagesSent() - before));
+        cluster.start("n1", List.of());
+        assertTrue(cluster.network().runUntil(cluster::converged, SETTINGS.rejoinInterval().toNanos()));
+    }
+
+    @Test
+    void aPeerDroppedByDiscoveryIsNotDownWhileItAnswers() {
+        SimulatedCluster cluster = new SimulatedCluster(53, SETTINGS);
+        for (String n : List.of("n0", "n1", "n2")) {
+            cluster.start(n, List.of());
+        }
+        for (String n : List.of("n0", "n1", "n2")) {
+            discover(cluster, n, "n0", "n1", "n2");
+        }
+        assertTrue(cluster.network().runUntil(cluster::converged, 2 * SECOND));
+        // The API server no longer lists n2 (say its pod is terminating), but n2 still answers.
+        discover(cluster, "n0", "n0", "n1");
+        discover(cluster, "n1", "n0", "n1");
+        cluster.network().runFor(2 * SETTINGS.rejoinInterval().toNanos());
+        assertTrue(cluster.converged(), "n2 stays ALIVE: only SWIM declares a member DOWN");
+        cluster.crash("n2");
+        assertTrue(cluster.network().runUntil(() -> cluster.allSee("n2", MemberStatus.DOWN), 30 * SECOND));
+    }
 }

@@ -77,6 +77,17 @@ class GrpcMeshTest {
     }
 
     @Test
+    void seedlessNodesHandedEachOthersAddressByDiscoveryFormOneCluster() {
+        MeshNode a = start("a", 0, List.of());
+        MeshNode b = start("b", 0, List.of());
+        MeshNode c = start("c", 0, List.of());
+        // Only a learns of the others (and of itself, which it skips); the rest is SWIM.
+        a.setDiscoveredPeers(java.util.Set.of(new PeerAddress("127.0.0.1", a.port()),
+                new PeerAddress("127.0.0.1", b.port()), new PeerAddress("127.0.0.1", c.port())));
+        await().atMost(Duration.ofSeconds(10)).until(() -> allAlive(List.of(a, b, c), 3));
+    }
+
+    @Test
     void aLocalWriteIsPushedToEveryPeerAsADelta() {
         dev.smg.mesh.store.Namespace<dev.smg.mesh.crdt.GCounter> requests =
                 new dev.smg.mesh.store.Namespace<>("requests", dev.smg.mesh.crdt.GCounter.EMPTY);

@@ -19,7 +19,7 @@ class ConvergenceBenchTest {
 
         ConvergenceBench.CatchUp catchUp = ConvergenceBench.catchUp(2, 100, ConvergenceBench.ONE_JVM);
         assertEquals(100, catchUp.held(), catchUp.toString());
-        assertTrue(catchUp.totalMs() >= 0 && catchUp.stateBytes() > 0, catchUp.toString());
+        assertTrue(catchUp.totalMs() >= 0 && catchUp.stateBytes() > 0 && catchUp.receivedBytes() > 0, catchUp.toString());
 
         String report = ConvergenceBench.report(List.of(3), 3, Duration.ofMillis(5), 0, 2,
                 dev.smg.mesh.membership.MembershipSettings.DEFAULTS);

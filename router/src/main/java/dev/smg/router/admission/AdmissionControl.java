@@ -44,8 +44,8 @@ public final class AdmissionControl {
     public record Refused(int status, String code, long retryAfter) implements Decision {
     }
 
-    private final Semaphore slots;
-    private final int maxConcurrent;
+    private final ResizableSemaphore slots;
+    private volatile int maxConcurrent;
     private final int queueSize;
     private final Duration queueTimeout;
     private final java.util.List<RateLimiter> limiters;
@@ -67,7 +67,7 @@ public final class AdmissionControl {
      */
     public AdmissionControl(int maxConcurrent, int queueSize, Duration queueTimeout,
                             java.util.List<RateLimiter> limiters) {
-        this.slots = maxConcurrent > 0 ? new Semaphore(maxConcurrent, true) : null;
+        this.slots = maxConcurrent > 0 ? new ResizableSemaphore(maxConcurrent) : null;
         this.maxConcurrent = Math.max(0, maxConcurrent);
         this.queueSize = queueSize;
         this.queueTimeout = queueTimeout;
@@ -113,12 +113,47 @@ public final class AdmissionControl {
         }
     }
 
+    /**
+     * Changes the concurrency cap (at least 1), e.g. to this router's share of a cluster-wide cap.
+     * Requests already inside stay; a lower cap admits no one new until enough have left. Does
+     * nothing when the gateway was started without a cap.
+     */
+    public synchronized void resize(int cap) {
+        if (slots == null) {
+            return;
+        }
+        int next = Math.max(1, cap);
+        int delta = next - maxConcurrent;
+        if (delta > 0) {
+            slots.release(delta);
+        } else if (delta < 0) {
+            slots.shrink(-delta);
+        }
+        maxConcurrent = next;
+    }
+
+    /** The concurrency cap in force, 0 when there is none. */
+    public int maxConcurrent() {
+        return slots == null ? 0 : maxConcurrent;
+    }
+
+    /** A fair semaphore whose permits can also be taken away (possibly going negative). */
+    private static final class ResizableSemaphore extends Semaphore {
+        ResizableSemaphore(int permits) {
+            super(permits, true);
+        }
+
+        void shrink(int permits) {
+            reducePermits(permits);
+        }
+    }
+
     public int waiting() {
         return waiting.get();
     }
 
     /** Requests inside the concurrency cap right now (0 without a cap). */
     public int inside() {
-        return slots == null ? 0 : maxConcurrent - slots.availablePermits();
+        return slots == null ? 0 : Math.max(0, maxConcurrent - slots.availablePermits());
     }
 }

@@ -18,8 +18,16 @@ import java.util.function.LongSupplier;
  * sessions are dropped at the next maintenance and counted.
  */
 public final class ManualPolicy implements RoutingPolicy {
-    private record Session(String workerUrl, long lastUseNanos) {
+    /** Told when a routing key is placed on a worker (or re-announced): session replication. */
+    public interface AssignmentListener {
+        void assigned(ManualPolicy policy, String routingKey, String workerUrl);
     }
+
+    /** @param announcedNanos when this session was last told to the listener */
+    private record Session(String workerUrl, long lastUseNanos, long announcedNanos) {
+    }
+
+    private volatile AssignmentListener listener = (policy, key, url) -> { };
 
     private final AssignmentMode mode;
     private final long maxIdleNanos;
@@ -59,13 +67,23 @@ public final class ManualPolicy implements RoutingPolicy {
         if (session != null && now - session.lastUseNanos() <= maxIdleNanos) {
             for (Worker w : candidates) {
                 if (w.url().toString().equals(session.workerUrl())) {
-                    sessions.put(key, new Session(session.workerUrl(), now));
+                    // Re-announced at half the idle limit, so peers keep a session alive that is only
+                    // used here (each router forgets idle sessions on its own).
+                    boolean announce = now - session.announcedNanos() > maxIdleNanos / 2;
+                    sessions.put(key, new Session(session.workerUrl(), now,
+                            announce ? now : session.announcedNanos()));
+                    if (announce) {
+                        listener.assigned(this, key, session.workerUrl());
+                    }
                     return Optional.of(w);
                 }
             }
         }
         Optional<Worker> chosen = assign(candidates);
-        chosen.ifPresent(w -> sessions.put(key, new Session(w.url().toString(), now)));
+        chosen.ifPresent(w -> {
+            sessions.put(key, new Session(w.url().toString(), now, now));
+            listener.assigned(this, key, w.url().toString());
+        });
         return chosen;
     }
 
@@ -118,6 +136,30 @@ public final class ManualPolicy implements RoutingPolicy {
             oldest.forEach(e -> sessions.remove(e.getKey(), e.getValue()));
         }
         expired.addAndGet(Math.max(0, before - sessions.size()));
+    }
+
+    public void onAssignment(AssignmentListener listener) {
+        this.listener = listener;
+    }
+
+    /** Takes a session another router placed: this key now goes to that worker here too. */
+    public void adopt(String routingKey, String workerUrl) {
+        long now = clock.getAsLong();
+        if (sessions.size() < maxSessions || sessions.containsKey(routingKey)) {
+            sessions.put(routingKey, new Session(workerUrl, now, now));
+        }
+    }
+
+    /** Live sessions, key to worker URL (for a peer that restarts empty). */
+    public Map<String, String> liveSessions() {
+        long now = clock.getAsLong();
+        Map<String, String> out = new java.util.HashMap<>();
+        sessions.forEach((k, s) -> {
+            if (now - s.lastUseNanos() <= maxIdleNanos) {
+                out.put(k, s.workerUrl());
+            }
+        });
+        return out;
     }
 
     public int sessions() {

@@ -11,6 +11,7 @@ public final class PolicyFactory {
     private final CacheAwareSettings cacheAware;
     private final AssignmentMode assignmentMode;
     private final Duration maxIdle;
+    private volatile ManualPolicy.AssignmentListener assignments = (policy, key, url) -> { };
 
     public PolicyFactory(CacheIndex cacheIndex, CacheAwareSettings cacheAware, AssignmentMode assignmentMode,
                          Duration maxIdle) {
@@ -25,6 +26,11 @@ public final class PolicyFactory {
         return create(spec(name));
     }
 
+    /** Hears every sticky-session assignment of every manual policy this factory made or makes. */
+    public void onManualAssignment(ManualPolicy.AssignmentListener listener) {
+        this.assignments = listener;
+    }
+
     /** The spec of policy {@code name} with this router's parameters (its flags). */
     public PolicySpec spec(String name) {
         return new PolicySpec(name, cacheAware, assignmentMode, maxIdle);
@@ -37,7 +43,11 @@ public final class PolicyFactory {
             case "power_of_two" -> new PowerOfTwoPolicy();
             case "cache_aware" -> new CacheAwarePolicy(cacheIndex, spec.cacheAware());
             case "consistent_hash" -> new ConsistentHashPolicy();
-            case "manual" -> new ManualPolicy(spec.assignment(), spec.maxIdle());
+            case "manual" -> {
+                ManualPolicy manual = new ManualPolicy(spec.assignment(), spec.maxIdle());
+                manual.onAssignment((policy, key, url) -> assignments.assigned(policy, key, url));
+                yield manual;
+            }
             default -> throw new IllegalArgumentException("unknown policy " + spec.name());
         };
     }

@@ -40,6 +40,28 @@ class AdmissionControlTest {
     }
 
     @Test
+    void theCapCanGrowAndShrinkWithoutLosingTrackOfWhoIsInside() {
+        AdmissionControl control = new AdmissionControl(2, 0, Duration.ofMillis(1), List.of());
+        List<AdmissionControl.Admitted> inside = new ArrayList<>();
+        inside.add(assertInstanceOf(AdmissionControl.Admitted.class, control.admit()));
+        inside.add(assertInstanceOf(AdmissionControl.Admitted.class, control.admit()));
+        assertInstanceOf(AdmissionControl.Refused.class, control.admit());
+        control.resize(3);
+        inside.add(assertInstanceOf(AdmissionControl.Admitted.class, control.admit()));
+        assertEquals(3, control.inside());
+        control.resize(1); // three inside, cap one: nobody new until two have left
+        assertInstanceOf(AdmissionControl.Refused.class, control.admit());
+        inside.remove(0).close();
+        assertInstanceOf(AdmissionControl.Refused.class, control.admit());
+        inside.remove(0).close();
+        assertInstanceOf(AdmissionControl.Refused.class, control.admit());
+        inside.remove(0).close();
+        inside.add(assertInstanceOf(AdmissionControl.Admitted.class, control.admit()));
+        assertEquals(1, control.inside());
+        assertEquals(1, control.maxConcurrent());
+    }
+
+    @Test
     void aFullQueueIs429AndAWaitTooLongIs408() {
         AdmissionControl control = new AdmissionControl(1, 1, Duration.ofMillis(300), 0);
         AdmissionControl.Admitted holder = (AdmissionControl.Admitted) control.admit();

@@ -1,0 +1,85 @@
+package dev.smg.api.ha;
+
+import dev.smg.mesh.runtime.MeshNode;
+import dev.smg.router.policy.AssignmentMode;
+import dev.smg.router.policy.CacheAwareSettings;
+import dev.smg.router.policy.ManualPolicy;
+import dev.smg.router.policy.PolicyFactory;
+import dev.smg.router.policy.PolicyRegistry;
+import dev.smg.router.policy.RoutingRequest;
+import dev.smg.router.tree.CacheIndex;
+import dev.smg.router.worker.Worker;
+import dev.smg.router.worker.WorkerUrl;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Sticky sessions placed through one router hold through the others, and a new router copies them. */
+class SessionSyncTest {
+    private final List<AutoCloseable> cleanup = new ArrayList<>();
+    private final List<Worker> workers = List.of(
+            new Worker("1", WorkerUrl.parse("http://127.0.0.1:9001"), List.of(), Optional.empty()),
+            new Worker("2", WorkerUrl.parse("http://127.0.0.1:9002"), List.of(), Optional.empty()),
+            new Worker("3", WorkerUrl.parse("http://127.0.0.1:9003"), List.of(), Optional.empty()));
+
+    private record Router(MeshNode node, PolicyRegistry policies, SessionSync sync) {
+        ManualPolicy manual() {
+            return (ManualPolicy) policies.defaultPolicy();
+        }
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (int i = cleanup.size() - 1; i >= 0; i--) {
+            cleanup.get(i).close();
+        }
+    }
+
+    private Router router(String name, List<Integer> seeds) {
+        MeshNode node = TestMesh.node(name, seeds);
+        cleanup.add(node);
+        CacheIndex index = new CacheIndex(1 << 20, 16);
+        cleanup.add(index);
+        PolicyFactory factory = new PolicyFactory(index, CacheAwareSettings.DEFAULTS, AssignmentMode.RANDOM,
+                Duration.ofHours(1));
+        PolicyRegistry policies = new PolicyRegistry(factory.create("manual"), Map.of());
+        SessionSync sync = new SessionSync(policies, factory, node);
+        cleanup.add(sync);
+        sync.start();
+        return new Router(node, policies, sync);
+    }
+
+    private String select(Router router, String key) {
+        return router.manual().select(workers, new RoutingRequest("m", Optional.of(key), "")).orElseThrow().url()
+                .toString();
+    }
+
+    @Test
+    void aUserPinnedThroughOneRouterStaysOnItsWorkerThroughTheOthers() throws Exception {
+        Router a = router("a", List.of());
+        Router b = router("b", List.of(a.node().port()));
+        TestMesh.awaitAlive(2, a.node(), b.node());
+        Map<String, String> placed = new java.util.HashMap<>();
+        for (int u = 0; u < 50; u++) {
+            placed.put("user-" + u, select(a, "user-" + u));
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> b.manual().liveSessions().equals(placed));
+        for (int u = 0; u < 50; u++) {
+            assertEquals(placed.get("user-" + u), select(b, "user-" + u));
+        }
+
+        Router c = router("c", List.of(a.node().port()));
+        TestMesh.awaitAlive(3, c.node());
+        assertEquals(50, c.sync().restoreFrom("a").get(30, TimeUnit.SECONDS));
+        assertEquals(placed, c.manual().liveSessions());
+    }
+}
