@@ -135,9 +135,11 @@ java_version=$("$java_home/bin/java" -version 2>&1 | head -1)
 commit=$(bench_commit)
 report=$(
   cat <<MD
-### Replication convergence (\`scripts/bench/convergence.sh\`)
+# Replication convergence (\`scripts/bench/convergence.sh\`)
 
 Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) CPUs (load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)), $java_version, commit $commit.
+
+## Results
 
 **Three router processes** on loopback; $UPDATES updates of each kind on node1, one every $SPACING_MS ms:
 

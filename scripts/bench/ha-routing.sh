@@ -206,12 +206,14 @@ java_version=$("$java_home/bin/java" -version 2>&1 | head -1)
 commit=$(bench_commit)
 report=$(
   cat <<MD
-### Cache-aware routing through three routers (\`scripts/bench/ha-routing.sh\`)
+# Cache-aware routing through three routers (\`scripts/bench/ha-routing.sh\`)
 
 Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) CPUs (load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg)), $java_version, commit $commit.
 $WORKERS realistic mock workers (KV $KV_TOKENS tokens each); $SESSIONS conversations at once, $TURNS turns each
 (first prompt $SYSTEM_WORDS words, then +$USER_WORDS-word questions, $MAX_TOKENS-token answers, ${THINK_MS} ms think time);
 each request to a router picked at random; ${WARMUP} s warm-up, ${DURATION} s measured; $REPEATS interleaved runs per configuration.
+
+## Results
 
 $tables
 

@@ -35,7 +35,7 @@
 #   IDLE             seconds without load between runs [5]
 #   SOLO             1: also run the single-router reference [1]
 # Loopback only; ports are chosen free at run time; every process started is stopped on exit.
-# About 2 minutes with the defaults.
+# About 4 minutes with the defaults.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -215,11 +215,13 @@ java_version=$("$java_home/bin/java" -version 2>&1 | head -1)
 commit=$(bench_commit)
 report=$(
   cat <<MD
-### Cluster rate limit (\`scripts/bench/rate-limit.sh\`)
+# Cluster rate limit (\`scripts/bench/rate-limit.sh\`)
 
 Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) CPUs (load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg)), $java_version, commit $commit.
 Three routers, cluster limit L = $LIMIT req/s, offered $rate req/s open loop split $SPLIT for ${DURATION} s
 (after ${WARMUP} s of warm-up), then $SWITCH_SPLIT for ${SWITCH_DURATION} s; $REPEATS runs, medians.
+
+## Results
 
 $tables
 
