@@ -28,6 +28,7 @@ public final class MeshMetrics implements MembershipEvents {
     private final Counter batches;
     private final Counter bytes;
     private final Counter snapshots;
+    private final Counter syncBytes;
     private final Counter sendDropped;
     private final io.prometheus.metrics.core.metrics.Histogram convergence;
     private final Supplier<MembershipView> view;
@@ -84,6 +85,10 @@ public final class MeshMetrics implements MembershipEvents {
                 .register(registry);
         snapshots = Counter.builder().name("router_mesh_snapshot_trigger_total")
                 .help("Whole-store transfers (anti-entropy rounds) sent").register(registry);
+        // Lets a benchmark tell the bytes of pushed deltas (sent minus these) from anti-entropy.
+        syncBytes = Counter.builder().name("router_mesh_sync_bytes_total")
+                .help("Bytes of anti-entropy messages sent, digests and repairs (included in router_mesh_bytes_total)")
+                .register(registry);
         sendDropped = Counter.builder().name("router_mesh_send_dropped_total")
                 .help("Messages not sent because the peer's in-flight bound was reached (repaired by anti-entropy)")
                 .labelNames("peer").register(registry);
@@ -118,6 +123,11 @@ public final class MeshMetrics implements MembershipEvents {
         if (fullState) {
             snapshots.inc();
         }
+    }
+
+    /** An anti-entropy message (digest or repair) was sent; its bytes are also in batchSent's. */
+    public void syncSent(int size) {
+        syncBytes.inc(size);
     }
 
     public void batchReceived(String peer, int size, long originWallMillis) {

@@ -204,6 +204,7 @@ public final class MeshNode implements AutoCloseable {
                         .ifPresent(m -> {
                             transport.send(m.address(), envelope);
                             metrics.batchSent(m.name(), envelope.getSerializedSize(), envelope.hasRepair());
+                            metrics.syncSent(envelope.getSerializedSize());
                         }));
             }
         }, "smg-mesh-sync");

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# How fast replicated state spreads through the mesh.
+#
+# Part 1, three routers as separate processes (`smg --enable-mesh` on loopback, every router a seed
+# of the others, health checks off so that fake workers stay registered): UPDATES updates applied
+# on node1, one every SPACING_MS, of each kind in KINDS:
+#   workers     POST /workers of a new (fake, unreachable) worker URL
+#   rate-limit  POST /ha/rate-limit with a new limit
+# Reported: the routers' own router_mesh_convergence_ms histogram (origin-to-arrival, stamped with
+# wall clocks, which agree on one host; buckets 1, 2, 5, 10, 25, 50, 100 ... ms, so percentiles are
+# bucket ranges), the cross-check "visible at every node" measured by a client polling node2 and
+# node3 as fast as it can after each update (scripts/bench/convergence-probe.py; includes the POST
+# itself and, for rate-limit, the routers' 100 ms re-read of the limit), and bytes of replicated
+# state per update from router_mesh_bytes_total minus anti-entropy digests and repairs
+# (router_mesh_sync_bytes_total), protobuf payload without gRPC/HTTP/2 framing.
+#
+# Part 2, N nodes in one JVM (`smg mesh-bench convergence`, mesh/.../sim/ConvergenceBench.java):
+# real MeshNodes over gRPC on 127.0.0.1 at each size in JVM_NODES; JVM_UPDATES writes at one node,
+# each timed until every other node's store published it (one clock, no wall-clock stamps); then
+# the catch-up of a node joining a cluster whose store holds JOINER_ENTRIES worker-like entries.
+#
+# Usage:  scripts/bench/convergence.sh [--out FILE]
+#         UPDATES=20 JVM_NODES=3,10 JVM_UPDATES=30 JOINER_ENTRIES=1000 scripts/bench/convergence.sh  # quick
+# Prints the Markdown report on stdout and, with --out FILE, writes it to FILE too; progress on stderr.
+#
+# Settings (environment):
+#   SMG_JAR         jar to benchmark [<repo>/smg.jar; built with `make build` only when missing]
+#   UPDATES         updates per kind in part 1 [100]
+#   SPACING_MS      time between two updates in part 1 [50]
+#   KINDS           kinds of update in part 1 ["workers rate-limit"]
+#   JVM_NODES       cluster sizes of part 2, comma-separated [3,10,50]
+#   JVM_UPDATES     writes per size in part 2 [200]
+#   JVM_SPACING_MS  time between two writes in part 2 [20]
+#   JOINER_ENTRIES  entries in the store a joiner catches up with in part 2 (0: skip) [10000]
+#   MEMBERSHIP      part 2's failure-detection timings: one-jvm (2 s period, 1.5 s probe timeout) or
+#                   production (1 s, 400 ms); see `smg mesh-bench convergence --help` [one-jvm]
+# Loopback only; ports are chosen free at run time; every process started is stopped on exit.
+# About 2-3 minutes with the defaults.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+# shellcheck source=scripts/bench/common.sh
+source "$here/common.sh"
+bench_parse_out "$@"
+
+UPDATES=${UPDATES:-100}
+SPACING_MS=${SPACING_MS:-50}
+KINDS=${KINDS:-workers rate-limit}
+JVM_NODES=${JVM_NODES:-3,10,50}
+JVM_UPDATES=${JVM_UPDATES:-200}
+JVM_SPACING_MS=${JVM_SPACING_MS:-20}
+JOINER_ENTRIES=${JOINER_ENTRIES:-10000}
+MEMBERSHIP=${MEMBERSHIP:-one-jvm}
+for v in UPDATES SPACING_MS JVM_UPDATES JVM_SPACING_MS JOINER_ENTRIES; do
+  [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number (got '${!v}')"
+done
+((UPDATES > 0 && JVM_UPDATES > 0)) || die "UPDATES and JVM_UPDATES must be > 0"
+[[ $JVM_NODES =~ ^[0-9]+(,[0-9]+)*$ ]] || die "JVM_NODES must be comma-separated numbers (got '$JVM_NODES')"
+read -r -a kinds <<<"$KINDS"
+for k in "${kinds[@]}"; do [[ $k == workers || $k == rate-limit ]] || die "KINDS: '$k' is not workers or rate-limit"; done
+bench_need python3:python3 curl:curl
+
+work=$(mktemp -d /tmp/smg-convergence-bench.XXXXXX)
+bench_processes
+bench_prepare_jar
+"${smg[@]}" mesh-bench convergence --help >/dev/null 2>&1 || die "this smg has no 'mesh-bench convergence'; build a newer jar"
+
+# --- part 1: three router processes ------------------------------------------------------------
+bench_router_ports 3
+router_pids=()
+for i in 1 2 3; do
+  bench_start_router "$i" "$work/node$i.log" --disable-health-check --log-level warn
+  router_pids[i]=$spawned
+done
+for i in 1 2 3; do
+  bench_wait_http "node$i" "http://127.0.0.1:${http_port[i]}/liveness" "${router_pids[i]}" "$work/node$i.log" 120
+done
+bench_wait_mesh 120 1 2 3
+log "3 routers up and ready, each sees 3 ALIVE"
+
+for kind in "${kinds[@]}"; do
+  log "part 1: $UPDATES $kind updates on node1, one every $SPACING_MS ms"
+  timeout $((UPDATES * (SPACING_MS + 5000) / 1000 + 60)) python3 "$here/convergence-probe.py" \
+    --origin "${http_port[1]}" --others "${http_port[2]},${http_port[3]}" \
+    --metrics "${prom_port[1]},${prom_port[2]},${prom_port[3]}" \
+    --kind "$kind" --updates "$UPDATES" --spacing-ms "$SPACING_MS" >"$work/$kind.json" 2>"$work/$kind.log" ||
+    die "the $kind probe failed: $(tail -c 600 "$work/$kind.log")"
+done
+for i in 1 2 3; do bench_stop "${router_pids[i]}"; done # part 2 gets the CPUs to itself
+
+# --- part 2: N nodes in one JVM ----------------------------------------------------------------
+log "part 2: mesh-bench convergence --nodes $JVM_NODES (each size a fresh cluster, then a joiner)"
+timeout 1200 "${smg[@]}" mesh-bench convergence --nodes "$JVM_NODES" --updates "$JVM_UPDATES" \
+  --spacing-ms "$JVM_SPACING_MS" --joiner-entries "$JOINER_ENTRIES" --membership "$MEMBERSHIP" \
+  >"$work/jvm.md" 2>"$work/jvm.log" || die "mesh-bench convergence failed: $(tail -c 800 "$work/jvm.log")"
+grep -q 'did not form' "$work/jvm.md" && log "some cluster size did not form: $(grep 'did not all' "$work/jvm.log" | cut -c1-400)"
+
+# --- report --------------------------------------------------------------------------------------
+part1=$(python3 - "$work" "${kinds[@]}" <<'PY'
+import json, sys
+work, kinds = sys.argv[1], sys.argv[2:]
+
+def bucket_range(hist, q):
+    """The histogram bucket holding the q-quantile, as 'lower-upper ms'."""
+    bounds = sorted(((float(le), c) for le, c in hist.items()), key=lambda x: x[0])
+    total = bounds[-1][1] if bounds else 0
+    if total <= 0:
+        return "-", 0
+    lower = 0.0
+    for upper, count in bounds:
+        if count >= q * total:
+            up = "inf" if upper == float("inf") else "%g" % upper
+            return "%g-%s ms" % (lower, up), int(total)
+        lower = upper
+    return "-", int(total)
+
+def ms(v):
+    return "-" if v is None else "%.1f ms" % v
+
+print("| update kind | updates | arrivals in the routers' histogram | histogram p50 | histogram p99 "
+      "| polled: visible at every node p50 | p99 | max | replicated bytes per update (all peers) | per peer |")
+print("|---|---:|---:|---|---|---:|---:|---:|---:|---:|")
+for kind in kinds:
+    d = json.load(open(f"{work}/{kind}.json"))
+    p50, total = bucket_range(d["histogram"], 0.50)
+    p99, _ = bucket_range(d["histogram"], 0.99)
+    pushed = (d["bytes_sent"] - d["sync_bytes_sent"]) / d["updates"]
+    missed = " (%d never seen everywhere within 5 s)" % d["missed"] if d["missed"] else ""
+    print("| %s | %d%s | %d | %s | %s | %s | %s | %s | %.0f | %.0f |" % (
+        kind, d["updates"], missed, total, p50, p99, ms(d["every_p50_ms"]), ms(d["every_p99_ms"]),
+        ms(d["every_max_ms"]), pushed, pushed / 2))
+PY
+)
+java_version=$("$java_home/bin/java" -version 2>&1 | head -1)
+commit=$(bench_commit)
+report=$(
+  cat <<MD
+# Replication convergence (\`scripts/bench/convergence.sh\`)
+
+Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) CPUs (load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)), $java_version, commit $commit.
+
+## Results
+
+**Three router processes** on loopback; $UPDATES updates of each kind on node1, one every $SPACING_MS ms:
+
+$part1
+
+- *Histogram*: \`router_mesh_convergence_ms\` summed over the three routers (every replicated batch
+  that arrived during the run; a batch's origin stamp is the sender's wall clock, ms resolution).
+- *Polled*: time from sending the update to node1 until both node2 and node3 answer with it, one
+  client polling them in turn (each poll costs about a millisecond, so this is an upper bound).
+  For rate-limit it includes the routers' re-read of the limit every 100 ms.
+- *Bytes*: \`router_mesh_bytes_total{direction="sent"}\` minus \`router_mesh_sync_bytes_total\`
+  (anti-entropy digests and repairs) over all routers, per update; protobuf payload only.
+
+**N mesh nodes in one JVM** (\`smg mesh-bench convergence\`), real gRPC over 127.0.0.1:
+
+$(cat "$work/jvm.md")
+MD
+)
+if [[ -n $out ]]; then
+  mkdir -p "$(dirname "$out")"
+  printf '%s\n' "$report" >"$out"
+  log "report written to $out"
+fi
+printf '%s\n' "$report"
+ok=1
