@@ -9,7 +9,8 @@ Nodes are given as NAME=HOST:PORT (the node's HTTP port), workers as their base 
            exists or --max-seconds pass; writes a JSON summary to --out.
   wait     polls every node (every --interval s) until a condition holds; prints the seconds since
            --since (epoch seconds, default: now) and exits 0, or exits 1 after --timeout seconds
-           with the last views on stderr. Conditions:
+           with the last views on stderr (--answer-node N: prints two numbers, the seconds until
+           N first answered /ha/status, then until the condition held). Conditions:
              converged           every node answers, sees every node ALIVE, and every node's
                                  /ha/status (names+statuses) and /ha/workers (URL set) agree
                                  and hold --workers (if given; --worker-status: and each has it)
@@ -137,6 +138,7 @@ def cmd_wait(args):
     cond = args.condition
     trace = open(args.trace, "a") if args.trace else None
     last_line = None
+    answered = None
     if trace is not None:
         trace.write("# wait %s\n" % " ".join(cond))
     with concurrent.futures.ThreadPoolExecutor(max_workers=2 * len(nodes)) as pool:
@@ -157,6 +159,8 @@ def cmd_wait(args):
             else:
                 sys.exit("unknown condition %s" % cond[0])
             now = time.time()
+            if args.answer_node and answered is None and views[args.answer_node].members is not None:
+                answered = now - since
             if trace is not None:
                 line = " | ".join("%s: %s" % (n, views[n].brief()) for n in sorted(views))
                 if line != last_line:
@@ -164,7 +168,10 @@ def cmd_wait(args):
                     trace.flush()
                     last_line = line
             if ok:
-                print("%.2f" % (now - since))
+                if args.answer_node:
+                    print("%.2f %.2f" % (answered, now - since))
+                else:
+                    print("%.2f" % (now - since))
                 return 0
             if now >= deadline:
                 for name, view in sorted(views.items()):
@@ -346,7 +353,8 @@ def main():
     w.add_argument("--worker-status")
     w.add_argument("--since", type=float)
     w.add_argument("--timeout", type=float, default=60)
-    w.add_argument("--interval", type=float, default=0.1)
+    w.add_argument("--interval", type=float, default=0.2)
+    w.add_argument("--answer-node", help="also print when this node first answered (before the seconds)")
     w.add_argument("--trace", help="append every change of the views to this file")
 
     v = sub.add_parser("view", parents=[common])

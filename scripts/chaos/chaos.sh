@@ -38,6 +38,7 @@
 # (-Xmx256m -XX:+UseSerialGC), CHAOS_DIR (<repo>/.run/chaos: one folder of logs per run).
 # Only one run at a time (a lock); namespaces left by a killed run (smgchaos-*) are removed first.
 # Exit status: 0 when every scenario passed, 1 otherwise, 2 for bad usage or missing tools.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)

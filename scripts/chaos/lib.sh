@@ -159,10 +159,18 @@ fault_loss() {
   in_node "$1" nft -f - <<EOF
 table inet $NFT_TABLE {
   chain input { type filter hook input priority 0; policy accept;
-    tcp dport $MESH_PORT numgen random mod 100 < $2 drop;
-    tcp sport $MESH_PORT numgen random mod 100 < $2 drop; }
+    tcp dport $MESH_PORT numgen random mod 100 < $2 counter drop;
+    tcp sport $MESH_PORT numgen random mod 100 < $2 counter drop;
+    tcp dport $MESH_PORT counter accept; tcp sport $MESH_PORT counter accept; }
 }
 EOF
+}
+# loss_counts i: "dropped passed" mesh packets at node i's loss rules so far.
+loss_counts() {
+  in_node "$1" nft list table inet "$NFT_TABLE" 2>/dev/null |
+    awk '/counter packets/ { for (f = 1; f < NF; f++) if ($f == "packets") n = $(f + 1);
+                             if (/drop/) d += n; else a += n }
+         END { print d + 0, a + 0 }'
 }
 
 fault_clear() { in_node "$1" nft delete table inet "$NFT_TABLE" 2>/dev/null || true; }
@@ -176,12 +184,13 @@ node_spec() { local i; for i in "$@"; do echo "node$i=$(node_ip "$i"):$HTTP_PORT
 metrics_spec() { local i; for i in "$@"; do echo "node$i=$(node_ip "$i"):$METRICS_PORT"; done; }
 all_nodes() { seq 1 "$NODES"; }
 
-# wait_converged TIMEOUT [SINCE]: echoes the seconds from SINCE (default now) until every node sees
-# every node ALIVE and all agree on members and the worker URL set; false after TIMEOUT.
+# wait_converged TIMEOUT [SINCE [NODE]]: echoes the seconds from SINCE (default now) until every node
+# sees every node ALIVE and all agree on members and the worker URL set; false after TIMEOUT. With
+# NODE (a restarted one), echoes first the seconds until NODE first answered, then those.
 wait_converged() {
   # shellcheck disable=SC2046
   pyw converged --nodes $(node_spec $(all_nodes)) --workers $(worker_urls) \
-    --timeout "$1" ${2:+--since "$2"}
+    --timeout "$1" ${2:+--since "$2"} ${3:+--answer-node "node$3"}
 }
 # wait_down "VICTIM..." "OBSERVER..." TIMEOUT SINCE: until every observer sees every victim DOWN or LEAVING.
 wait_down() {
@@ -225,7 +234,7 @@ load_stop() {
 # ------------------------------------------------------------------ results of the current scenario ($CUR)
 
 res_set() { printf '%s' "$2" >"$CUR/$1"; }
-res_get() { if [[ -s $CUR/$1 ]]; then cat "$CUR/$1"; else echo "${2:-–}"; fi; }
+res_get() { if [[ -s $CUR/$1 ]]; then cat "$CUR/$1"; else echo "${2-–}"; fi; }
 res_note() { printf '%s; ' "$*" >>"$CUR/notes"; log "note: $*"; }
 res_fail() { printf '%s; ' "$*" >>"$CUR/fail"; log "FAIL: $*"; }
 

@@ -14,8 +14,13 @@ scenario_loss() {
   spawn watch "$HUB" python3 "$HERE/chaos.py" watch --nodes $(node_spec $(all_nodes)) \
     --max-seconds "$LOSS_SECS" --stop-file "$RUN_DIR/watch.stop" --out "$CUR/watch.json"
   wait_for $((LOSS_SECS + 30)) exited watch || { touch "$RUN_DIR/watch.stop"; wait_for 10 exited watch; }
+  local dropped=0 passed=0 d p
+  for i in $(all_nodes); do read -r d p < <(loss_counts "$i"); dropped=$((dropped + d)) passed=$((passed + p)); done
   t1=$(now)
   for i in $(all_nodes); do fault_clear "$i"; done
+  if c=$(wait_converged 60 "$t1"); then res_set converge "$c"; check_converge "$c" "after the loss stopped,"
+  else res_fail "not consistent within 60 s after the loss stopped"; show_views; fi
+  res_note "$dropped of $((dropped + passed)) mesh packets dropped"
   after=$(down_changes) failed_after=$(probe_failures)
   if [[ -s $CUR/watch.json ]]; then
     local seen; seen=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["down_observations"], d["suspected_observations"], d["polls"])' "$CUR/watch.json")
@@ -24,7 +29,5 @@ scenario_loss() {
     (( down == 0 )) || res_fail "a live node was seen DOWN ($down observations): $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["first_down"][:3])' "$CUR/watch.json")"
   else res_fail "no watch summary"; fi
   (( after == before )) || res_fail "router_mesh_status_changes_total{status=\"down\"} rose by $((after - before))"
-  if c=$(wait_converged 60 "$t1"); then res_set converge "$c"; check_converge "$c" "after the loss stopped,"
-  else res_fail "not consistent within 60 s after the loss stopped"; show_views; fi
   sleep "$STEADY"; load_stop
 }

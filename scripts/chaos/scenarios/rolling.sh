@@ -20,12 +20,10 @@ scenario_rolling() {
     [[ $status == 0 ]] || res_fail "node$i exited with status $status after SIGTERM"
     log "node$i left (seen LEAVING after ${d:-?} s) and exited $status after $(elapsed "$t0" "$(now)") s; starting it"
     t1=$(now); start_node "$i"
-    # shellcheck disable=SC2046
-    up=$(pyw answers --nodes $(node_spec "$i") --timeout 120 --since "$t1") || { res_fail "node$i did not start"; return 1; }
-    if c=$(wait_converged 60 "$t1"); then
+    if read -r up c < <(wait_converged 120 "$t1" "$i") && [[ -n $c ]]; then
       c=$(elapsed "$up" "$c"); gt "$c" "$worst_c" && worst_c=$c
       starts+="node$i ${up}+${c} s, "
-    else res_fail "not consistent within 60 s of restarting node$i"; show_views; fi
+    else res_fail "not consistent within 120 s of restarting node$i"; show_views; fi
     wait_for 60 ready "$i" || res_fail "node$i not ready within 60 s of its start"
   done
   res_set detect "$worst_d"; res_set converge "$worst_c"
