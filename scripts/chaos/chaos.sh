@@ -43,7 +43,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '/^set -euo/d; /shellcheck/d; s/^# \{0,1\}//'; }
 SMOKE=0 NODES="" OUT="" ONLY=""
 while (( $# )); do
   case $1 in
