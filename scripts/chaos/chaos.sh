@@ -34,7 +34,8 @@
 # curl, python3 (standard library only), a JDK 21+ (scripts/find-jdk) and smg.jar: SMG_JAR, else
 # <repo>/smg.jar (make chaos builds it). Settings (environment): RPS 50, GRACE 10, STOP_SECS 10,
 # PARTITION_SECS 30, SPLIT_SECS 30, LOSS_SECS 60, LOSS_PCT 10, CONVERGE_LIMIT 2, GEN_MS 20 (worker
-# response time), STEADY 3 (seconds of load before and after each fault), JAVA_OPTS
+# response time), STEADY 3 (seconds of load before and after each fault), WARMUP 20 (seconds of
+# load after the cluster forms, before the first scenario), JAVA_OPTS
 # (-Xmx256m -XX:+UseSerialGC), CHAOS_DIR (<repo>/.run/chaos: one folder of logs per run).
 # Only one run at a time (a lock); namespaces left by a killed run (smgchaos-*) are removed first.
 # Exit status: 0 when every scenario passed, 1 otherwise, 2 for bad usage or missing tools.
@@ -59,7 +60,8 @@ done
 
 RPS=${RPS:-50} GRACE=${GRACE:-10} STOP_SECS=${STOP_SECS:-10} PARTITION_SECS=${PARTITION_SECS:-30}
 SPLIT_SECS=${SPLIT_SECS:-30} LOSS_SECS=${LOSS_SECS:-60} LOSS_PCT=${LOSS_PCT:-10}
-CONVERGE_LIMIT=${CONVERGE_LIMIT:-2} GEN_MS=${GEN_MS:-20} STEADY=${STEADY:-3} LOAD_MAX_SECONDS=600
+CONVERGE_LIMIT=${CONVERGE_LIMIT:-2} GEN_MS=${GEN_MS:-20} STEADY=${STEADY:-3} WARMUP=${WARMUP:-20}
+LOAD_MAX_SECONDS=600
 JAVA_OPTS=${JAVA_OPTS:--Xmx256m -XX:+UseSerialGC}
 if (( SMOKE )); then
   NODES=${NODES:-3} ONLY=${ONLY:-kill,partition}
@@ -140,6 +142,11 @@ for i in $(all_nodes); do start_node "$i"; done
 formed=$(wait_converged 180) || { show_views; die "the cluster did not form within 180 s"; }
 log "cluster of $NODES formed in $formed s"
 wait_for 60 all_ready || die "not every node became ready"
+# Warm-up: fresh JVMs under their first requests compile and load classes at once (on 2 cores this
+# alone made routers miss probes); a fault injected then would measure the warm-up, not the mesh.
+CUR=$RUN_DIR/results/warmup; mkdir -p "$CUR"
+log "warm-up: $WARMUP s of load"
+load_start; sleep "$WARMUP"; load_stop
 
 # ------------------------------------------------------------------ scenarios
 
