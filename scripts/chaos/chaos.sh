@@ -32,7 +32,8 @@
 #
 # Requirements: root (network namespaces, nftables), ip (iproute2), nft (apt-get install nftables),
 # curl, python3 (standard library only), a JDK 21+ (scripts/find-jdk) and smg.jar: SMG_JAR, else
-# <repo>/smg.jar (make chaos builds it). Settings (environment): RPS 50, GRACE 10, STOP_SECS 10,
+# <repo>/smg.jar (make chaos builds it). Settings (environment): RPS 50, GRACE 10, KILL_DOWN_SECS 2
+# (from DOWN to the restart of the killed node; the JVM start comes on top), STOP_SECS 10,
 # PARTITION_SECS 30, SPLIT_SECS 30, LOSS_SECS 60, LOSS_PCT 10, CONVERGE_LIMIT 2, GEN_MS 20 (worker
 # response time), STEADY 3 (seconds of load before and after each fault), WARMUP 20 (seconds of
 # load after the cluster forms, before the first scenario), JAVA_OPTS
@@ -58,7 +59,7 @@ while (( $# )); do
   shift
 done
 
-RPS=${RPS:-50} GRACE=${GRACE:-10} STOP_SECS=${STOP_SECS:-10} PARTITION_SECS=${PARTITION_SECS:-30}
+RPS=${RPS:-50} GRACE=${GRACE:-10} KILL_DOWN_SECS=${KILL_DOWN_SECS:-2} STOP_SECS=${STOP_SECS:-10} PARTITION_SECS=${PARTITION_SECS:-30}
 SPLIT_SECS=${SPLIT_SECS:-30} LOSS_SECS=${LOSS_SECS:-60} LOSS_PCT=${LOSS_PCT:-10}
 CONVERGE_LIMIT=${CONVERGE_LIMIT:-2} GEN_MS=${GEN_MS:-20} STEADY=${STEADY:-3} WARMUP=${WARMUP:-20}
 LOAD_MAX_SECONDS=600

@@ -1,5 +1,6 @@
 # shellcheck shell=bash disable=SC2034,SC2154 # sourced by chaos.sh: its globals
-# SIGKILL one node under load, wait until the others see it DOWN, restart it under the same name.
+# SIGKILL one node under load, wait until the others see it DOWN, restart it under the same name
+# KILL_DOWN_SECS later.
 # detection: kill -> every survivor sees it DOWN; convergence: from the moment the restarted process
 # answers HTTP until every node agrees (the JVM start before it is reported as a note).
 SCENARIO_TITLE[kill]="SIGKILL one node, restart it"
@@ -10,7 +11,7 @@ scenario_kill() {
   t0=$(now); signal "node$v" KILL
   if d=$(wait_down "$v" "$survivors" 30 "$t0"); then res_set detect "$d"
   else res_fail "node$v not DOWN at every survivor within 30 s"; show_views; fi
-  sleep 2
+  sleep "$KILL_DOWN_SECS"
   t1=$(now); start_node "$v"
   if read -r up c < <(wait_converged 120 "$t1" "$v") && [[ -n $c ]]; then
     res_set converge "$(elapsed "$up" "$c")"
