@@ -10,7 +10,8 @@ Nodes are given as NAME=HOST:PORT (the node's HTTP port), workers as their base 
   wait     polls every node (every --interval s) until a condition holds; prints the seconds since
            --since (epoch seconds, default: now) and exits 0, or exits 1 after --timeout seconds
            with the last views on stderr (--answer-node N: prints two numbers, the seconds until
-           N first answered /ha/status, then until the condition held). Conditions:
+           N first answered /ha/status, then until the condition held; --go-file F: start
+           polling only once F exists, --since read from it). Conditions:
              converged           every node answers, sees every node ALIVE, and every node's
                                  /ha/status (names+statuses) and /ha/workers (URL set) agree
                                  and hold --workers (if given; --worker-status: and each has it)
@@ -132,6 +133,17 @@ def all_see(views, victims, statuses, gone_ok=False):
 
 def cmd_wait(args):
     nodes = parse_nodes(args.nodes)
+    if args.go_file:
+        # Started before the fault is healed, so that this process's start is not in the time:
+        # say we are ready, then wait for the go file, which holds the epoch seconds of the heal.
+        open(args.go_file + ".ready", "w").close()
+        limit = time.time() + 600
+        while not os.path.exists(args.go_file):
+            if time.time() > limit:
+                return 2
+            time.sleep(0.005)
+        with open(args.go_file) as f:
+            args.since = float(f.read())
     since = args.since if args.since else time.time()
     deadline = time.time() + args.timeout
     want_workers = set(args.workers) if args.workers else None
@@ -356,6 +368,7 @@ def main():
     w.add_argument("--interval", type=float, default=0.2)
     w.add_argument("--answer-node", help="also print when this node first answered (before the seconds)")
     w.add_argument("--trace", help="append every change of the views to this file")
+    w.add_argument("--go-file", help="write GO_FILE.ready, then wait for GO_FILE (epoch seconds: --since)")
 
     v = sub.add_parser("view", parents=[common])
     v.add_argument("--nodes", nargs="+", required=True)

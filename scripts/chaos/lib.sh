@@ -83,7 +83,7 @@ spawn() {
     echo $! >"$RUN_DIR/$name.pid"
     rc=0; wait $! || rc=$?
     echo "$rc" >"$RUN_DIR/$name.exit"
-  ) 2>/dev/null &
+  ) </dev/null >/dev/null 2>&1 &
   wait_for 5 test -s "$RUN_DIR/$name.pid" || die "could not start $name"
 }
 pid_of() { cat "$RUN_DIR/$1.pid" 2>/dev/null; }
@@ -192,6 +192,30 @@ wait_converged() {
   pyw converged --nodes $(node_spec $(all_nodes)) --workers $(worker_urls) \
     --timeout "$1" ${2:+--since "$2"} ${3:+--answer-node "node$3"}
 }
+# Timing a heal without counting the poller's own start: measure_start TIMEOUT [NODE [ARGS...]]
+# starts the convergence poller (NODE: a restarted node, whose first answer is timed too; ARGS: more
+# chaos.py wait flags) and waits until it is ready; the scenario heals the fault, calls measure_go
+# (the time of the heal), then measure_end, which sets MEASURED to what wait_converged would echo.
+measure_start() {
+  local timeout=$1 node=${2:-}
+  shift; if (( $# )); then shift; fi
+  MEASURE_GO=$CUR/go MEASURE_OUT=$CUR/measure.out
+  rm -f "$MEASURE_GO" "$MEASURE_GO.ready" "$MEASURE_OUT"
+  # shellcheck disable=SC2046
+  pyw converged --nodes $(node_spec $(all_nodes)) --workers $(worker_urls) --timeout "$timeout" \
+    --go-file "$MEASURE_GO" ${node:+--answer-node "node$node"} "$@" >"$MEASURE_OUT" &
+  MEASURE_PID=$!
+  wait_for 30 test -f "$MEASURE_GO.ready" || log "the poller did not start"
+}
+measure_go() { now >"$MEASURE_GO.tmp"; mv "$MEASURE_GO.tmp" "$MEASURE_GO"; }
+measure_end() {
+  local rc=0
+  wait "$MEASURE_PID" || rc=$?
+  # shellcheck disable=SC2034 # read by the scenarios
+  MEASURED=$(cat "$MEASURE_OUT" 2>/dev/null)
+  return "$rc"
+}
+
 # wait_down "VICTIM..." "OBSERVER..." TIMEOUT SINCE: until every observer sees every victim DOWN or LEAVING.
 wait_down() {
   local victims

@@ -5,15 +5,16 @@
 # answers HTTP until every node agrees (the JVM start before it is reported as a note).
 SCENARIO_TITLE[kill]="SIGKILL one node, restart it"
 scenario_kill() {
-  local v=2 survivors t0 d t1 up c
+  local v=2 survivors t0 d up c
   survivors=$(all_nodes | grep -vx "$v")
   load_start; sleep "$STEADY"
   t0=$(now); signal "node$v" KILL
   if d=$(wait_down "$v" "$survivors" 30 "$t0"); then res_set detect "$d"
   else res_fail "node$v not DOWN at every survivor within 30 s"; show_views; fi
   sleep "$KILL_DOWN_SECS"
-  t1=$(now); start_node "$v"
-  if read -r up c < <(wait_converged 120 "$t1" "$v") && [[ -n $c ]]; then
+  measure_start 120 "$v"
+  start_node "$v"; measure_go
+  if measure_end && read -r up c <<<"$MEASURED" && [[ -n $c ]]; then
     res_set converge "$(elapsed "$up" "$c")"
     res_note "restart to consistent $c s, of which JVM start to first HTTP answer $up s"
     check_converge "$(res_get converge)" "after the restarted node answered,"

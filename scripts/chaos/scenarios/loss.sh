@@ -4,7 +4,7 @@
 # is compared before and after. Loss on the mesh port only (requests are not touched).
 SCENARIO_TITLE[loss]="${LOSS_PCT}% mesh packet loss ${LOSS_SECS} s"
 scenario_loss() {
-  local i before after failed_before failed_after t0 t1 c down suspected polls
+  local i before after failed_before failed_after t0 c down suspected polls
   before=$(down_changes) failed_before=$(probe_failures)
   load_start; sleep "$STEADY"
   for i in $(all_nodes); do fault_loss "$i" "$LOSS_PCT"; done
@@ -16,9 +16,10 @@ scenario_loss() {
   wait_for $((LOSS_SECS + 30)) exited watch || { touch "$RUN_DIR/watch.stop"; wait_for 10 exited watch; }
   local dropped=0 passed=0 d p
   for i in $(all_nodes); do read -r d p < <(loss_counts "$i"); dropped=$((dropped + d)) passed=$((passed + p)); done
-  t1=$(now)
+  measure_start 60
   for i in $(all_nodes); do fault_clear "$i"; done
-  if c=$(wait_converged 60 "$t1"); then res_set converge "$c"; check_converge "$c" "after the loss stopped,"
+  measure_go
+  if measure_end; then c=$MEASURED; res_set converge "$c"; check_converge "$c" "after the loss stopped,"
   else res_fail "not consistent within 60 s after the loss stopped"; show_views; fi
   res_note "$dropped of $((dropped + passed)) mesh packets dropped"
   after=$(down_changes) failed_after=$(probe_failures)

@@ -3,7 +3,7 @@
 # traffic still flow) for PARTITION_SECS, then heal.
 SCENARIO_TITLE[partition]="partition one node ${PARTITION_SECS} s, heal"
 scenario_partition() {
-  local v=$(( NODES > 3 ? 3 : NODES )) others t0 d t1 c
+  local v=$(( NODES > 3 ? 3 : NODES )) others t0 d c
   others=$(all_nodes | grep -vx "$v")
   load_start; sleep "$STEADY"
   t0=$(now); fault_block "$v"
@@ -12,8 +12,9 @@ scenario_partition() {
   # shellcheck disable=SC2046
   wait_down "$others" "$v" 5 "$t0" >/dev/null || res_note "node$v did not see all others DOWN"
   sleep_until "$t0" "$PARTITION_SECS"
-  t1=$(now); fault_clear "$v"
-  if c=$(wait_converged 60 "$t1"); then res_set converge "$c"; check_converge "$c" "after the heal,"
+  measure_start 60
+  fault_clear "$v"; measure_go
+  if measure_end; then c=$MEASURED; res_set converge "$c"; check_converge "$c" "after the heal,"
   else res_fail "not consistent within 60 s of the heal"; show_views; fi
   sleep "$STEADY"; load_stop
 }

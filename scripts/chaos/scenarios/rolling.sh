@@ -6,7 +6,7 @@
 # node's first HTTP answer -> every node agrees (worst node).
 SCENARIO_TITLE[rolling]="rolling restart (SIGTERM) of every node"
 scenario_rolling() {
-  local i others t0 d status t1 up c worst_d=0 worst_c=0 starts=""
+  local i others t0 d status up c worst_d=0 worst_c=0 starts=""
   load_start; sleep "$STEADY"
   for i in $(all_nodes); do
     others=$(all_nodes | grep -vx "$i")
@@ -19,8 +19,9 @@ scenario_rolling() {
     status=$(cat "$RUN_DIR/node$i.exit" 2>/dev/null || echo "?")
     [[ $status == 0 ]] || res_fail "node$i exited with status $status after SIGTERM"
     log "node$i left (seen LEAVING after ${d:-?} s) and exited $status after $(elapsed "$t0" "$(now)") s; starting it"
-    t1=$(now); start_node "$i"
-    if read -r up c < <(wait_converged 120 "$t1" "$i") && [[ -n $c ]]; then
+    measure_start 120 "$i"
+    start_node "$i"; measure_go
+    if measure_end && read -r up c <<<"$MEASURED" && [[ -n $c ]]; then
       c=$(elapsed "$up" "$c"); gt "$c" "$worst_c" && worst_c=$c
       starts+="node$i ${up}+${c} s, "
     else res_fail "not consistent within 120 s of restarting node$i"; show_views; fi

@@ -4,7 +4,7 @@
 # the whole other side DOWN.
 SCENARIO_TITLE[split]="split $((NODES - 2))+2 ${SPLIT_SECS} s, heal"
 scenario_split() {
-  local a b i t0 d1 d2 t1 c
+  local a b i t0 d1 d2 c
   a=$(seq 1 $((NODES - 2))) b=$(seq $((NODES - 1)) "$NODES")
   load_start; sleep "$STEADY"
   t0=$(now)
@@ -17,9 +17,10 @@ scenario_split() {
     res_note "majority saw the minority DOWN after $d1 s, minority the majority after $d2 s"
   else res_fail "the sides did not see each other DOWN during the split"; show_views; fi
   sleep_until "$t0" "$SPLIT_SECS"
-  t1=$(now)
+  measure_start 60
   for i in $(all_nodes); do fault_clear "$i"; done
-  if c=$(wait_converged 60 "$t1"); then res_set converge "$c"; check_converge "$c" "after the heal,"
+  measure_go
+  if measure_end; then c=$MEASURED; res_set converge "$c"; check_converge "$c" "after the heal,"
   else res_fail "not consistent within 60 s of the heal"; show_views; fi
   sleep "$STEADY"; load_stop
 }

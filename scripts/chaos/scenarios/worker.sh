@@ -13,12 +13,11 @@ scenario_worker() {
   if d=$(pyw worker "$url" not_ready --nodes $(node_spec $(all_nodes)) --timeout 30 --since "$t0"); then res_set detect "$d"
   else res_fail "worker 2 not marked not_ready on every node within 30 s"; show_views; fi
   sleep "$STEADY"
-  t1=$(now); start_worker 2
-  wait_for 60 worker_answers 2 || { res_fail "worker 2 did not start"; return 1; }
+  measure_start 60 "" --worker-status ready
+  t1=$(now); start_worker 2; measure_go
+  wait_for 60 worker_answers 2 || res_fail "worker 2 did not answer within 60 s"
   up=$(elapsed "$t1" "$(now)")
-  # shellcheck disable=SC2046
-  if c=$(pyw converged --nodes $(node_spec $(all_nodes)) --workers $(worker_urls) --worker-status ready \
-        --timeout 60 --since "$t1"); then
+  if measure_end; then c=$MEASURED
     res_set converge "$(elapsed "$up" "$c")"
     res_note "worker restart to ready everywhere $c s, of which its JVM start $up s"
     check_converge "$(res_get converge)" "after the worker answered,"
