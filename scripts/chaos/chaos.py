@@ -9,8 +9,9 @@ Nodes are given as NAME=HOST:PORT (the node's HTTP port), workers as their base 
            exists or --max-seconds pass; writes a JSON summary to --out.
   wait     polls every node (every --interval s) until a condition holds; prints the seconds since
            --since (epoch seconds, default: now) and exits 0, or exits 1 after --timeout seconds
-           with the last views on stderr (--answer-node N: prints two numbers, the seconds until
-           N first answered /ha/status, then until the condition held; --go-file F: start
+           with the last views on stderr (--answer-node N / --answer-url U: prints two numbers, the
+           seconds until N first answered /ha/status (U answered 200), then until the condition
+           held; --go-file F: start
            polling only once F exists, --since read from it). Conditions:
              converged           every node answers, sees every node ALIVE, and every node's
                                  /ha/status (names+statuses) and /ha/workers (URL set) agree
@@ -58,6 +59,19 @@ def get_json(addr, path, timeout):
         return json.loads(body) if resp.status == 200 else None
     except (OSError, http.client.HTTPException, ValueError):
         return None
+    finally:
+        conn.close()
+
+
+def url_answers(url, timeout):
+    host, _, rest = url.split("://", 1)[1].partition(":")
+    port, _, path = rest.partition("/")
+    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    try:
+        conn.request("GET", "/" + path)
+        return conn.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
+        return False
     finally:
         conn.close()
 
@@ -173,6 +187,8 @@ def cmd_wait(args):
             now = time.time()
             if args.answer_node and answered is None and views[args.answer_node].members is not None:
                 answered = now - since
+            if args.answer_url and answered is None and url_answers(args.answer_url, args.request_timeout):
+                answered = time.time() - since
             if trace is not None:
                 line = " | ".join("%s: %s" % (n, views[n].brief()) for n in sorted(views))
                 if line != last_line:
@@ -180,8 +196,8 @@ def cmd_wait(args):
                     trace.flush()
                     last_line = line
             if ok:
-                if args.answer_node:
-                    print("%.2f %.2f" % (answered, now - since))
+                if args.answer_node or args.answer_url:
+                    print("%.2f %.2f" % (answered if answered is not None else now - since, now - since))
                 else:
                     print("%.2f" % (now - since))
                 return 0
@@ -367,6 +383,7 @@ def main():
     w.add_argument("--timeout", type=float, default=60)
     w.add_argument("--interval", type=float, default=0.2)
     w.add_argument("--answer-node", help="also print when this node first answered (before the seconds)")
+    w.add_argument("--answer-url", help="the same for the first 200 from this URL (a worker's /health)")
     w.add_argument("--trace", help="append every change of the views to this file")
     w.add_argument("--go-file", help="write GO_FILE.ready, then wait for GO_FILE (epoch seconds: --since)")
 
