@@ -109,6 +109,7 @@ CUR=$RUN_DIR/results/setup; mkdir -p "$CUR"
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
+  [[ -z ${SCENARIO_PID:-} ]] || kill -TERM "$SCENARIO_PID" 2>/dev/null || true
   touch "$RUN_DIR/load.stop" "$RUN_DIR/watch.stop" 2>/dev/null || true
   for f in "$RUN_DIR"/*.pid; do
     [[ -f $f ]] || continue
@@ -125,6 +126,10 @@ trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------------ cluster
 
+# bg_wait COMMAND...: runs COMMAND in the background and waits for it, so that a SIGTERM or SIGINT
+# is acted on at once (bash runs traps only between foreground commands, or during a wait).
+bg_wait() { "$@" & wait $!; }
+
 # heal_all: no fault rules, every process running and not stopped (after a scenario, or one that died).
 heal_all() {
   local i k
@@ -140,14 +145,15 @@ ns_setup "$NODES"
 for k in 1 2; do start_worker "$k"; done
 for k in 1 2; do wait_for 60 worker_answers "$k" || die "mock worker $k did not start"; done
 for i in $(all_nodes); do start_node "$i"; done
-formed=$(wait_converged 180) || { show_views; die "the cluster did not form within 180 s"; }
+bg_wait wait_converged 180 >"$RUN_DIR/formed" || { show_views; die "the cluster did not form within 180 s"; }
+formed=$(cat "$RUN_DIR/formed")
 log "cluster of $NODES formed in $formed s"
 wait_for 60 all_ready || die "not every node became ready"
 # Warm-up: fresh JVMs under their first requests compile and load classes at once (on 2 cores this
 # alone made routers miss probes); a fault injected then would measure the warm-up, not the mesh.
 CUR=$RUN_DIR/results/warmup; mkdir -p "$CUR"
 log "warm-up: $WARMUP s of load"
-load_start; sleep "$WARMUP"; load_stop
+load_start; bg_wait sleep "$WARMUP"; load_stop
 
 # ------------------------------------------------------------------ scenarios
 
@@ -157,13 +163,19 @@ run_scenario() {
   CUR=$RUN_DIR/results/$name; mkdir -p "$CUR"
   log "=== $title"
   heal_all
-  if ! wait_converged 120 >/dev/null; then
+  if ! bg_wait wait_converged 120 >/dev/null; then
     show_views; res_fail "cluster not consistent before the scenario; not run"
   else
-    ( "scenario_$name" ) || res_fail "scenario stopped early (status $?)"
+    # In the background so that a SIGTERM or SIGINT interrupts the wait at once (cleanup stops it).
+    ( set +e; "scenario_$name" ) &
+    SCENARIO_PID=$!
+    local rc=0
+    wait "$SCENARIO_PID" || rc=$?
+    SCENARIO_PID=""
+    (( rc == 0 )) || res_fail "scenario stopped early (status $rc)"
     load_stop
     heal_all
-    if wait_converged 60 >/dev/null; then
+    if bg_wait wait_converged 60 >/dev/null; then
       for i in $(all_nodes); do wait_for 30 ready "$i" || res_fail "final check: node$i not ready"; done
     else
       show_views; res_fail "final check: not consistent within 60 s"
