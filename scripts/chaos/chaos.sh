@@ -94,7 +94,7 @@ JAR=${SMG_JAR:-$REPO/smg.jar}
 JAVA="$("$REPO/scripts/find-jdk")/bin/java" || exit 2
 
 lock_dir=/run/lock; [[ -d $lock_dir && -w $lock_dir ]] || lock_dir=/tmp
-exec 9>"$lock_dir/$PREFIX.lock"
+exec 9>"$lock_dir/$PREFIX.lock" # long-lived children get 9>&-, so that none keeps the lock after us
 flock -n 9 || { echo "chaos.sh: another chaos run holds the lock" >&2; exit 2; }
 if [[ -n $(our_namespaces) ]]; then
   log "removing namespaces left by an earlier run: $(our_namespaces | tr '\n' ' ')"
@@ -128,7 +128,7 @@ trap 'exit 130' INT TERM
 
 # bg_wait COMMAND...: runs COMMAND in the background and waits for it, so that a SIGTERM or SIGINT
 # is acted on at once (bash runs traps only between foreground commands, or during a wait).
-bg_wait() { "$@" & wait $!; }
+bg_wait() { "$@" 9>&- & wait $!; }
 
 # heal_all: no fault rules, every process running and not stopped (after a scenario, or one that died).
 heal_all() {
@@ -167,7 +167,7 @@ run_scenario() {
     show_views; res_fail "cluster not consistent before the scenario; not run"
   else
     # In the background so that a SIGTERM or SIGINT interrupts the wait at once (cleanup stops it).
-    ( set +e; "scenario_$name" ) &
+    ( set +e; "scenario_$name" ) 9>&- &
     SCENARIO_PID=$!
     local rc=0
     wait "$SCENARIO_PID" || rc=$?

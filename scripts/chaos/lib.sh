@@ -83,7 +83,7 @@ spawn() {
     echo $! >"$RUN_DIR/$name.pid"
     rc=0; wait $! || rc=$?
     echo "$rc" >"$RUN_DIR/$name.exit"
-  ) </dev/null >/dev/null 2>&1 &
+  ) </dev/null >/dev/null 2>&1 9>&- &
   wait_for 5 test -s "$RUN_DIR/$name.pid" || die "could not start $name"
 }
 pid_of() { cat "$RUN_DIR/$1.pid" 2>/dev/null; }
