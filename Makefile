@@ -13,7 +13,7 @@ export PATH := $(JDK)/bin:$(PATH)
 MVN := ./mvnw -B -ntp
 SOURCES := pom.xml $(shell find proto mesh router api -name pom.xml -o -path '*/src/main/*' -type f)
 
-.PHONY: build test run run-single bench clean
+.PHONY: build test run run-single bench chaos chaos-smoke clean
 
 build: smg.jar
 
@@ -42,6 +42,16 @@ run-single: smg.jar
 # Every benchmark under scripts/bench/ (about an hour), then docs/benchmarks.md refreshed.
 bench: smg.jar
 	scripts/bench/all.sh
+
+# Chaos harness (root, nftables): a 5-node mesh in network namespaces through crashes, stalls,
+# partitions, packet loss, a rolling restart and a worker crash, under load; prints a result table.
+# CHAOS_FLAGS passes flags (scripts/chaos/chaos.sh --help), e.g. CHAOS_FLAGS="--out chaos.md".
+chaos: smg.jar
+	SMG_JAR=$(CURDIR)/smg.jar scripts/chaos/chaos.sh $(CHAOS_FLAGS)
+
+# The short version (3 nodes, SIGKILL+restart and one partition, about 2-3 minutes).
+chaos-smoke: smg.jar
+	SMG_JAR=$(CURDIR)/smg.jar scripts/chaos/chaos.sh --smoke $(CHAOS_FLAGS)
 
 clean:
 	$(MVN) -q clean

@@ -53,7 +53,8 @@ class MeshClusterProcessTest {
             for (Node observer : List.of(n1, n2, n3)) {
                 await().atMost(FORM).ignoreExceptions().until(() -> statuses(observer).equals(allAlive));
             }
-            assertEquals(200, Http.get(n3.url("/ha/health")).statusCode());
+            // Healthy once it has also caught up with the cluster's state ("starting" until then).
+            await().atMost(Duration.ofSeconds(30)).until(() -> Http.get(n3.url("/ha/health")).statusCode() == 200);
 
             p3.kill();
             assertEquals(137, p3.waitForExit(Duration.ofSeconds(30)));

@@ -144,13 +144,19 @@ public final class GatewayProcess {
         AtomicReference<AdmissionControl> admissionRef = new AtomicReference<>();
         Optional<HaContext> ha = mesh.map(node -> HaContext.start(node, registry, cacheIndex, policies, factory,
                 configuredPolicies, ac.clusterWide() ? ac.ratePerSecond() : 0, ac.clusterMaxConcurrent(),
-                cap -> admissionRef.get().resize(cap), config.breaker().openTimeout(),
+                cap -> {
+                    AdmissionControl admission = admissionRef.get(); // null for the first few ms
+                    if (admission != null) {
+                        admission.resize(cap);
+                    }
+                    return admission != null;
+                }, config.breaker().openTimeout(),
                 // Seeds: there is a cluster to catch up from. Discovery: there is one unless the first pod
                 // list came back without other routers (then this is the first router of the fleet).
                 config.mesh().get().seeds().isEmpty()
                         ? () -> discovery.map(MeshDiscovery::mayHavePeers).orElse(false)
                         : () -> true,
-                config.treeSync(),
+                config.treeSync(), config.workerUrls(),
                 maintenance, () -> shutdownRequest.get().run()));
         ha.ifPresent(h -> {
             workerSync.set(h.workers());
@@ -185,11 +191,11 @@ public final class GatewayProcess {
         }
         requireListening(metricsServer, config.prometheusHost(), config.prometheusPort(), "--prometheus-port");
         health.start();
-        for (WorkerUrl url : config.workerUrls()) {
-            if (registry.find(url).isEmpty()) {
+        if (ha.isEmpty()) {
+            for (WorkerUrl url : config.workerUrls()) {
                 registry.add(WorkerSpec.of(url)); // probed at once by the health checker
             }
-        }
+        } // in a mesh they are registered once caught up (HaContext), so a restart cannot reset their spec
         LOG.log(System.Logger.Level.INFO,
                 "smg {0} listening on http://{1}:{2} (metrics on :{3}) with {4} worker(s), policy {5}{6}",
                 Version.current(), config.host(), String.valueOf(server.port()), String.valueOf(metricsServer.port()),

@@ -30,14 +30,15 @@ public record HaContext(MeshNode mesh, WorkerSync workers, PolicySync policies, 
      * @param expectPeers      whether there may be a cluster to catch up from (seeds given, or
      *                         discovery not yet sure this is the first router)
      * @param treeSync         replicate cache-aware trees (off: {@code --disable-tree-sync})
+     * @param configuredWorkers {@code --worker-urls}, registered once caught up (the cluster's spec wins)
      * @param housekeeping     a scheduler for the leader's periodic duties
      */
     public static HaContext start(MeshNode node, WorkerRegistry registry, CacheIndex cacheIndex,
                                   PolicyRegistry policies, PolicyFactory factory,
                                   Map<String, PolicySpec> configuredPolicies, double clusterRateLimit,
-                                  int clusterMaxConcurrent, java.util.function.IntConsumer concurrencyCap,
+                                  int clusterMaxConcurrent, java.util.function.IntPredicate concurrencyCap,
                                   Duration breakerOpenFor, java.util.function.BooleanSupplier expectPeers,
-                                  boolean treeSync,
+                                  boolean treeSync, List<dev.smg.router.worker.WorkerUrl> configuredWorkers,
                                   ScheduledExecutorService housekeeping, Runnable shutdown) {
         ClusterRateLimit rateLimit = new ClusterRateLimit(node.store(), node::view, node.name(), clusterRateLimit);
         if (clusterMaxConcurrent > 0) {
@@ -48,7 +49,7 @@ public record HaContext(MeshNode mesh, WorkerSync workers, PolicySync policies, 
         TreeSync trees = new TreeSync(cacheIndex, node, treeSync);
         SessionSync sessions = new SessionSync(policies, factory, node);
         StartupSync startup = new StartupSync(node, List.of(trees, sessions), expectPeers, () -> {
-            workers.reconcileSoon();
+            workers.registerConfigured(configuredWorkers);
             policySync.publishConfigured();
         });
         workers.start();

@@ -28,7 +28,8 @@ import java.util.function.Consumer;
  * assignments are queued (bounded; full: dropped and counted) and broadcast every
  * {@value #FLUSH_MILLIS} ms; peers adopt them without announcing them again. A router that starts
  * empty copies every live session from one peer before it is ready. Concurrent first requests for
- * one key at two routers may place it twice; the later announcement wins everywhere.
+ * one key at two routers may place it twice; the later placement (wall-clock time, then worker URL)
+ * wins on both.
  */
 public final class SessionSync implements Restorable, AutoCloseable {
     static final String ASSIGNMENTS = "sessions.assign";
@@ -36,7 +37,7 @@ public final class SessionSync implements Restorable, AutoCloseable {
     static final int MAX_KEY_CHARS = 1024;
     private static final int BATCH_BYTES = 512 * 1024;
 
-    private record Assignment(String policy, String key, String worker) {
+    private record Assignment(String policy, String key, String worker, long placedMillis) {
     }
 
     private final PolicyRegistry policies;
@@ -57,10 +58,10 @@ public final class SessionSync implements Restorable, AutoCloseable {
     }
 
     public void start() {
-        factory.onManualAssignment((policy, key, url) -> {
+        factory.onManualAssignment((policy, key, url, placed) -> {
             String policyKey = keyOf(policy);
             if (policyKey != null && key.length() <= MAX_KEY_CHARS && !outbound.offer(
-                    new Assignment(policyKey, key, url))) {
+                    new Assignment(policyKey, key, url, placed))) {
                 dropped.incrementAndGet();
             }
         });
@@ -121,7 +122,11 @@ public final class SessionSync implements Restorable, AutoCloseable {
     private void sessions(Consumer<byte[]> sink) {
         policies.byKey().forEach((policyKey, policy) -> {
             if (policy instanceof ManualPolicy manual) {
-                manual.liveSessions().forEach((key, url) -> sink.accept(encode(new Assignment(policyKey, key, url))));
+                manual.liveSessions().forEach((key, p) -> {
+                    if (key.length() <= MAX_KEY_CHARS) {
+                        sink.accept(encode(new Assignment(policyKey, key, p.workerUrl(), p.placedMillis())));
+                    }
+                });
             }
         });
     }
@@ -132,7 +137,7 @@ public final class SessionSync implements Restorable, AutoCloseable {
             try {
                 Assignment a = decode(record);
                 if (policies.byKey().get(a.policy()) instanceof ManualPolicy manual) {
-                    manual.adopt(a.key(), a.worker());
+                    manual.adopt(a.key(), new ManualPolicy.Placement(a.worker(), a.placedMillis()));
                 }
             } catch (IllegalArgumentException e) {
                 dropped.incrementAndGet();
@@ -146,6 +151,7 @@ public final class SessionSync implements Restorable, AutoCloseable {
             out.writeUTF(a.policy());
             out.writeUTF(a.key());
             out.writeUTF(a.worker());
+            out.writeLong(a.placedMillis());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -154,7 +160,7 @@ public final class SessionSync implements Restorable, AutoCloseable {
 
     private static Assignment decode(byte[] record) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(record))) {
-            return new Assignment(in.readUTF(), in.readUTF(), in.readUTF());
+            return new Assignment(in.readUTF(), in.readUTF(), in.readUTF(), in.readLong());
         } catch (IOException e) {
             throw new IllegalArgumentException("malformed session record");
         }

@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class StartupSync {
     static final Duration LIMIT = Duration.ofSeconds(15);
+    /** One catch-up attempt; a lost message costs this much, not the whole limit. */
+    static final Duration ATTEMPT = Duration.ofSeconds(4);
     private static final System.Logger LOG = System.getLogger(StartupSync.class.getName());
 
     private final MeshNode mesh;
@@ -68,17 +70,28 @@ public final class StartupSync {
                 return;
             }
             state = "syncing";
-            String name = peer.get().name();
-            CompletableFuture<Void> store = mesh.catchUpFrom(name);
-            List<CompletableFuture<Integer>> copies = parts.stream().map(p -> p.restoreFrom(name)).toList();
-            store.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            StringBuilder what = new StringBuilder("store");
-            for (int i = 0; i < parts.size(); i++) {
-                int n = copies.get(i).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                what.append(", ").append(n).append(' ').append(parts.get(i).what());
+            // A message to a peer can be lost (it may be restarting itself): try again, with another
+            // peer when there is one, a few times within the limit.
+            for (int attempt = 0; ; attempt++) {
+                String name = peer.get().name();
+                long attemptEnd = Math.min(deadline, System.nanoTime() + ATTEMPT.toNanos());
+                try {
+                    String what = copyFrom(name, attemptEnd);
+                    state = "synced";
+                    LOG.log(System.Logger.Level.INFO, "caught up from {0}: {1}", name, what);
+                    break;
+                } catch (java.util.concurrent.TimeoutException e) {
+                    if (System.nanoTime() >= deadline) {
+                        throw e;
+                    }
+                    LOG.log(System.Logger.Level.INFO, "catch-up from {0} not complete after {1} s; asking again",
+                            name, ATTEMPT.toSeconds());
+                    peer = awaitPeer(deadline, attempt + 1);
+                    if (peer.isEmpty()) {
+                        throw e;
+                    }
+                }
             }
-            state = "synced";
-            LOG.log(System.Logger.Level.INFO, "caught up from {0}: {1}", name, what);
         } catch (java.util.concurrent.TimeoutException e) {
             state = "incomplete";
             LOG.log(System.Logger.Level.WARNING, "catch-up from the mesh did not finish within {0} s: serving with"
@@ -94,11 +107,29 @@ public final class StartupSync {
         }
     }
 
-    /**
-     * Waits until this node is ALIVE and, if it was given seeds, until it sees an ALIVE peer. A node
-     * without seeds that is ALIVE alone has nobody to catch up from.
-     */
+    private String copyFrom(String name, long until) throws java.util.concurrent.TimeoutException,
+            java.util.concurrent.ExecutionException, InterruptedException {
+        CompletableFuture<Void> store = mesh.catchUpFrom(name);
+        List<CompletableFuture<Integer>> copies = parts.stream().map(p -> p.restoreFrom(name)).toList();
+        store.get(Math.max(1, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+        StringBuilder what = new StringBuilder("store");
+        for (int i = 0; i < parts.size(); i++) {
+            int n = copies.get(i).get(Math.max(1, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+            what.append(", ").append(n).append(' ').append(parts.get(i).what());
+        }
+        return what.toString();
+    }
+
     private Optional<Member> awaitPeer(long deadline) throws InterruptedException {
+        return awaitPeer(deadline, 0);
+    }
+
+    /**
+     * Waits until this node is ALIVE and, if peers are expected, until it sees an ALIVE peer (the
+     * {@code rotate}-th one, so a retry asks another). A node that expects none and is ALIVE alone has
+     * nobody to catch up from.
+     */
+    private Optional<Member> awaitPeer(long deadline, int rotate) throws InterruptedException {
         while (System.nanoTime() < deadline) {
             MembershipView view = mesh.view();
             if (view.self().status() == MemberStatus.ALIVE) {
@@ -106,7 +137,7 @@ public final class StartupSync {
                         .filter(m -> !m.name().equals(view.self().name()) && m.status() == MemberStatus.ALIVE)
                         .toList();
                 if (!peers.isEmpty()) {
-                    return Optional.of(peers.get(0));
+                    return Optional.of(peers.get(rotate % peers.size()));
                 }
                 if (!expectPeers.getAsBoolean()) {
                     return Optional.empty();

@@ -53,6 +53,8 @@ public final class WorkerSync implements AutoCloseable {
     private final ThreadLocal<Boolean> applyingRemote = ThreadLocal.withInitial(() -> false);
     /** URLs this router has seen in the store: only those may be removed because the store lost them. */
     private final Set<String> seenInStore = new HashSet<>();
+    /** Stamp of the verdict last applied per worker_state key: each verdict is applied once. */
+    private final java.util.Map<String, dev.smg.mesh.crdt.HlcTimestamp> appliedVerdicts = new java.util.HashMap<>();
 
     public WorkerSync(WorkerRegistry registry, ReplicatedStore store, String self, Duration breakerOpenFor) {
         this.registry = registry;
@@ -79,6 +81,26 @@ public final class WorkerSync implements AutoCloseable {
         applier.execute(this::reconcile);
     }
 
+    /**
+     * Registers this router's {@code --worker-urls} once it has caught up: a URL the cluster already
+     * knows keeps the cluster's spec (models, labels, key) instead of being reset by a restart; an
+     * unknown one is added, and so replicated.
+     */
+    public void registerConfigured(List<WorkerUrl> urls) {
+        applier.execute(() -> {
+            for (WorkerUrl url : urls) {
+                if (registry.find(url).isEmpty() && value(store.snapshot(), url.toString()).isEmpty()) {
+                    try {
+                        registry.add(WorkerSpec.of(url));
+                    } catch (IllegalStateException raced) {
+                        // registered meanwhile (from the store): the cluster's spec stands
+                    }
+                }
+            }
+            reconcile();
+        });
+    }
+
     /** The registry's breaker observer calls this for every transition. */
     public void breakerChanged(Worker worker, CircuitBreaker.State to) {
         if (applyingRemote.get() || to == CircuitBreaker.State.HALF_OPEN) {
@@ -101,7 +123,21 @@ public final class WorkerSync implements AutoCloseable {
         String key = worker.url().toString();
         Optional<String> stored = value(store.snapshot(), key);
         if (!stored.equals(Optional.of(spec))) {
-            store.put(HaNamespaces.WORKERS, key, spec);
+            // Known before the write lands, so a removal elsewhere that overtakes it still applies here.
+            applier.execute(() -> seenInStore.add(key));
+            write(() -> store.put(HaNamespaces.WORKERS, key, spec), "registration of " + key);
+        }
+    }
+
+    /**
+     * A store write that must not be lost: when the mesh loop's inbox is full it is retried every
+     * second (a dropped registration would stay local; a dropped removal would be undone by the next
+     * reconcile).
+     */
+    private void write(java.util.function.BooleanSupplier attempt, String what) {
+        if (!attempt.getAsBoolean()) {
+            LOG.log(System.Logger.Level.WARNING, "mesh busy: {0} not replicated yet; retrying", what);
+            applier.schedule(() -> write(attempt, what), 1, TimeUnit.SECONDS);
         }
     }
 
@@ -110,7 +146,7 @@ public final class WorkerSync implements AutoCloseable {
             return;
         }
         String key = worker.url().toString();
-        store.remove(HaNamespaces.WORKERS, key);
+        write(() -> store.remove(HaNamespaces.WORKERS, key), "removal of " + key);
         store.remove(HaNamespaces.WORKER_STATE, "health:" + key);
         store.remove(HaNamespaces.WORKER_STATE, "breaker:" + key);
     }
@@ -180,6 +216,12 @@ public final class WorkerSync implements AutoCloseable {
     private void applyState(StoreSnapshot snapshot, String key) {
         Optional<LwwRegister<String>> entry = snapshot.get(HaNamespaces.WORKER_STATE).get(key);
         if (entry.isEmpty() || entry.get().value() == null) {
+            appliedVerdicts.remove(key);
+            return;
+        }
+        // Applied once: re-applying on every reconcile would keep resetting this router's own probe
+        // streaks, so only the verdict's author could ever change the worker's health again.
+        if (entry.get().stamp().equals(appliedVerdicts.put(key, entry.get().stamp()))) {
             return;
         }
         Map<String, Object> verdict = parse(entry.get().value());

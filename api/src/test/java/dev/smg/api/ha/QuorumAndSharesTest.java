@@ -108,7 +108,10 @@ class QuorumAndSharesTest {
         cleanup.add(loop);
         ClusterRateLimit limiter = new ClusterRateLimit(store, view::get, "a", 0);
         java.util.concurrent.atomic.AtomicInteger cap = new java.util.concurrent.atomic.AtomicInteger();
-        limiter.shareConcurrency(30, cap::set);
+        limiter.shareConcurrency(30, c -> {
+            cap.set(c);
+            return true;
+        });
         limiter.start();
         cleanup.add(limiter);
         await().atMost(Duration.ofSeconds(10)).until(() -> cap.get() == 10);

@@ -72,7 +72,7 @@ class SessionSyncTest {
         for (int u = 0; u < 50; u++) {
             placed.put("user-" + u, select(a, "user-" + u));
         }
-        await().atMost(Duration.ofSeconds(20)).until(() -> b.manual().liveSessions().equals(placed));
+        await().atMost(Duration.ofSeconds(20)).until(() -> workers(b.manual()).equals(placed));
         for (int u = 0; u < 50; u++) {
             assertEquals(placed.get("user-" + u), select(b, "user-" + u));
         }
@@ -80,6 +80,31 @@ class SessionSyncTest {
         Router c = router("c", List.of(a.node().port()));
         TestMesh.awaitAlive(3, c.node());
         assertEquals(50, c.sync().restoreFrom("a").get(30, TimeUnit.SECONDS));
-        assertEquals(placed, c.manual().liveSessions());
+        assertEquals(placed, workers(c.manual()));
+        assertEquals(a.manual().liveSessions(), c.manual().liveSessions(), "placements copied with their times");
+    }
+
+    private static Map<String, String> workers(ManualPolicy policy) {
+        Map<String, String> out = new java.util.HashMap<>();
+        policy.liveSessions().forEach((k, p) -> out.put(k, p.workerUrl()));
+        return out;
+    }
+
+    @Test
+    void twoRoutersPlacingOneKeyAtOnceEndWithTheSameWorker() {
+        CacheIndex index = new CacheIndex(1 << 20, 16);
+        cleanup.add(index);
+        PolicyFactory factory = new PolicyFactory(index, CacheAwareSettings.DEFAULTS, AssignmentMode.RANDOM,
+                Duration.ofHours(1));
+        ManualPolicy one = (ManualPolicy) factory.create("manual");
+        ManualPolicy two = (ManualPolicy) factory.create("manual");
+        ManualPolicy.Placement early = new ManualPolicy.Placement("http://127.0.0.1:9001", 1000);
+        ManualPolicy.Placement late = new ManualPolicy.Placement("http://127.0.0.1:9002", 2000);
+        one.adopt("k", early);
+        two.adopt("k", late);
+        one.adopt("k", late);  // the crossing announcements
+        two.adopt("k", early);
+        assertEquals(late, one.liveSessions().get("k"));
+        assertEquals(late, two.liveSessions().get("k"));
     }
 }

@@ -110,6 +110,7 @@ public final class StoreSync implements AutoCloseable {
         CompletableFuture<Void> result = new CompletableFuture<>();
         submit(() -> {
             long exchange = random.nextLong();
+            catchUps.clear(); // one catch-up at a time: an earlier one was given up by its caller
             CatchUp catchUp = new CatchUp();
             catchUps.put(exchange, catchUp);
             catchUp.done.whenComplete((v, e) -> result.complete(null));

@@ -59,6 +59,13 @@ public final class GrpcTransport implements Transport, AutoCloseable {
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .build());
         PeerStream stream = streams.get(address);
+        if (stream != null && !stream.usable()) {
+            // The call ended (the peer restarted or went away): a message handed to it would be
+            // lost, so it goes on a new stream instead.
+            stream.poke();
+            streams.remove(address, stream);
+            stream = null;
+        }
         if (stream == null) {
             PeerStream[] self = new PeerStream[1];
             self[0] = new PeerStream(address, channel, links, loop, () -> {

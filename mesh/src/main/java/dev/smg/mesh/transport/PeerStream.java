@@ -71,6 +71,11 @@ final class PeerStream {
         drain();
     }
 
+    /** Whether envelopes handed to this stream can still go anywhere (false once the call ended). */
+    boolean usable() {
+        return !dead && !broken;
+    }
+
     /** Catches up with the call's state without sending: writes what flow control allows, or fails. */
     void poke() {
         if (dead) {

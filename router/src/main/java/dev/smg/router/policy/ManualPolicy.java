@@ -20,14 +20,28 @@ import java.util.function.LongSupplier;
 public final class ManualPolicy implements RoutingPolicy {
     /** Told when a routing key is placed on a worker (or re-announced): session replication. */
     public interface AssignmentListener {
-        void assigned(ManualPolicy policy, String routingKey, String workerUrl);
+        void assigned(ManualPolicy policy, String routingKey, String workerUrl, long placedMillis);
     }
 
-    /** @param announcedNanos when this session was last told to the listener */
-    private record Session(String workerUrl, long lastUseNanos, long announcedNanos) {
+    /** A placement as replicated: the later placement of a key wins on every router. */
+    public record Placement(String workerUrl, long placedMillis) {
+        boolean laterThan(Placement other) {
+            return placedMillis != other.placedMillis ? placedMillis > other.placedMillis
+                    : workerUrl.compareTo(other.workerUrl) > 0;
+        }
     }
 
-    private volatile AssignmentListener listener = (policy, key, url) -> { };
+    /**
+     * @param placedMillis   wall-clock time of the placement (orders concurrent placements across routers)
+     * @param announcedNanos when this session was last told to the listener
+     */
+    private record Session(String workerUrl, long lastUseNanos, long announcedNanos, long placedMillis) {
+        Placement placement() {
+            return new Placement(workerUrl, placedMillis);
+        }
+    }
+
+    private volatile AssignmentListener listener = (policy, key, url, placed) -> { };
 
     private final AssignmentMode mode;
     private final long maxIdleNanos;
@@ -71,9 +85,9 @@ public final class ManualPolicy implements RoutingPolicy {
                     // used here (each router forgets idle sessions on its own).
                     boolean announce = now - session.announcedNanos() > maxIdleNanos / 2;
                     sessions.put(key, new Session(session.workerUrl(), now,
-                            announce ? now : session.announcedNanos()));
+                            announce ? now : session.announcedNanos(), session.placedMillis()));
                     if (announce) {
-                        listener.assigned(this, key, session.workerUrl());
+                        listener.assigned(this, key, session.workerUrl(), session.placedMillis());
                     }
                     return Optional.of(w);
                 }
@@ -81,8 +95,9 @@ public final class ManualPolicy implements RoutingPolicy {
         }
         Optional<Worker> chosen = assign(candidates);
         chosen.ifPresent(w -> {
-            sessions.put(key, new Session(w.url().toString(), now, now));
-            listener.assigned(this, key, w.url().toString());
+            long placed = System.currentTimeMillis();
+            sessions.put(key, new Session(w.url().toString(), now, now, placed));
+            listener.assigned(this, key, w.url().toString(), placed);
         });
         return chosen;
     }
@@ -142,21 +157,27 @@ public final class ManualPolicy implements RoutingPolicy {
         this.listener = listener;
     }
 
-    /** Takes a session another router placed: this key now goes to that worker here too. */
-    public void adopt(String routingKey, String workerUrl) {
+    /**
+     * Takes a session another router placed, unless this router holds a later placement of the key
+     * (two routers placing one key at once end with the same worker on both).
+     */
+    public void adopt(String routingKey, Placement placement) {
         long now = clock.getAsLong();
-        if (sessions.size() < maxSessions || sessions.containsKey(routingKey)) {
-            sessions.put(routingKey, new Session(workerUrl, now, now));
+        if (sessions.size() >= maxSessions && !sessions.containsKey(routingKey)) {
+            return;
         }
+        sessions.compute(routingKey, (k, current) -> current == null || placement.laterThan(current.placement())
+                ? new Session(placement.workerUrl(), now, now, placement.placedMillis())
+                : current);
     }
 
-    /** Live sessions, key to worker URL (for a peer that restarts empty). */
-    public Map<String, String> liveSessions() {
+    /** Live sessions, key to placement (for a peer that restarts empty). */
+    public Map<String, Placement> liveSessions() {
         long now = clock.getAsLong();
-        Map<String, String> out = new java.util.HashMap<>();
+        Map<String, Placement> out = new java.util.HashMap<>();
         sessions.forEach((k, s) -> {
             if (now - s.lastUseNanos() <= maxIdleNanos) {
-                out.put(k, s.workerUrl());
+                out.put(k, s.placement());
             }
         });
         return out;

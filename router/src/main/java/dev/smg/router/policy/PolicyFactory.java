@@ -11,7 +11,7 @@ public final class PolicyFactory {
     private final CacheAwareSettings cacheAware;
     private final AssignmentMode assignmentMode;
     private final Duration maxIdle;
-    private volatile ManualPolicy.AssignmentListener assignments = (policy, key, url) -> { };
+    private volatile ManualPolicy.AssignmentListener assignments = (policy, key, url, placed) -> { };
 
     public PolicyFactory(CacheIndex cacheIndex, CacheAwareSettings cacheAware, AssignmentMode assignmentMode,
                          Duration maxIdle) {
@@ -45,7 +45,7 @@ public final class PolicyFactory {
             case "consistent_hash" -> new ConsistentHashPolicy();
             case "manual" -> {
                 ManualPolicy manual = new ManualPolicy(spec.assignment(), spec.maxIdle());
-                manual.onAssignment((policy, key, url) -> assignments.assigned(policy, key, url));
+                manual.onAssignment((policy, key, url, placed) -> assignments.assigned(policy, key, url, placed));
                 yield manual;
             }
             default -> throw new IllegalArgumentException("unknown policy " + spec.name());

@@ -128,11 +128,13 @@ public final class Worker {
     /**
      * Adopts another router's health verdict (replicated health): READY and NOT_READY follow it at
      * once, and the local streak restarts, so this router's own probes need a full threshold to
-     * overturn it. PENDING (not yet verified here) and DRAINING are left alone.
+     * overturn it. A verdict that matches the current status changes nothing (the streak goes on).
+     * PENDING (not yet verified here) and DRAINING are left alone.
      */
     public synchronized StatusChange adoptHealth(boolean healthy) {
         WorkerStatus before = status;
-        if (status == WorkerStatus.READY || status == WorkerStatus.NOT_READY) {
+        WorkerStatus verdict = healthy ? WorkerStatus.READY : WorkerStatus.NOT_READY;
+        if ((status == WorkerStatus.READY || status == WorkerStatus.NOT_READY) && status != verdict) {
             status = healthy ? WorkerStatus.READY : WorkerStatus.NOT_READY;
             consecutiveProbeFailures = 0;
             consecutiveProbeSuccesses = 0;
