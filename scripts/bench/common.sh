@@ -21,6 +21,9 @@ bench_prepare_jar() {
 
 # --- processes, ports and routers, for the mesh benchmarks (ha-routing, rate-limit, convergence) ---
 
+# bench_load: the load averages over 1, 5 and 15 minutes, e.g. "3.10 2.50 2.00".
+bench_load() { cut -d' ' -f1-3 /proc/loadavg; }
+
 # bench_processes: every process started with bench_spawn is stopped on any exit (TERM, then KILL
 # after 5 s); $work is removed after a run that set ok=1, kept (with the logs) otherwise.
 bench_processes() {
@@ -154,11 +157,13 @@ bench_need() {
   fi
 }
 
-# bench_commit: the repository's commit, marked when the working tree has uncommitted changes.
+# bench_commit: the repository's commit, marked when the working tree has uncommitted changes
+# outside docs/ (reports written by an earlier benchmark of the same run do not count).
 bench_commit() {
   local c
   c=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
-  [[ -z $(git -C "$repo" status --porcelain 2>/dev/null | grep -v '^??' || true) ]] || c+=" (with uncommitted changes)"
+  [[ -z $(git -C "$repo" status --porcelain 2>/dev/null | grep -v -e '^??' -e ' docs/' || true) ]] ||
+    c+=" (with uncommitted changes)"
   printf '%s\n' "$c"
 }
 

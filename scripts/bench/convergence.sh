@@ -62,6 +62,7 @@ bench_need python3:python3 curl:curl
 
 work=$(mktemp -d /tmp/smg-convergence-bench.XXXXXX)
 bench_processes
+load_at_start=$(bench_load)
 bench_prepare_jar
 "${smg[@]}" mesh-bench convergence --help >/dev/null 2>&1 || die "this smg has no 'mesh-bench convergence'; build a newer jar"
 
@@ -137,7 +138,7 @@ report=$(
   cat <<MD
 # Replication convergence (\`scripts/bench/convergence.sh\`)
 
-Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) CPUs (load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)), $java_version, commit $commit.
+Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) CPUs (load average over 1, 5, 15 min: $load_at_start at the start, $(bench_load) at the end), $java_version, commit $commit.
 
 ## Results
 

@@ -77,6 +77,7 @@ bench_need python3:python3 curl:curl
 
 work=$(mktemp -d /tmp/smg-ha-routing-bench.XXXXXX)
 bench_processes
+load_at_start=$(bench_load)
 bench_prepare_jar
 "${smg[@]}" --help 2>&1 | grep -q -- '--disable-tree-sync' || die "this smg has no --disable-tree-sync; build a newer jar"
 
@@ -208,7 +209,7 @@ report=$(
   cat <<MD
 # Cache-aware routing through three routers (\`scripts/bench/ha-routing.sh\`)
 
-Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) CPUs (load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg)), $java_version, commit $commit.
+Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) CPUs (load average over 1, 5, 15 min: $load_at_start at the start, $(bench_load) at the end), $java_version, commit $commit.
 $WORKERS realistic mock workers (KV $KV_TOKENS tokens each); $SESSIONS conversations at once, $TURNS turns each
 (first prompt $SYSTEM_WORDS words, then +$USER_WORDS-word questions, $MAX_TOKENS-token answers, ${THINK_MS} ms think time);
 each request to a router picked at random; ${WARMUP} s warm-up, ${DURATION} s measured; $REPEATS interleaved runs per configuration.

@@ -67,6 +67,7 @@ rate=$(awk -v l="$LIMIT" -v f="$RATE_FACTOR" 'BEGIN { printf "%g", l * f }')
 
 work=$(mktemp -d /tmp/smg-rate-limit-bench.XXXXXX)
 bench_processes
+load_at_start=$(bench_load)
 bench_prepare_jar
 
 # --- mock workers and three routers ------------------------------------------------------------
@@ -217,7 +218,7 @@ report=$(
   cat <<MD
 # Cluster rate limit (\`scripts/bench/rate-limit.sh\`)
 
-Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) CPUs (load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg)), $java_version, commit $commit.
+Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) CPUs (load average over 1, 5, 15 min: $load_at_start at the start, $(bench_load) at the end), $java_version, commit $commit.
 Three routers, cluster limit L = $LIMIT req/s, offered $rate req/s open loop split $SPLIT for ${DURATION} s
 (after ${WARMUP} s of warm-up), then $SWITCH_SPLIT for ${SWITCH_DURATION} s; $REPEATS runs, medians.
 
