@@ -8,21 +8,21 @@ import dev.smg.api.discovery.MeshDiscovery;
 import dev.smg.api.ha.HaContext;
 import dev.smg.api.ha.HaNamespaces;
 import dev.smg.api.ha.WorkerSync;
+import dev.smg.mesh.membership.MembershipSettings;
+import dev.smg.mesh.runtime.MeshNode;
 import dev.smg.router.admission.AdmissionControl;
 import dev.smg.router.admission.RateLimiter;
 import dev.smg.router.admission.TokenBucket;
-import dev.smg.router.policy.PolicySpec;
-import dev.smg.router.policy.PolicyRegistry;
-import dev.smg.router.tree.CacheIndex;
-import dev.smg.mesh.membership.MembershipSettings;
-import dev.smg.mesh.runtime.MeshNode;
 import dev.smg.router.health.HealthChecker;
 import dev.smg.router.metrics.RouterMetrics;
 import dev.smg.router.policy.PolicyFactory;
+import dev.smg.router.policy.PolicyRegistry;
+import dev.smg.router.policy.PolicySpec;
 import dev.smg.router.policy.RoutingPolicy;
 import dev.smg.router.proxy.Dispatcher;
 import dev.smg.router.proxy.InferenceRoute;
 import dev.smg.router.proxy.UpstreamClient;
+import dev.smg.router.tree.CacheIndex;
 import dev.smg.router.worker.WorkerRegistry;
 import dev.smg.router.worker.WorkerSpec;
 import dev.smg.router.worker.WorkerUrl;
@@ -31,16 +31,17 @@ import io.helidon.webserver.http.HttpRouting;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One gateway process: worker registry, health checker, dispatcher, the HTTP server with its
@@ -121,7 +122,7 @@ public final class GatewayProcess {
         try {
             mesh = config.mesh().map(settings -> MeshNode.start(settings, MembershipSettings.DEFAULTS, metricsRegistry,
                     HaNamespaces.ALL));
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             throw new StartupException(e.getMessage() + " (--mesh-host/--mesh-port)");
         } catch (IllegalArgumentException e) {
             // The TLS files were checked with the flags; this is one changed since (a rotation gone wrong).

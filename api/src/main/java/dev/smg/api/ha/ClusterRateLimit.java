@@ -1,5 +1,6 @@
 package dev.smg.api.ha;
 
+import dev.smg.api.json.Json;
 import dev.smg.mesh.crdt.GCounter;
 import dev.smg.mesh.crdt.LwwRegister;
 import dev.smg.mesh.membership.Member;
@@ -12,13 +13,16 @@ import dev.smg.router.admission.RateLimiter;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 
 /**
@@ -65,7 +69,7 @@ public final class ClusterRateLimit implements RateLimiter, AutoCloseable {
     private boolean measuredShare; // rebalancer thread only
     private volatile double clusterAdmittedRate;
     private int clusterConcurrency;
-    private java.util.function.IntPredicate concurrencyCap = cap -> true;
+    private IntPredicate concurrencyCap = cap -> true;
     private volatile int lastCap = -1;
 
     /**
@@ -88,7 +92,7 @@ public final class ClusterRateLimit implements RateLimiter, AutoCloseable {
      * ceil(cap × share), at least 1, given to {@code apply} whenever it changes (until {@code apply}
      * says it took it). Call before start.
      */
-    public void shareConcurrency(int clusterCap, java.util.function.IntPredicate apply) {
+    public void shareConcurrency(int clusterCap, IntPredicate apply) {
         this.clusterConcurrency = clusterCap;
         this.concurrencyCap = apply;
     }
@@ -114,7 +118,7 @@ public final class ClusterRateLimit implements RateLimiter, AutoCloseable {
     /** Sets the cluster-wide limit (replicated; last writer wins); 0 turns it off. */
     public void setLimit(double perSecond) {
         store.put(HaNamespaces.APP, "rate_limit",
-                WorkerSync.json(Map.of("limit_per_second", perSecond)));
+                Json.text(Map.of("limit_per_second", perSecond)));
     }
 
     /** The limit in force: the one set through the API if any, else the flag's. */
@@ -305,7 +309,7 @@ public final class ClusterRateLimit implements RateLimiter, AutoCloseable {
         if (stored.isEmpty() || stored.get().value() == null) {
             return Optional.empty();
         }
-        Object value = WorkerSync.parse(stored.get().value()).get("limit_per_second");
+        Object value = Json.object(stored.get().value()).get("limit_per_second");
         return value instanceof Number n ? Optional.of(n.doubleValue()) : Optional.empty();
     }
 
@@ -316,10 +320,10 @@ public final class ClusterRateLimit implements RateLimiter, AutoCloseable {
      */
     void collectDeparted() {
         MembershipView v = view.get();
-        java.util.Set<String> members = new java.util.HashSet<>();
+        Set<String> members = new HashSet<>();
         v.members().forEach(m -> members.add(m.name()));
         Map<String, Long> newest = new HashMap<>();
-        java.util.Set<String> keys = store.snapshot().get(HaNamespaces.RATE_LIMIT).keySet();
+        Set<String> keys = store.snapshot().get(HaNamespaces.RATE_LIMIT).keySet();
         for (String key : keys) {
             String inc = key.substring(key.indexOf('/') + 1);
             newest.merge(inc.substring(0, Math.max(0, inc.lastIndexOf('@'))), startOf(inc), Math::max);

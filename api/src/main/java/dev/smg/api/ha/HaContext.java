@@ -6,12 +6,15 @@ import dev.smg.router.policy.PolicyRegistry;
 import dev.smg.router.policy.PolicySpec;
 import dev.smg.router.tree.CacheIndex;
 import dev.smg.router.worker.WorkerRegistry;
+import dev.smg.router.worker.WorkerUrl;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntPredicate;
 
 /**
  * A router's part in the HA cluster: the mesh node, the replicated views of workers and policies,
@@ -36,9 +39,9 @@ public record HaContext(MeshNode mesh, WorkerSync workers, PolicySync policies, 
     public static HaContext start(MeshNode node, WorkerRegistry registry, CacheIndex cacheIndex,
                                   PolicyRegistry policies, PolicyFactory factory,
                                   Map<String, PolicySpec> configuredPolicies, double clusterRateLimit,
-                                  int clusterMaxConcurrent, java.util.function.IntPredicate concurrencyCap,
-                                  Duration breakerOpenFor, java.util.function.BooleanSupplier expectPeers,
-                                  boolean treeSync, List<dev.smg.router.worker.WorkerUrl> configuredWorkers,
+                                  int clusterMaxConcurrent, IntPredicate concurrencyCap,
+                                  Duration breakerOpenFor, BooleanSupplier expectPeers,
+                                  boolean treeSync, List<WorkerUrl> configuredWorkers,
                                   ScheduledExecutorService housekeeping, Runnable shutdown) {
         ClusterRateLimit rateLimit = new ClusterRateLimit(node.store(), node::view, node.name(), clusterRateLimit);
         if (clusterMaxConcurrent > 0) {

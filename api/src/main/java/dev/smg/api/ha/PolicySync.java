@@ -1,5 +1,6 @@
 package dev.smg.api.ha;
 
+import dev.smg.api.json.Json;
 import dev.smg.mesh.crdt.CrdtMap;
 import dev.smg.mesh.crdt.LwwRegister;
 import dev.smg.mesh.store.ReplicatedStore;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -77,7 +79,7 @@ public final class PolicySync implements AutoCloseable {
                     current.put(key, spec);
                     LOG.log(System.Logger.Level.INFO, "policy for {0} is now {1} (set by {2})",
                             key.equals(PolicyRegistry.DEFAULT) ? "the default" : "model " + key, spec.name(),
-                            WorkerSync.parse(register.value()).get("by"));
+                            Json.object(register.value()).get("by"));
                 }
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "replicated policy for {0} not applied: {1}", key, e.getMessage());
@@ -92,7 +94,7 @@ public final class PolicySync implements AutoCloseable {
         List<Map<String, Object>> out = new ArrayList<>();
         for (String key : keys) {
             stored.get(key).filter(r -> r.value() != null).ifPresent(r -> {
-                Map<String, Object> config = new LinkedHashMap<>(WorkerSync.parse(r.value()));
+                Map<String, Object> config = new LinkedHashMap<>(Json.object(r.value()));
                 Object by = config.remove("by");
                 Object name = config.remove("policy");
                 Map<String, Object> row = new LinkedHashMap<>();
@@ -107,26 +109,22 @@ public final class PolicySync implements AutoCloseable {
         return out;
     }
 
-    static String json(PolicySpec spec) {
+    /** The replicated form of a policy: its name and every parameter, and who wrote it. */
+    private static String json(PolicySpec spec, String by) {
         Map<String, Object> json = new TreeMap<>();
         json.put("policy", spec.name());
         json.put("cache_threshold", spec.cacheAware().cacheThreshold());
         json.put("balance_abs_threshold", spec.cacheAware().balanceAbs());
         json.put("balance_rel_threshold", spec.cacheAware().balanceRel());
         json.put("block_chars", spec.cacheAware().blockChars());
-        json.put("assignment_mode", spec.assignment().name().toLowerCase(java.util.Locale.ROOT));
+        json.put("assignment_mode", spec.assignment().name().toLowerCase(Locale.ROOT));
         json.put("max_idle_secs", spec.maxIdle().toSeconds());
-        return WorkerSync.json(json);
-    }
-
-    private String json(PolicySpec spec, String by) {
-        Map<String, Object> json = WorkerSync.parse(json(spec));
         json.put("by", by);
-        return WorkerSync.json(new TreeMap<>(json));
+        return Json.text(json);
     }
 
     static PolicySpec parse(String text) {
-        Map<String, Object> json = WorkerSync.parse(text);
+        Map<String, Object> json = Json.object(text);
         return new PolicySpec(String.valueOf(json.get("policy")),
                 new CacheAwareSettings(number(json, "cache_threshold").doubleValue(),
                         number(json, "balance_abs_threshold").intValue(),

@@ -13,6 +13,8 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -173,14 +175,14 @@ public final class SessionSync implements Restorable, AutoCloseable {
     }
 
     private static List<byte[]> decodeBatch(byte[] bytes) {
-        List<byte[]> records = new java.util.ArrayList<>();
+        List<byte[]> records = new ArrayList<>();
         int i = 0;
         while (i + 2 <= bytes.length) {
             int n = ((bytes[i] & 0xFF) << 8) | (bytes[i + 1] & 0xFF);
             if (i + 2 + n > bytes.length) {
                 throw new IllegalArgumentException("truncated session batch");
             }
-            records.add(java.util.Arrays.copyOfRange(bytes, i + 2, i + 2 + n));
+            records.add(Arrays.copyOfRange(bytes, i + 2, i + 2 + n));
             i += 2 + n;
         }
         return records;

@@ -9,7 +9,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 /**
  * Catch-up before ready: a router that starts (or restarts empty) joins the mesh, then asks one
@@ -26,7 +29,7 @@ public final class StartupSync {
 
     private final MeshNode mesh;
     private final List<Restorable> parts;
-    private final java.util.function.BooleanSupplier expectPeers;
+    private final BooleanSupplier expectPeers;
     private final Runnable whenDone;
     private volatile String state = "joining";
 
@@ -34,7 +37,7 @@ public final class StartupSync {
      * @param expectPeers whether there may be peers to catch up from (false: this router is the first)
      * @param whenDone runs once the catch-up ended, whichever way (e.g. reconcile workers, publish policies)
      */
-    public StartupSync(MeshNode mesh, List<Restorable> parts, java.util.function.BooleanSupplier expectPeers,
+    public StartupSync(MeshNode mesh, List<Restorable> parts, BooleanSupplier expectPeers,
                        Runnable whenDone) {
         this.mesh = mesh;
         this.parts = List.copyOf(parts);
@@ -80,7 +83,7 @@ public final class StartupSync {
                     state = "synced";
                     LOG.log(System.Logger.Level.INFO, "caught up from {0}: {1}", name, what);
                     break;
-                } catch (java.util.concurrent.TimeoutException e) {
+                } catch (TimeoutException e) {
                     if (System.nanoTime() >= deadline) {
                         throw e;
                     }
@@ -92,14 +95,14 @@ public final class StartupSync {
                     }
                 }
             }
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             state = "incomplete";
             LOG.log(System.Logger.Level.WARNING, "catch-up from the mesh did not finish within {0} s: serving with"
                     + " what arrived; anti-entropy fills the rest", LIMIT.toSeconds());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             state = "incomplete";
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             state = "incomplete";
             LOG.log(System.Logger.Level.WARNING, "catch-up from the mesh failed: {0}", e.getCause().toString());
         } finally {
@@ -107,8 +110,8 @@ public final class StartupSync {
         }
     }
 
-    private String copyFrom(String name, long until) throws java.util.concurrent.TimeoutException,
-            java.util.concurrent.ExecutionException, InterruptedException {
+    private String copyFrom(String name, long until) throws TimeoutException,
+            ExecutionException, InterruptedException {
         CompletableFuture<Void> store = mesh.catchUpFrom(name);
         List<CompletableFuture<Integer>> copies = parts.stream().map(p -> p.restoreFrom(name)).toList();
         store.get(Math.max(1, until - System.nanoTime()), TimeUnit.NANOSECONDS);

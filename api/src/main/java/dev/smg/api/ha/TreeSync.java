@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * Replicates the cache-aware routing trees between routers.
@@ -161,7 +162,7 @@ public final class TreeSync implements Restorable, AutoCloseable {
     }
 
     /** The fewest entries that rebuild every tree here, one record each. */
-    private void entries(java.util.function.Consumer<byte[]> sink) {
+    private void entries(Consumer<byte[]> sink) {
         for (Map.Entry<String, RadixTree> tree : index.trees().entrySet()) {
             String model = tree.getKey();
             tree.getValue().forEachEntry((path, tenant, stamp) ->

@@ -2,6 +2,7 @@ package dev.smg.api.ha;
 
 import dev.smg.api.json.Json;
 import dev.smg.mesh.crdt.CrdtMap;
+import dev.smg.mesh.crdt.HlcTimestamp;
 import dev.smg.mesh.crdt.LwwRegister;
 import dev.smg.mesh.store.ReplicatedStore;
 import dev.smg.mesh.store.StoreSnapshot;
@@ -12,9 +13,9 @@ import dev.smg.router.worker.WorkerSpec;
 import dev.smg.router.worker.WorkerStatus;
 import dev.smg.router.worker.WorkerUrl;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,9 +23,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Keeps this router's worker registry and the cluster's replicated one in step, both ways.
@@ -54,7 +57,7 @@ public final class WorkerSync implements AutoCloseable {
     /** URLs this router has seen in the store: only those may be removed because the store lost them. */
     private final Set<String> seenInStore = new HashSet<>();
     /** Stamp of the verdict last applied per worker_state key: each verdict is applied once. */
-    private final java.util.Map<String, dev.smg.mesh.crdt.HlcTimestamp> appliedVerdicts = new java.util.HashMap<>();
+    private final Map<String, HlcTimestamp> appliedVerdicts = new HashMap<>();
 
     public WorkerSync(WorkerRegistry registry, ReplicatedStore store, String self, Duration breakerOpenFor) {
         this.registry = registry;
@@ -110,7 +113,7 @@ public final class WorkerSync implements AutoCloseable {
         verdict.put("state", to == CircuitBreaker.State.OPEN ? "open" : "closed");
         verdict.put("by", self);
         verdict.put("at", System.currentTimeMillis());
-        store.put(HaNamespaces.WORKER_STATE, "breaker:" + worker.url(), json(verdict));
+        store.put(HaNamespaces.WORKER_STATE, "breaker:" + worker.url(), Json.text(verdict));
     }
 
     // ------------------------------------------------------------------ local -> store
@@ -134,7 +137,7 @@ public final class WorkerSync implements AutoCloseable {
      * second (a dropped registration would stay local; a dropped removal would be undone by the next
      * reconcile).
      */
-    private void write(java.util.function.BooleanSupplier attempt, String what) {
+    private void write(BooleanSupplier attempt, String what) {
         if (!attempt.getAsBoolean()) {
             LOG.log(System.Logger.Level.WARNING, "mesh busy: {0} not replicated yet; retrying", what);
             applier.schedule(() -> write(attempt, what), 1, TimeUnit.SECONDS);
@@ -159,7 +162,7 @@ public final class WorkerSync implements AutoCloseable {
         verdict.put("healthy", now == WorkerStatus.READY);
         verdict.put("by", self);
         verdict.put("at", System.currentTimeMillis());
-        store.put(HaNamespaces.WORKER_STATE, "health:" + worker.url(), json(verdict));
+        store.put(HaNamespaces.WORKER_STATE, "health:" + worker.url(), Json.text(verdict));
     }
 
     // ------------------------------------------------------------------ store -> local
@@ -224,7 +227,7 @@ public final class WorkerSync implements AutoCloseable {
         if (entry.get().stamp().equals(appliedVerdicts.put(key, entry.get().stamp()))) {
             return;
         }
-        Map<String, Object> verdict = parse(entry.get().value());
+        Map<String, Object> verdict = Json.object(entry.get().value());
         if (self.equals(verdict.get("by"))) {
             return; // our own verdict coming back
         }
@@ -265,12 +268,12 @@ public final class WorkerSync implements AutoCloseable {
         CrdtMap<String, LwwRegister<String>> workers = snapshot.get(HaNamespaces.WORKERS);
         CrdtMap<String, LwwRegister<String>> states = snapshot.get(HaNamespaces.WORKER_STATE);
         List<Map<String, Object>> out = new ArrayList<>();
-        for (String url : new java.util.TreeSet<>(workers.keySet())) {
+        for (String url : new TreeSet<>(workers.keySet())) {
             Optional<String> spec = value(snapshot, url);
             if (spec.isEmpty()) {
                 continue;
             }
-            Map<String, Object> parsed = parse(spec.get());
+            Map<String, Object> parsed = Json.object(spec.get());
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("worker_id", WorkerRegistry.idFor(WorkerUrl.parse(url)));
             row.put("url", url);
@@ -278,8 +281,8 @@ public final class WorkerSync implements AutoCloseable {
             row.put("labels", parsed.getOrDefault("labels", Map.of()));
             Optional<Worker> local = registry.find(WorkerUrl.parse(url));
             row.put("status", local.map(w -> w.status().wireName()).orElse("unknown"));
-            row.put("health", states.get("health:" + url).map(r -> parse(r.value())).orElse(null));
-            row.put("circuit_breaker", states.get("breaker:" + url).map(r -> parse(r.value())).orElse(null));
+            row.put("health", states.get("health:" + url).map(r -> Json.object(r.value())).orElse(null));
+            row.put("circuit_breaker", states.get("breaker:" + url).map(r -> Json.object(r.value())).orElse(null));
             row.put("version", workers.get(url).map(r -> r.stamp().wallMillis()).orElse(0L));
             out.add(row);
         }
@@ -297,11 +300,11 @@ public final class WorkerSync implements AutoCloseable {
         json.put("models", spec.models());
         json.put("labels", new TreeMap<>(spec.labels()));
         spec.apiKey().ifPresent(k -> json.put("api_key", k));
-        return json(json);
+        return Json.text(json);
     }
 
     static WorkerSpec parseSpec(String json) {
-        Map<String, Object> map = parse(json);
+        Map<String, Object> map = Json.object(json);
         List<String> models = new ArrayList<>();
         if (map.get("models") instanceof List<?> list) {
             list.forEach(m -> models.add(String.valueOf(m)));
@@ -312,26 +315,6 @@ public final class WorkerSync implements AutoCloseable {
         }
         Optional<String> key = map.get("api_key") instanceof String s ? Optional.of(s) : Optional.empty();
         return new WorkerSpec(WorkerUrl.parse(String.valueOf(map.get("url"))), models, key, labels);
-    }
-
-    static String json(Object value) {
-        try {
-            return Json.MAPPER.asString(value);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static Map<String, Object> parse(String json) {
-        try {
-            Map<String, Object> map = Json.MAPPER.mapFrom(json);
-            if (map == null) {
-                throw new IllegalArgumentException("not a JSON object");
-            }
-            return map;
-        } catch (IOException e) {
-            throw new IllegalArgumentException("malformed replicated JSON: " + e.getMessage());
-        }
     }
 
     @Override

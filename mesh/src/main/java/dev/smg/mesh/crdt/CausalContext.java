@@ -1,7 +1,10 @@
 package dev.smg.mesh.crdt;
 
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -42,7 +45,7 @@ public record CausalContext(Map<String, Long> vector, Set<Dot> cloud) {
     }
 
     /** A context holding exactly {@code dots}, built in one pass (a repair's context). */
-    public static CausalContext of(java.util.Collection<Dot> dots) {
+    public static CausalContext of(Collection<Dot> dots) {
         return new CausalContext(Map.of(), new HashSet<>(dots)).compact();
     }
 
@@ -55,15 +58,15 @@ public record CausalContext(Map<String, Long> vector, Set<Dot> cloud) {
         if (cloud.isEmpty()) {
             return this;
         }
-        Map<String, java.util.List<Long>> byReplica = new HashMap<>();
+        Map<String, List<Long>> byReplica = new HashMap<>();
         for (Dot d : cloud) {
-            byReplica.computeIfAbsent(d.replica(), r -> new java.util.ArrayList<>()).add(d.counter());
+            byReplica.computeIfAbsent(d.replica(), r -> new ArrayList<>()).add(d.counter());
         }
         Map<String, Long> v = null;
         Set<Dot> c = new HashSet<>();
-        for (Map.Entry<String, java.util.List<Long>> e : byReplica.entrySet()) {
+        for (Map.Entry<String, List<Long>> e : byReplica.entrySet()) {
             String replica = e.getKey();
-            java.util.List<Long> counters = e.getValue();
+            List<Long> counters = e.getValue();
             counters.sort(null);
             long max = vector.getOrDefault(replica, 0L);
             long start = max;

@@ -200,12 +200,11 @@ public final class MeshNode implements AutoCloseable {
             public void send(String member, Envelope.Builder body) {
                 Envelope envelope = body.setFrom(settings.serverName())
                         .setFromAddress(settings.advertiseAddress().toString()).build();
-                loop.offer(() -> swim.view().members().stream().filter(m -> m.name().equals(member)).findFirst()
-                        .ifPresent(m -> {
-                            transport.send(m.address(), envelope);
-                            metrics.batchSent(m.name(), envelope.getSerializedSize(), envelope.hasRepair());
-                            metrics.syncSent(envelope.getSerializedSize());
-                        }));
+                loop.offer(() -> swim.view().member(member).ifPresent(m -> {
+                    transport.send(m.address(), envelope);
+                    metrics.batchSent(m.name(), envelope.getSerializedSize(), envelope.hasRepair());
+                    metrics.syncSent(envelope.getSerializedSize());
+                }));
             }
         }, "smg-mesh-sync");
         syncRef.set(storeSync);
@@ -276,14 +275,9 @@ public final class MeshNode implements AutoCloseable {
                 .setDeltas(batch)
                 .build();
         int size = envelope.getDeltas().getSerializedSize();
-        MembershipView view = swim.view();
-        for (Member m : view.members()) {
-            if (!m.name().equals(view.self().name())
-                    && (m.status() == MemberStatus.ALIVE
-                    || m.status() == MemberStatus.SUSPECTED)) {
-                transport.send(m.address(), envelope);
-                metrics.batchSent(m.name(), size, false);
-            }
+        for (Member m : reachablePeers(swim.view())) {
+            transport.send(m.address(), envelope);
+            metrics.batchSent(m.name(), size, false);
         }
     }
 
@@ -307,9 +301,12 @@ public final class MeshNode implements AutoCloseable {
         }
     }
 
-    private Envelope.Builder envelope() {
+    private Envelope channelEnvelope(String channel, byte[] data, long originWallMillis) {
         return Envelope.newBuilder()
-                .setFrom(settings.serverName()).setFromAddress(settings.advertiseAddress().toString());
+                .setFrom(settings.serverName()).setFromAddress(settings.advertiseAddress().toString())
+                .setChannel(ChannelMessage.newBuilder().setChannel(channel).setData(ByteString.copyFrom(data))
+                        .setOriginWallMillis(originWallMillis))
+                .build();
     }
 
     /**
@@ -329,8 +326,7 @@ public final class MeshNode implements AutoCloseable {
     public boolean broadcast(String channel, byte[] data) {
         long origin = System.currentTimeMillis();
         return loop.offer(() -> {
-            Envelope envelope = envelope().setChannel(ChannelMessage.newBuilder().setChannel(channel)
-                    .setData(ByteString.copyFrom(data)).setOriginWallMillis(origin)).build();
+            Envelope envelope = channelEnvelope(channel, data, origin);
             int size = envelope.getChannel().getSerializedSize();
             for (Member m : reachablePeers()) {
                 transport.send(m.address(), envelope);
@@ -342,15 +338,11 @@ public final class MeshNode implements AutoCloseable {
     /** Sends {@code data} on {@code channel} to one member, if it is known. Any thread; never blocks. */
     public boolean send(String member, String channel, byte[] data) {
         long origin = System.currentTimeMillis();
-        return loop.offer(() -> {
-            MembershipView view = swim.view();
-            view.members().stream().filter(m -> m.name().equals(member)).findFirst().ifPresent(m -> {
-                Envelope envelope = envelope().setChannel(ChannelMessage.newBuilder().setChannel(channel)
-                        .setData(ByteString.copyFrom(data)).setOriginWallMillis(origin)).build();
-                transport.send(m.address(), envelope);
-                metrics.batchSent(m.name(), envelope.getChannel().getSerializedSize(), false);
-            });
-        });
+        return loop.offer(() -> swim.view().member(member).ifPresent(m -> {
+            Envelope envelope = channelEnvelope(channel, data, origin);
+            transport.send(m.address(), envelope);
+            metrics.batchSent(m.name(), envelope.getChannel().getSerializedSize(), false);
+        }));
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.smg.mesh.crdt.HybridLogicalClock;
 import dev.smg.mesh.crdt.LwwRegister;
 import dev.smg.mesh.runtime.MeshLoop;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -40,7 +42,7 @@ public final class ReplicatedStore {
     private final Map<String, CrdtMap<String, ?>> state = new HashMap<>();
     private final Map<String, Set<String>> changed = new HashMap<>();
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
-    private final List<Runnable> afterPublish = new java.util.ArrayList<>();
+    private final List<Runnable> afterPublish = new ArrayList<>();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong collected = new AtomicLong();
@@ -60,7 +62,7 @@ public final class ReplicatedStore {
      * @param wallClock the wall clock the hybrid logical clock follows (tests skew it)
      */
     public ReplicatedStore(String replica, MeshLoop loop, List<Namespace<?>> namespaces,
-                           java.util.function.LongSupplier wallClock) {
+                           LongSupplier wallClock) {
         this.replica = replica;
         this.loop = loop;
         this.clock = new HybridLogicalClock(replica, wallClock);

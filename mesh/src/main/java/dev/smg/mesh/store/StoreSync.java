@@ -23,9 +23,12 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -86,8 +89,8 @@ public final class StoreSync implements AutoCloseable {
         this.store = store;
         this.network = network;
         // Bounded: digests and repairs beyond it are dropped (and counted); the next round repeats them.
-        this.worker = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, java.util.concurrent.TimeUnit.SECONDS,
-                new java.util.concurrent.ArrayBlockingQueue<>(QUEUE_CAPACITY),
+        this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(QUEUE_CAPACITY),
                 Thread.ofPlatform().daemon().name(threadName).factory(), (task, pool) -> dropped.incrementAndGet());
     }
 

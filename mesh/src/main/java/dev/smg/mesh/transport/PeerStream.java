@@ -9,6 +9,7 @@ import io.grpc.stub.ClientResponseObserver;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The long-lived outbound stream to one peer. Envelopes are written while HTTP/2 flow control says
@@ -89,7 +90,7 @@ final class PeerStream {
     private void onLoop(Runnable task) {
         try {
             loop.execute(task);
-        } catch (java.util.concurrent.RejectedExecutionException full) {
+        } catch (RejectedExecutionException full) {
             // dropped: the next send or ready signal catches up
         }
     }

@@ -1,6 +1,7 @@
 package dev.smg.router.admission;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,7 +49,7 @@ public final class AdmissionControl {
     private volatile int maxConcurrent;
     private final int queueSize;
     private final Duration queueTimeout;
-    private final java.util.List<RateLimiter> limiters;
+    private final List<RateLimiter> limiters;
     private final AtomicInteger waiting = new AtomicInteger();
 
     /**
@@ -57,8 +58,8 @@ public final class AdmissionControl {
      */
     public AdmissionControl(int maxConcurrent, int queueSize, Duration queueTimeout, double ratePerSecond) {
         this(maxConcurrent, queueSize, queueTimeout, ratePerSecond > 0
-                ? java.util.List.of(new TokenBucket(ratePerSecond, Math.max(1, ratePerSecond), System::nanoTime))
-                : java.util.List.of());
+                ? List.of(new TokenBucket(ratePerSecond, Math.max(1, ratePerSecond), System::nanoTime))
+                : List.of());
     }
 
     /**
@@ -66,12 +67,12 @@ public final class AdmissionControl {
      *                 share); empty for no rate limit
      */
     public AdmissionControl(int maxConcurrent, int queueSize, Duration queueTimeout,
-                            java.util.List<RateLimiter> limiters) {
+                            List<RateLimiter> limiters) {
         this.slots = maxConcurrent > 0 ? new ResizableSemaphore(maxConcurrent) : null;
         this.maxConcurrent = Math.max(0, maxConcurrent);
         this.queueSize = queueSize;
         this.queueTimeout = queueTimeout;
-        this.limiters = java.util.List.copyOf(limiters);
+        this.limiters = List.copyOf(limiters);
     }
 
     /** Blocks (a virtual thread) while queued. */

@@ -3,6 +3,7 @@ package dev.smg.router.policy;
 import dev.smg.router.worker.Worker;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -107,7 +108,7 @@ public final class ManualPolicy implements RoutingPolicy {
             case RANDOM -> random.select(candidates, RoutingRequest.ANY);
             case MIN_LOAD -> candidates.stream().min((a, b) -> Integer.compare(a.inFlight(), b.inFlight()));
             case MIN_GROUP -> {
-                Map<String, Integer> counts = new java.util.HashMap<>();
+                Map<String, Integer> counts = new HashMap<>();
                 long now = clock.getAsLong();
                 for (Session s : sessions.values()) {
                     if (now - s.lastUseNanos() <= maxIdleNanos) {
@@ -174,7 +175,7 @@ public final class ManualPolicy implements RoutingPolicy {
     /** Live sessions, key to placement (for a peer that restarts empty). */
     public Map<String, Placement> liveSessions() {
         long now = clock.getAsLong();
-        Map<String, Placement> out = new java.util.HashMap<>();
+        Map<String, Placement> out = new HashMap<>();
         sessions.forEach((k, s) -> {
             if (now - s.lastUseNanos() <= maxIdleNanos) {
                 out.put(k, s.placement());

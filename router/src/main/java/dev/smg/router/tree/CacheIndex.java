@@ -2,10 +2,13 @@ package dev.smg.router.tree;
 
 import org.jctools.queues.atomic.MpscAtomicArrayQueue;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -30,7 +33,7 @@ public final class CacheIndex implements AutoCloseable {
     private volatile boolean running = true;
     /** Last stamp issued or seen: stamps follow wall time but never go backwards. */
     private final AtomicLong clock = new AtomicLong();
-    private volatile java.util.function.Consumer<TreeInsert> localInserts = insert -> { };
+    private volatile Consumer<TreeInsert> localInserts = insert -> { };
 
     private record RemoveTenant(String tenant) {
     }
@@ -96,7 +99,7 @@ public final class CacheIndex implements AutoCloseable {
     }
 
     /** Receives every accepted local insert, on the routing thread (must not block): tree replication. */
-    public void onLocalInsert(java.util.function.Consumer<TreeInsert> listener) {
+    public void onLocalInsert(Consumer<TreeInsert> listener) {
         this.localInserts = listener;
     }
 
@@ -166,7 +169,7 @@ public final class CacheIndex implements AutoCloseable {
         }
         Map<String, RadixTree> next = new HashMap<>(trees);
         int batch = 0;
-        java.util.List<Runnable> barriers = new java.util.ArrayList<>();
+        List<Runnable> barriers = new ArrayList<>();
         while (op != null && batch < 4096) {
             apply(next, op, barriers);
             batch++;
@@ -184,7 +187,7 @@ public final class CacheIndex implements AutoCloseable {
         barriers.forEach(CacheIndex::safely);
     }
 
-    private void apply(Map<String, RadixTree> next, Object op, java.util.List<Runnable> barriers) {
+    private void apply(Map<String, RadixTree> next, Object op, List<Runnable> barriers) {
         try {
             if (op instanceof TreeInsert insert) {
                 next.put(insert.model(), next.getOrDefault(insert.model(), RadixTree.EMPTY)

@@ -3,8 +3,10 @@ package dev.smg.router.worker;
 import dev.smg.router.breaker.BreakerSettings;
 import dev.smg.router.breaker.CircuitBreaker;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -69,7 +71,7 @@ public final class WorkerRegistry {
      * id without coordinating, so {@code /workers/{id}} means one worker on every node.
      */
     public static String idFor(WorkerUrl url) {
-        return UUID.nameUUIDFromBytes(url.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
+        return UUID.nameUUIDFromBytes(url.toString().getBytes(StandardCharsets.UTF_8)).toString();
     }
 
     /**
@@ -98,7 +100,7 @@ public final class WorkerRegistry {
     }
 
     public Worker add(WorkerUrl url, List<String> models, Optional<String> apiKey) {
-        return add(new WorkerSpec(url, models, apiKey, java.util.Map.of()));
+        return add(new WorkerSpec(url, models, apiKey, Map.of()));
     }
 
     public Optional<Worker> remove(String id) {
