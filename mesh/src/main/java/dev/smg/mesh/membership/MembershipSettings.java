@@ -20,7 +20,8 @@ import java.time.Duration;
  * @param maxPiggyback          membership changes carried by one message (8)
  * @param reapAfter             DOWN and LEAVING members are forgotten after this long (60 s)
  * @param deadProbeInterval     how often a DOWN member is contacted in case it is back after a
- *                              partition (2 s)
+ *                              partition (500 ms: it is one small message, and it bounds how long
+ *                              a healed partition goes unnoticed)
  * @param joinTimeout           wait for a seed's join reply before trying the next seed (1 s)
  * @param joinBackoffMax        cap of the doubling wait after every seed failed (5 s)
  * @param rejoinInterval        how often configured seeds that are not ALIVE members are contacted
@@ -35,7 +36,7 @@ public record MembershipSettings(Duration protocolPeriod, Duration probeTimeout,
 
     public static final MembershipSettings DEFAULTS = new MembershipSettings(Duration.ofSeconds(1),
             Duration.ofMillis(400), 3, Duration.ofMillis(500), 3.0, 3, 4, 8, Duration.ofSeconds(60),
-            Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30),
+            Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30),
             Duration.ofSeconds(3));
 
     public MembershipSettings {

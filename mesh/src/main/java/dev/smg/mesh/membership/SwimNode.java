@@ -78,6 +78,9 @@ public final class SwimNode {
     private Set<String> leaveWaitingFor;
     private Runnable leaveDone;
     private Scheduler.Cancellable leaveTimer;
+    // DOWN or LEAVING members told so since the period began (bounds tellIfGone)
+    private final Set<String> toldGone = new HashSet<>();
+    private long toldGonePeriodStart;
 
     private volatile MembershipView view;
 
@@ -355,6 +358,7 @@ public final class SwimNode {
         for (MemberState state : envelope.getPiggybackList()) {
             apply(Member.fromProto(state), envelope.getFrom());
         }
+        tellIfGone(envelope.getFrom());
         switch (envelope.getBodyCase()) {
             case PING -> onPing(envelope);
             case ACK -> onAck(envelope);
@@ -423,8 +427,13 @@ public final class SwimNode {
     }
 
     private void onJoinReply(Envelope envelope) {
+        Set<String> listed = new HashSet<>();
         for (MemberState state : envelope.getJoinReply().getMembersList()) {
+            listed.add(state.getName());
             apply(Member.fromProto(state), envelope.getFrom());
+        }
+        if (self.status() == MemberStatus.ALIVE) {
+            tellWhatTheyMissed(envelope.getFromAddress(), listed);
         }
         if (self.status() == MemberStatus.INIT) {
             if (joinTimer != null) {
@@ -433,6 +442,25 @@ public final class SwimNode {
             becomeAlive("joined through " + envelope.getFromAddress());
             events.joined(envelope.getFromAddress());
             pushToAll(self);
+        }
+    }
+
+    /**
+     * We were already in a cluster and joined another node (a discovered peer, a seed at the rejoin
+     * tick): if it was a fresh node, its reply lists only what it knew, and it would learn our other
+     * members only as they happen to change. They go to it now, in one message that asks for nothing
+     * back (a reply-to-a-reply could ping-pong).
+     */
+    private void tellWhatTheyMissed(String to, Set<String> listed) {
+        List<Member> missed = new ArrayList<>();
+        for (Member m : members.values()) {
+            if (!listed.contains(m.name()) && !m.address().equals(to) && missed.size() < MAX_MEMBERS) {
+                missed.add(m);
+            }
+        }
+        if (!missed.isEmpty()) {
+            missed.add(self);
+            send(to, Envelope.newBuilder().setGossip(Gossip.getDefaultInstance()), missed);
         }
     }
 
@@ -606,6 +634,33 @@ public final class SwimNode {
             probeIndex = 0;
         }
         return null;
+    }
+
+    /**
+     * A member we hold DOWN (or LEAVING) just spoke to us: it is back (a healed partition, a resumed
+     * process, a node restarted under its old name that joined through a peer which had not heard of
+     * its leave) but may not know, because the verdict's retransmits ran out while it was away and
+     * {@link #probeTheDead} reaches one DOWN member at a time. It gets its record now, so it refutes
+     * within a round trip (a member still draining after its leave ignores it). At most once per
+     * protocol period per member.
+     */
+    private void tellIfGone(String sender) {
+        Member m = members.get(sender);
+        if (m == null || !m.status().isGone() || self.status() != MemberStatus.ALIVE) {
+            return;
+        }
+        long now = scheduler.nanoTime();
+        if (toldGone.isEmpty() || now - toldGonePeriodStart >= settings.protocolPeriod().toNanos()) {
+            toldGone.clear();
+            toldGonePeriodStart = now;
+        }
+        if (!toldGone.add(sender)) {
+            return;
+        }
+        List<Member> carried = new ArrayList<>(piggyback());
+        carried.add(m);
+        carried.add(self);
+        send(m.address(), Envelope.newBuilder().setGossip(Gossip.getDefaultInstance()), carried);
     }
 
     /** Contacts one DOWN member now and then, carrying its DOWN record so it can refute if it is back. */
@@ -787,9 +842,23 @@ public final class SwimNode {
         for (Member m : members.values()) {
             if (!m.name().equals(change.name()) || change.status() == MemberStatus.SUSPECTED
                     || change.status() == MemberStatus.DOWN) {
-                send(m.address(), Envelope.newBuilder().setGossip(Gossip.getDefaultInstance()), carried);
+                send(m.address(), Envelope.newBuilder().setGossip(Gossip.getDefaultInstance()), withVerdictFor(m, carried));
             }
         }
+    }
+
+    /**
+     * What goes to {@code to}: a member we hold DOWN or LEAVING also gets its own record, so that if it is
+     * back (a healed split) it refutes, and its refutation pushes in turn reach the members it holds
+     * DOWN: a heal spreads in a few round trips instead of one re-contact per period.
+     */
+    private static List<Member> withVerdictFor(Member to, List<Member> carried) {
+        if (!to.status().isGone() || carried.contains(to)) {
+            return carried;
+        }
+        List<Member> withVerdict = new ArrayList<>(carried);
+        withVerdict.add(to);
+        return withVerdict;
     }
 
     private void send(String to, Envelope.Builder envelope, List<Member> carried) {

@@ -3,6 +3,7 @@ package dev.smg.mesh.transport;
 import dev.smg.mesh.membership.Transport;
 import dev.smg.mesh.tls.TransportSecurity;
 import dev.smg.proto.mesh.Envelope;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 
@@ -78,6 +79,19 @@ public final class GrpcTransport implements Transport, AutoCloseable {
             streams.put(address, stream);
         }
         stream.send(envelope);
+    }
+
+    /**
+     * An envelope came from this address, so the peer is up. A channel to it that is still waiting
+     * out its reconnect backoff (it failed while the peer was starting, crashed or cut off) would fail
+     * every reply fast for up to that backoff (1 s growing x1.6 up to 120 s), and the peer would be
+     * suspected for our silence: it reconnects now instead. Cheap when the channel is fine.
+     */
+    public void heardFrom(String address) {
+        ManagedChannel channel = channels.get(address);
+        if (channel != null && channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+            channel.resetConnectBackoff();
+        }
     }
 
     /** Closes channels to addresses no longer worth keeping (reaped members), bounding their number. */

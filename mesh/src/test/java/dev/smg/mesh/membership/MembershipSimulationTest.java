@@ -99,6 +99,24 @@ class MembershipSimulationTest {
         assertTrue(cluster.allSee("n3", MemberStatus.LEAVING), "LEAVING is not turned into DOWN");
     }
 
+    /**
+     * A node that left and came back under its name, still INIT, accepts a join from a peer that
+     * holds it LEAVING: the join exchange alone carries no record that makes it refute, so the peer
+     * tells it when it next hears from it, instead of ignoring it until the LEAVING record is reaped.
+     */
+    @Test
+    void aNodeBackFromALeaveThatIsJoinedByAPeerRefutesItsLeavingRecord() {
+        SimulatedCluster cluster = formed(47, 3);
+        AtomicBoolean left = new AtomicBoolean();
+        cluster.leave("n2", () -> left.set(true));
+        assertTrue(cluster.network().runUntil(left::get, 10 * SECOND));
+        assertTrue(cluster.allSee("n2", MemberStatus.LEAVING));
+        cluster.network().runFor(10 * SECOND); // the leave's retransmits run out
+        cluster.start("n2", List.of()); // no seeds: it learns of the cluster only from the join it accepts
+        discover(cluster, "n0", "n2");
+        assertTrue(cluster.network().runUntil(cluster::converged, 5 * SECOND), "n2 ALIVE everywhere again");
+    }
+
     @Test
     void aFalseSuspicionIsRefutedByRaisingTheIncarnation() {
         SimulatedCluster cluster = formed(13, 5);
@@ -142,6 +160,30 @@ class MembershipSimulationTest {
         cluster.network().runFor(10 * SECOND);
         cluster.network().heal();
         assertTrue(cluster.network().runUntil(cluster::converged, 30 * SECOND), "one ALIVE view after the heal");
+    }
+
+    /**
+     * After a long split every side holds the other DOWN and has stopped gossiping those verdicts
+     * (their retransmits ran out), and each node re-contacts only one DOWN member per period. A node
+     * that hears from a member it holds DOWN tells it at once, so the heal takes a few round trips,
+     * not one re-contact per DOWN member in turn.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {29, 31, 37, 41, 43})
+    void aLongThreeFourSplitHealsWithinASecond(long seed) {
+        SimulatedCluster cluster = formed(seed, 7);
+        Set<String> a = Set.of("n0:7000", "n1:7000", "n2:7000");
+        Set<String> b = Set.of("n3:7000", "n4:7000", "n5:7000", "n6:7000");
+        cluster.network().partition(a, b);
+        assertTrue(cluster.network().runUntil(() -> cluster.statusAt("n0", "n6").orElse(null) == MemberStatus.DOWN
+                && cluster.statusAt("n6", "n0").orElse(null) == MemberStatus.DOWN, 60 * SECOND), "sides split");
+        cluster.network().runFor(30 * SECOND);
+        cluster.network().heal();
+        long healed = cluster.network().now();
+        assertTrue(cluster.network().runUntil(cluster::converged, 30 * SECOND), "one ALIVE view after the heal");
+        long took = cluster.network().now() - healed;
+        System.out.printf("seed %d: 3+4 split healed in %d ms of simulated time%n", seed, took / 1_000_000);
+        assertTrue(took <= SECOND, "healed in " + took / 1_000_000 + " ms of simulated time");
     }
 
     @Test

@@ -87,6 +87,40 @@ class GrpcMeshTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> allAlive(List.of(a, b, c), 3));
     }
 
+    private static String exposition(PrometheusRegistry registry) {
+        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+        try {
+            io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create().write(text,
+                    registry.scrape(), io.prometheus.metrics.config.EscapingScheme.UNDERSCORE_ESCAPING);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return text.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Whether the node behind {@code registry} has ever declared a member DOWN. */
+    private static boolean declaredSomeoneDown(PrometheusRegistry registry) {
+        return exposition(registry).lines().anyMatch(l -> l.startsWith("router_mesh_status_changes_total{status=\"down\"}"));
+    }
+
+    @Test
+    void aPeerStartedLongAfterTheFirstNodeIsNotTakenForDead() throws Exception {
+        int late;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            late = probe.getLocalPort();
+        }
+        MeshNode a = start("a", 0, List.of(late));
+        // a's attempts to reach its seed fail for a while, so its channel there is in gRPC's reconnect
+        // backoff (1 s growing x1.6) when b arrives: the time passing is the point of this wait.
+        await().pollDelay(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(11)).until(() -> true);
+        MeshNode b = start("b", late, List.of(a.port()));
+        await().atMost(Duration.ofSeconds(20)).until(() -> allAlive(List.of(a, b), 2));
+        // Heard from b, a reconnects at once: it never probes b into DOWN through a channel still
+        // backing off (it did before, and b had to refute its way back in).
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                .until(() -> allAlive(List.of(a, b), 2) && !declaredSomeoneDown(registries.get(0)));
+    }
+
     @Test
     void aLocalWriteIsPushedToEveryPeerAsADelta() {
         dev.smg.mesh.store.Namespace<dev.smg.mesh.crdt.GCounter> requests =
@@ -106,14 +140,7 @@ class GrpcMeshTest {
                     .map(dev.smg.mesh.crdt.GCounter::value).orElse(0L) == 30L);
         }
         // The seed's metric names, with direction and peer.
-        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
-        try {
-            io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create().write(text,
-                    registries.get(0).scrape(), io.prometheus.metrics.config.EscapingScheme.UNDERSCORE_ESCAPING);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        String exposition = text.toString(java.nio.charset.StandardCharsets.UTF_8);
+        String exposition = exposition(registries.get(0));
         for (String expected : List.of("router_mesh_batches_total{direction=\"sent\",peer=\"b\"}",
                 "router_mesh_batches_total{direction=\"received\",peer=\"b\"}", "router_mesh_bytes_total",
                 "router_mesh_convergence_ms_count", "router_mesh_snapshot_trigger_total")) {
