@@ -119,7 +119,9 @@ class HaClusterProcessTest {
         SmgProcess p3 = start(n3, nodes, 600);
         Map<String, String> allAlive = Map.of("node1", "1", "node2", "1", "node3", "1");
         for (Node observer : nodes) {
-            await().atMost(FORM).ignoreExceptions().until(() -> statuses(observer).equals(allAlive));
+            // untilAsserted: a timeout names what the node saw last, not just "not fulfilled"
+            await().atMost(FORM).ignoreExceptions().untilAsserted(() -> assertEquals(allAlive, statuses(observer),
+                    observer.name() + "'s view"));
         }
 
         // A worker registered on node1 and one on node2 serve through node3.

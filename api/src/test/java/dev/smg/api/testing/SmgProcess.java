@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -14,8 +16,12 @@ import java.util.concurrent.TimeUnit;
  * tests exercise the real process: argument handling, exit codes, signals.
  */
 public final class SmgProcess implements AutoCloseable {
+    /** Started and not yet closed: what {@link ChildLogsOnFailure} prints when a test fails. */
+    private static final Set<SmgProcess> OPEN = ConcurrentHashMap.newKeySet();
+
     private final Process process;
     private final Path output;
+    private final long startedNanos = System.nanoTime();
 
     private SmgProcess(Process process, Path output) {
         this.process = process;
@@ -41,10 +47,20 @@ public final class SmgProcess implements AutoCloseable {
                     .redirectErrorStream(true)
                     .redirectOutput(output.toFile())
                     .start();
-            return new SmgProcess(process, output);
+            SmgProcess started = new SmgProcess(process, output);
+            OPEN.add(started);
+            return started;
         } catch (IOException e) {
             throw new IllegalStateException("cannot start smg", e);
         }
+    }
+
+    long startedNanos() {
+        return startedNanos;
+    }
+
+    static List<SmgProcess> open() {
+        return List.copyOf(OPEN);
     }
 
     /** Runs to completion (bounded by {@code timeout}) and returns the exit status. */
@@ -84,6 +100,7 @@ public final class SmgProcess implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException, IOException {
+        OPEN.remove(this);
         if (process.isAlive()) {
             process.destroy();
             if (!process.waitFor(20, TimeUnit.SECONDS)) {
