@@ -177,6 +177,9 @@ public final class MeshNode implements AutoCloseable {
                     @Override
                     public void statusChanged(Member before, Member after) {
                         metrics.statusChanged(before, after);
+                        if (after.status() == MemberStatus.DOWN) {
+                            transport.disconnect(after.address());
+                        }
                     }
 
                     @Override

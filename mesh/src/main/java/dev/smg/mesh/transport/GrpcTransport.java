@@ -6,6 +6,7 @@ import dev.smg.proto.mesh.Envelope;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -28,9 +29,13 @@ public final class GrpcTransport implements Transport, AutoCloseable {
      * tolerates loss by design, and replicated state is repaired by anti-entropy.
      */
     public static final int MAX_IN_FLIGHT_PER_PEER = 2048;
+    /** Mesh peers are on one network (a data centre, a cluster): a connection takes milliseconds. */
+    static final int CONNECT_TIMEOUT_MILLIS = 500;
+    static final long RETRY_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final Map<String, ManagedChannel> channels = new HashMap<>();
     private final Map<String, PeerStream> streams = new HashMap<>();
+    private final Map<String, Long> lastRetry = new HashMap<>();
     private final PeerLinks links;
     private final Executor loop;
     private final Consumer<String> onDrop;
@@ -57,8 +62,15 @@ public final class GrpcTransport implements Transport, AutoCloseable {
         ManagedChannel channel = channels.computeIfAbsent(address, a -> security
                 .secure(NettyChannelBuilder.forTarget(a))
                 .maxInboundMessageSize(EnvelopeLimits.MAX_MESSAGE_BYTES)
-                .keepAliveTime(30, TimeUnit.SECONDS)
+                // One SYN per attempt (the kernel retransmits a SYN after 1 s): an attempt made
+                // during a partition ends quickly, so the next one can be made right after the heal.
+                .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
+                // A connection that silently stopped carrying (packets dropped, not refused) is
+                // found dead within 15 s even when no member is declared DOWN over it.
+                .keepAliveTime(10, TimeUnit.SECONDS)
+                .keepAliveTimeout(5, TimeUnit.SECONDS)
                 .build());
+        retryNowIfBackingOff(address, channel);
         PeerStream stream = streams.get(address);
         if (stream != null && !stream.usable()) {
             // The call ended (the peer restarted or went away): a message handed to it would be
@@ -79,6 +91,42 @@ public final class GrpcTransport implements Transport, AutoCloseable {
             streams.put(address, stream);
         }
         stream.send(envelope);
+    }
+
+    /**
+     * gRPC waits out an exponential backoff (1 s growing x1.6 up to 120 s) between connection
+     * attempts, failing every call meanwhile: after a 30 s partition the next attempt could be a
+     * minute away. The mesh paces its own sends (probes every period, DOWN members every 500 ms), so
+     * it lets each send to a peer that is backing off start a new attempt, at most one per
+     * {@link #RETRY_INTERVAL_NANOS}: a healed link is found within about a second.
+     */
+    private void retryNowIfBackingOff(String address, ManagedChannel channel) {
+        if (channel.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {
+            return;
+        }
+        long now = System.nanoTime();
+        Long last = lastRetry.get(address);
+        if (last == null || now - last >= RETRY_INTERVAL_NANOS) {
+            lastRetry.put(address, now);
+            channel.resetConnectBackoff();
+        }
+    }
+
+    /**
+     * The member at this address was declared DOWN: its connection, if any, is dropped. After a
+     * partition, a connection kept from before it has data waiting in TCP retransmission backoff
+     * (seconds, doubling) and would deliver the first message after the heal late; a new
+     * connection is made by the next send instead.
+     */
+    public void disconnect(String address) {
+        PeerStream stream = streams.remove(address);
+        if (stream != null) {
+            stream.close();
+        }
+        ManagedChannel channel = channels.remove(address);
+        if (channel != null) {
+            channel.shutdownNow();
+        }
     }
 
     /**
@@ -106,6 +154,7 @@ public final class GrpcTransport implements Transport, AutoCloseable {
             }
             e.getValue().shutdown();
             links.forget(e.getKey());
+            lastRetry.remove(e.getKey());
             return true;
         });
     }
