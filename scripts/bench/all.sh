@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make bench`: runs every whole-system benchmark under scripts/bench/ in turn (each writes its full
-# report to docs/bench/NAME.md), then refreshes the generated part of docs/benchmarks.md: the
-# "Results" section of every report, between the markers below, with the machine it ran on.
-# The hand-written analysis around it stays as it is.
+# report to docs/bench/NAME.md, some also raw data to docs/bench/data/), draws the charts of that
+# data (scripts/bench/charts.sh, docs/bench/img/), then refreshes the generated part of
+# docs/benchmarks.md: the "Results" section of every report, between the markers below, with the
+# machine it ran on. The hand-written analysis around it stays as it is.
 #
 #   make bench                       every benchmark (about an hour; run it on an otherwise idle machine)
 #   BENCHES="rate-limit convergence" make bench   a subset, by script name
@@ -29,7 +30,8 @@ run_one() { # name
   fi
 }
 
-# The "## Results" section of a report (up to the next level-2 heading), or its first table.
+# The "## Results" section of a report (up to the next level-2 heading), or its first table (with
+# the chart that follows it, if one does).
 results_of() { # file
   python3 - "$1" <<'PY'
 import re, sys
@@ -44,11 +46,17 @@ for line in text:
     if on:
         out.append(line)
 if not out:  # no Results heading: the first table
-    for line in text:
+    after = len(text)
+    for i, line in enumerate(text):
         if line.startswith("|"):
             out.append(line)
         elif out:
+            after = i
             break
+    while after < len(text) and not text[after].strip():
+        after += 1
+    if out and after < len(text) and text[after].startswith("!["):
+        out += ["", text[after]]
 print("\n".join(out).strip())
 PY
 }
@@ -70,7 +78,8 @@ assemble() {
       echo
       echo "### $name ([full report](bench/$name.md))"
       echo
-      results_of "$f" | sed 's/^## /#### /; s/^### /#### /'
+      # Pictures are linked relative to the report (img/x.png); this block sits one directory up.
+      results_of "$f" | sed 's/^## /#### /; s/^### /#### /; s#](img/#](bench/img/#g'
     done
     echo
     echo "$end"
@@ -100,6 +109,8 @@ failed=()
 for b in "${benches[@]}"; do
   run_one "$b" || failed+=("$b")
 done
+# Charts are extras: without them (no gnuplot, a chart that fails) the run still counts.
+"$here/charts.sh" "$reports" || echo "bench: some charts could not be drawn (see above)" >&2
 assemble
 if ((${#failed[@]})); then
   echo "bench: failed: ${failed[*]} (their previous reports, if any, were kept)" >&2

@@ -120,6 +120,7 @@ def main():
     before = [scrape(p) for p in a.metrics]
     run = uuid.uuid4().hex[:6]
     every, each, polls, missed = [], [], 0, 0
+    per_update = []  # every update's "visible at every node" time in ms, None if never (for the chart)
     start = time.monotonic()
     for i in range(a.updates):
         slot = start + i * a.spacing_ms / 1000
@@ -158,6 +159,7 @@ def main():
             missed += 1
         else:
             every.append(last * 1000)
+        per_update.append(None if pending else last * 1000)
     elapsed = time.monotonic() - start
     after = [scrape(p) for p in a.metrics]
     histogram = {}
@@ -172,7 +174,7 @@ def main():
         "kind": a.kind, "updates": a.updates, "spacing_ms": a.spacing_ms, "elapsed_s": elapsed,
         "polls": polls, "missed": missed,
         "every_p50_ms": percentile(every, 50), "every_p99_ms": percentile(every, 99),
-        "every_max_ms": max(every) if every else None,
+        "every_max_ms": max(every) if every else None, "every_ms": per_update,
         "each_p50_ms": percentile(each, 50), "each_p99_ms": percentile(each, 99),
         "histogram": histogram,
         "bytes_sent": sent, "bytes_received": received, "sync_bytes_sent": snapshot,

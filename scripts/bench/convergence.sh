@@ -132,6 +132,33 @@ for kind in kinds:
         ms(d["every_max_ms"]), pushed, pushed / 2))
 PY
 )
+# With --out, part 1's raw figures also go next to the report, for scripts/bench/charts.sh: every
+# update's polled time (the table has only p50/p99/max) and the routers' histogram as cumulative
+# fractions at its bucket bounds.
+if [[ -n $out ]]; then
+  mkdir -p "$(dirname "$out")/data"
+  python3 - "$work" "$(dirname "$out")/data" "$UPDATES" "$SPACING_MS" "${kinds[@]}" <<'PY'
+import json, sys
+work, data, updates, spacing, kinds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+title = "# title: 3 router processes on loopback, %s updates of each kind at node1, one every %s ms\n" % (updates, spacing)
+with open(f"{data}/convergence.csv", "w") as polled, open(f"{data}/convergence-histogram.csv", "w") as hist:
+    polled.write("# Per update: ms from the POST at node1 until node2 and node3 both showed it, as\n"
+                 "# scripts/bench/convergence-probe.py polled them (empty: not within 5 s).\n"
+                 + title + "kind,update,visible_at_every_node_ms\n")
+    hist.write("# router_mesh_convergence_ms summed over the routers: arrivals within le_ms, cumulative.\n"
+               + title + "kind,le_ms,arrivals,fraction\n")
+    for kind in kinds:
+        d = json.load(open(f"{work}/{kind}.json"))
+        for i, ms in enumerate(d["every_ms"]):
+            polled.write("%s,%d,%s\n" % (kind, i, "" if ms is None else "%.2f" % ms))
+        buckets = sorted((float(le), c) for le, c in d["histogram"].items())
+        total = buckets[-1][1] if buckets else 0
+        for le, count in buckets:
+            if le != float("inf") and total > 0:
+                hist.write("%s,%g,%d,%.4f\n" % (kind, le, count, count / total))
+PY
+  part1+=$'\n\n''![Cumulative distribution of the time until an update is visible at every router, polled, and of the arrival histogram kept by the routers](img/convergence.png)'
+fi
 java_version=$("$java_home/bin/java" -version 2>&1 | head -1)
 commit=$(bench_commit)
 report=$(

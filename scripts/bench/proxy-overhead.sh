@@ -278,6 +278,7 @@ done
 
 declare -A tput=() p50=() p99=() hey_rps=() errs=()
 raw_rows=""
+raw_csv="" # the same runs for scripts/bench/charts.sh (data/proxy-overhead.csv next to the report)
 for rep in $(seq 1 "$REPEATS"); do
   # Interleave targets within each repeat so slow drifts (thermal, GC, noise) hit all alike.
   for t in "${TARGETS[@]}"; do
@@ -287,6 +288,7 @@ for rep in $(seq 1 "$REPEATS"); do
     tput[$t]+="$rps "
     errs[$t]=$((${errs[$t]:-0} + e))
     raw_rows+="| $rep | $t | throughput | $rps req/s | | | $e |"$'\n'
+    raw_csv+="$rep,$t,throughput,$rps,,,$e"$'\n'
     sleep 1
   done
   for t in "${TARGETS[@]}"; do
@@ -298,6 +300,7 @@ for rep in $(seq 1 "$REPEATS"); do
     hey_rps[$t]+="$achieved "
     errs[$t]=$((${errs[$t]:-0} + e))
     raw_rows+="| $rep | $t | latency | $achieved req/s | $l50 | $l99 | $e |"$'\n'
+    raw_csv+="$rep,$t,latency,$achieved,$l50,$l99,$e"$'\n'
     sleep 1
   done
 done
@@ -358,6 +361,7 @@ MD
       "$(fmt "${m_p50[$t]}" '%.2f')" "$(fmt "${m_p99[$t]}" '%.2f')" "$add50" "$add99" \
       "$(fmt "${m_rps[$t]}" '%.0f')" "${errs[$t]}"
   done
+  printf '\n![Max throughput and latency at %s req/s: direct, through smg, through nginx](img/proxy-overhead.png)\n' "$RATE"
   cat <<MD
 
 Throughput ratios: **smg/nginx = $(ratio "${m_tput[smg]}" "${m_tput[nginx]}")**, **smg/direct = $(ratio "${m_tput[smg]}" "${m_tput[direct]}")** (nginx/direct = $(ratio "${m_tput[nginx]}" "${m_tput[direct]}")).
@@ -390,7 +394,14 @@ MD
   printf '%s' "$raw_rows"
 )
 
-mkdir -p "$(dirname "$OUT")"
+mkdir -p "$(dirname "$OUT")/data"
+{
+  echo "# Raw runs of scripts/bench/proxy-overhead.sh: rate_rps is wrk's max throughput or hey's achieved rate."
+  echo "# title: one mock worker (gen-ms $GEN_MS): direct, through smg, through nginx; wrk -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s, hey at $RATE req/s; $(nproc) CPUs"
+  echo "# rate: $RATE"
+  echo "repeat,target,test,rate_rps,p50_ms,p99_ms,errors"
+  printf '%s' "$raw_csv"
+} >"$(dirname "$OUT")/data/proxy-overhead.csv"
 printf '%s\n' "$report" >"$OUT"
 printf '%s\n' "$report"
 log "report written to $OUT"

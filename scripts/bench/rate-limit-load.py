@@ -220,10 +220,14 @@ def summarize(a, phases, results, shares, scrapes, lags):
     n = len(a.ports)
     end = phases[-1][2]
     seconds = int(end + 0.999)
-    per_second = [{"second": s, "admitted": 0, "limited": 0, "other": 0} for s in range(seconds)]
+    # admitted_by_router: the same count split by router, for the chart of the shares over time.
+    per_second = [{"second": s, "admitted": 0, "limited": 0, "other": 0, "admitted_by_router": [0] * n}
+                  for s in range(seconds)]
     for offset, r, status in results:
         row = per_second[min(seconds - 1, int(offset))]
         row["admitted" if status == 200 else "limited" if status == 429 else "other"] += 1
+        if status == 200:
+            row["admitted_by_router"][r] += 1
     out = {"rate": a.rate, "split": a.split, "switch_split": a.switch_split, "per_second": per_second,
            "arrival_lag_p99_ms": (percentile(lags, 99) or 0) * 1000, "phases": {}}
     for name, start, stop, split in phases[1:]:

@@ -212,6 +212,34 @@ for i, d in enumerate(runs, 1):
         fmt(lat.get("429", {}).get("p50")), fmt(lat.get("429", {}).get("p99")), d["max_open_connections"]))
 PY
 )
+# With --out, the per-second counts also go to data/rate-limit.csv next to the report, for
+# scripts/bench/charts.sh (the report lists them run by run; the chart shows them over time).
+if [[ -n $out ]]; then
+  mkdir -p "$(dirname "$out")/data"
+  python3 - "$work" "$REPEATS" "$LIMIT" "$rate" "$SPLIT" "$SWITCH_SPLIT" "$WARMUP" "$DURATION" "$SWITCH_DURATION" \
+    >"$(dirname "$out")/data/rate-limit.csv" <<'PY'
+import json, os, sys
+work, repeats, limit, rate, split, switch_split = sys.argv[1], int(sys.argv[2]), *sys.argv[3:7]
+warmup, duration, switch_duration = (int(x) for x in sys.argv[7:10])
+print("# Answers per second of sending, by scripts/bench/rate-limit.sh; the reference is one router, local limit.")
+split, switch_split = split.replace(",", "/"), switch_split.replace(",", "/")
+print("# title: 3 routers, cluster limit L = %s req/s, %s req/s offered open loop split %s for %d s%s" % (
+    limit, rate, split, duration, ", then %s for %d s" % (switch_split, switch_duration) if switch_duration else ""))
+print("# limit: %s\n# split: %s\n# switch_split: %s" % (limit, split, switch_split))
+print("setup,run,second,phase,admitted,limited,other,admitted_router1,admitted_router2,admitted_router3")
+for setup, name in (("cluster", "run"), ("reference", "solo")):
+    for r in range(1, repeats + 1):
+        path = f"{work}/{name}{r}.json"
+        if not os.path.exists(path):
+            continue
+        for x in json.load(open(path))["per_second"]:
+            phase = "warmup" if x["second"] < warmup else "steady" if x["second"] < warmup + duration else "switched"
+            by_router = (x["admitted_by_router"] + ["", "", ""])[:3]  # the reference has one router
+            print(",".join(str(v) for v in (setup, r, x["second"], phase, x["admitted"], x["limited"], x["other"],
+                                            *by_router)))
+PY
+  tables+=$'\n\n''![Admitted requests per second, in total and per router, against the cluster limit L](img/rate-limit.png)'
+fi
 java_version=$("$java_home/bin/java" -version 2>&1 | head -1)
 commit=$(bench_commit)
 report=$(

@@ -22,9 +22,15 @@ cp="router/target/test-classes:router/target/classes:$(cat "$work/cp.txt")"
   -f "$FORKS" -wi "$WARMUP" -w 1s -i "$ITERATIONS" -r 1s -rf json -rff "$work/jmh.json" >&2
 footprint=$("$JAVA_HOME/bin/java" -Xmx4g -cp "$cp" dev.smg.router.tree.bench.TreeFootprint)
 
-table=$(python3 - "$work/jmh.json" <<'PY'
+# The table also goes to data/tree-jmh.csv next to the report, for scripts/bench/charts.sh.
+mkdir -p "$(dirname "$OUT")/data"
+table=$(python3 - "$work/jmh.json" "$(dirname "$OUT")/data/tree-jmh.csv" "$FORKS" "$WARMUP" "$ITERATIONS" "$(nproc)" <<'PY'
 import json, sys
 rows = json.load(open(sys.argv[1]))
+csv = open(sys.argv[2], "w")
+csv.write("# JMH sample mode, ns per operation, by scripts/bench/tree-jmh.sh.\n"
+          "# title: radix tree of 2,000 prompts, hash + operation; JMH %s fork(s), %s x 1 s warm-up, %s x 1 s; %s CPUs\n"
+          "benchmark,chars,tenants,p50_ns,p99_ns,mean_ns\n" % tuple(sys.argv[3:7]))
 print("| benchmark | prompt chars | tenants | p50 (ns/op) | p99 (ns/op) | mean (ns/op) |")
 print("|---|---:|---:|---:|---:|---:|")
 for r in rows:
@@ -33,6 +39,8 @@ for r in rows:
     m = r["primaryMetric"]
     pct = m.get("scorePercentiles", {})
     print(f"| {name} | {p['chars']} | {p['tenants']} | {pct.get('50.0', float('nan')):.0f} | {pct.get('99.0', float('nan')):.0f} | {m['score']:.0f} |")
+    csv.write(f"{name},{p['chars']},{p['tenants']},{pct.get('50.0', float('nan')):.0f},{pct.get('99.0', float('nan')):.0f},{m['score']:.0f}\n")
+csv.close()
 PY
 )
 report=$(cat <<MD
@@ -46,6 +54,8 @@ $ITERATIONS x 1 s measurement. Each op includes hashing the prompt into 16-chara
 (its figures are per thread: mixed:mixedMatch and mixed:mixedInsert).
 
 $table
+
+![Median ns per operation against prompt length, insert, match and mixed, 10 and 64 tenants](img/tree-jmh.png)
 
 ## Heap per stored character
 
