@@ -15,8 +15,8 @@ import java.util.concurrent.RejectedExecutionException;
  * The long-lived outbound stream to one peer. Envelopes are written while HTTP/2 flow control says
  * the peer keeps up ({@code isReady}); otherwise they wait in this stream's own queue, whose size is
  * bounded through {@link PeerLinks#reserve} (beyond it the transport drops and counts), so a slow or
- * stalled peer can never make gRPC buffer without limit. A broken stream is forgotten and the next
- * send opens a new one. Mesh loop thread only; gRPC callbacks hop onto the loop.
+ * stalled peer can never make gRPC buffer without limit; the same queue holds envelopes while the
+ * stream waits for its connection. A broken stream is forgotten and the next send opens a new one. Mesh loop thread only; gRPC callbacks hop onto the loop.
  */
 final class PeerStream {
     private final String address;
@@ -34,7 +34,13 @@ final class PeerStream {
         this.links = links;
         this.loop = loop;
         this.onBroken = onBroken;
-        MeshGrpc.newStub(channel).stream(new ClientResponseObserver<Envelope, Delivered>() {
+        // Wait for ready: a stream opened while the channel is (re)connecting waits for the
+        // connection instead of failing at once, so the first messages after a heal or a restart
+        // (a refutation, a DOWN record to refute) are delivered, not lost to a fail-fast call. They
+        // wait in this stream's bounded queue. An established stream that breaks still ends the
+        // call; a stream waiting for a peer that never returns goes with its channel when the
+        // member is declared DOWN or reaped.
+        MeshGrpc.newStub(channel).withWaitForReady().stream(new ClientResponseObserver<Envelope, Delivered>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<Envelope> requestStream) {
                 call = requestStream;

@@ -42,6 +42,23 @@ class MembershipSimulationTest {
         }
     }
 
+    /**
+     * Every node started at once and given every other as a seed (`make run`, a systemd fleet): joins
+     * cross, INIT nodes accept each other's joins, and a node can learn of a member only from a join
+     * reply that lacked it. Each forms within seconds, not at the 30 s rejoin tick.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20})
+    void nodesStartedTogetherWithEachOtherAsSeedsFormAtOnce(long seed) {
+        SimulatedCluster cluster = new SimulatedCluster(seed, SETTINGS);
+        cluster.network().setDelay(100_000, 20_000_000); // up to 20 ms: joins overtake each other
+        List<String> names = List.of("n0", "n1", "n2", "n3", "n4");
+        for (String name : names) {
+            cluster.start(name, names.stream().filter(n -> !n.equals(name)).toList());
+        }
+        assertTrue(cluster.network().runUntil(cluster::converged, 10 * SECOND), "not one cluster within 10 s");
+    }
+
     @Test
     void aNodeJoinsThroughTheNextSeedWhenTheFirstIsDown() {
         SimulatedCluster cluster = formed(7, 2);
