@@ -842,15 +842,16 @@ public final class SwimNode {
         for (Member m : members.values()) {
             if (!m.name().equals(change.name()) || change.status() == MemberStatus.SUSPECTED
                     || change.status() == MemberStatus.DOWN) {
-                send(m.address(), Envelope.newBuilder().setGossip(Gossip.getDefaultInstance()), withVerdictFor(m, carried));
+                send(m.address(), Envelope.newBuilder().setGossip(Gossip.getDefaultInstance()),
+                        withVerdictFor(m, carried));
             }
         }
     }
 
     /**
-     * What goes to {@code to}: a member we hold DOWN or LEAVING also gets its own record, so that if it is
-     * back (a healed split) it refutes, and its refutation pushes in turn reach the members it holds
-     * DOWN: a heal spreads in a few round trips instead of one re-contact per period.
+     * What goes to {@code to}: a member we hold DOWN or LEAVING also gets its own record, so that if
+     * it is back (a healed split) it refutes, and its refutation pushes in turn reach the members it
+     * holds DOWN: a heal spreads in a few round trips instead of one re-contact per period.
      */
     private static List<Member> withVerdictFor(Member to, List<Member> carried) {
         if (!to.status().isGone() || carried.contains(to)) {

@@ -138,6 +138,7 @@ public final class GrpcTransport implements Transport, AutoCloseable {
     public void heardFrom(String address) {
         ManagedChannel channel = channels.get(address);
         if (channel != null && channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+            lastRetry.put(address, System.nanoTime());
             channel.resetConnectBackoff();
         }
     }

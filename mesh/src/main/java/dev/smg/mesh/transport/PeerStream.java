@@ -16,7 +16,8 @@ import java.util.concurrent.RejectedExecutionException;
  * the peer keeps up ({@code isReady}); otherwise they wait in this stream's own queue, whose size is
  * bounded through {@link PeerLinks#reserve} (beyond it the transport drops and counts), so a slow or
  * stalled peer can never make gRPC buffer without limit; the same queue holds envelopes while the
- * stream waits for its connection. A broken stream is forgotten and the next send opens a new one. Mesh loop thread only; gRPC callbacks hop onto the loop.
+ * stream waits for its connection. A broken stream is forgotten and the next send opens a new one.
+ * Mesh loop thread only; gRPC callbacks hop onto the loop.
  */
 final class PeerStream {
     private final String address;
