@@ -26,6 +26,8 @@ import string
 import sys
 import time
 
+from http1 import read_head
+
 MAX_EVENT_BYTES = 1 << 20
 MAX_ERROR_BODY = 4096
 
@@ -121,18 +123,7 @@ async def stream_chat(host, port, body):
                       f"Content-Type: application/json\r\nAccept: text/event-stream\r\n"
                       f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode("ascii") + body)
         await writer.drain()
-        status_line = await reader.readline()
-        parts = status_line.split()
-        if len(parts) < 2 or not parts[1].isdigit():
-            raise ConnectionError(f"bad status line {status_line[:80]!r}")
-        status = int(parts[1])
-        headers = {}
-        while True:
-            line = await reader.readline()
-            if line in (b"\r\n", b"\n", b""):
-                break
-            name, _, value = line.decode("latin-1").partition(":")
-            headers[name.strip().lower()] = value.strip()
+        status, headers = await read_head(reader)
         body_in = Body(reader, headers)
         if status != 200:
             text = b""

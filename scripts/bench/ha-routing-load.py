@@ -31,6 +31,8 @@ import signal
 import string
 import time
 
+from http1 import read_response
+
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -67,33 +69,6 @@ def vocabulary(seed, size=5000):
     while len(words) < size:
         words.add("".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(3, 9))))
     return sorted(words)
-
-
-async def read_response(reader):
-    line = await reader.readline()
-    parts = line.split()
-    if len(parts) < 2 or not parts[1].isdigit():
-        raise ConnectionError(f"bad status line {line[:80]!r}")
-    status = int(parts[1])
-    headers = {}
-    while True:
-        h = await reader.readline()
-        if h in (b"\r\n", b"\n", b""):
-            break
-        name, _, value = h.decode("latin-1").partition(":")
-        headers[name.strip().lower()] = value.strip()
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        body = b""
-        while True:
-            size = int((await reader.readline()).split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                await reader.readline()
-                break
-            body += await reader.readexactly(size)
-            await reader.readexactly(2)
-    else:
-        body = await reader.readexactly(int(headers.get("content-length", "0")))
-    return status, headers, body
 
 
 class Pool:

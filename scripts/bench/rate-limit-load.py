@@ -22,6 +22,8 @@ import re
 import time
 import urllib.request
 
+from http1 import read_response
+
 max_open = [0]  # most connections one pool had open at once
 BODY = json.dumps({"model": "mock-model", "max_tokens": 4,
                    "messages": [{"role": "user", "content": "hello"}]}).encode()
@@ -49,34 +51,6 @@ def parse_args():
     if a.rate <= 0 or a.duration <= 0 or a.switch_duration < 0 or a.warmup < 0:
         p.error("rate and duration must be > 0")
     return a
-
-
-async def read_response(reader):
-    """(status, headers, body) of one HTTP/1.1 response; Content-Length or chunked."""
-    line = await reader.readline()
-    parts = line.split()
-    if len(parts) < 2 or not parts[1].isdigit():
-        raise ConnectionError(f"bad status line {line[:80]!r}")
-    status = int(parts[1])
-    headers = {}
-    while True:
-        h = await reader.readline()
-        if h in (b"\r\n", b"\n", b""):
-            break
-        name, _, value = h.decode("latin-1").partition(":")
-        headers[name.strip().lower()] = value.strip()
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        body = b""
-        while True:
-            size = int((await reader.readline()).split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                await reader.readline()
-                break
-            body += await reader.readexactly(size)
-            await reader.readexactly(2)
-    else:
-        body = await reader.readexactly(int(headers.get("content-length", "0")))
-    return status, headers, body
 
 
 class Pool:

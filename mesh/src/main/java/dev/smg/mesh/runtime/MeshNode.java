@@ -139,7 +139,11 @@ public final class MeshNode implements AutoCloseable {
                 requested.serverName() + "#" + Long.toString(System.currentTimeMillis(), 36), loop, namespaces);
         Map<String, ChannelHandler> channels = new ConcurrentHashMap<>();
         AtomicReference<StoreSync> syncRef = new AtomicReference<>();
-        AtomicReference<GrpcTransport> transportRef = new AtomicReference<>();
+        // The transport opens nothing until its first send; it exists before the server so that the
+        // server's handler can tell it who spoke (a channel backing off reconnects at once).
+        PeerLinks links = new PeerLinks(address -> metricsRef.get().reconnected(address));
+        GrpcTransport transport = new GrpcTransport(links, loop,
+                address -> metricsRef.get().sendDropped(address), security);
         MeshServer server = new MeshServer(requested.bindHost(), requested.port(), security,
                 envelope -> {
                     if (envelope.hasDeltas()) {
@@ -154,19 +158,12 @@ public final class MeshNode implements AutoCloseable {
                         return acceptChannel(envelope, channels, metricsRef.get());
                     }
                     return loop.offer(() -> {
-                        GrpcTransport t = transportRef.get();
-                        if (t != null) {
-                            t.heardFrom(envelope.getFromAddress());
-                        }
+                        transport.heardFrom(envelope.getFromAddress());
                         swimRef.get().receive(envelope);
                     });
                 },
                 reason -> metricsRef.get().rejected(reason)).start();
         MeshSettings settings = requested.port() == 0 ? requested.withPort(server.port()) : requested;
-        PeerLinks links = new PeerLinks(address -> metricsRef.get().reconnected(address));
-        GrpcTransport transport = new GrpcTransport(links, loop,
-                address -> metricsRef.get().sendDropped(address), security);
-        transportRef.set(transport);
         MeshMetrics metrics = new MeshMetrics(registry, () -> swimRef.get().view(), links, loop::dropped);
         credentials.ifPresent(metrics::tls);
         metricsRef.set(metrics);

@@ -70,7 +70,7 @@ public final class GrpcTransport implements Transport, AutoCloseable {
                 .keepAliveTime(10, TimeUnit.SECONDS)
                 .keepAliveTimeout(5, TimeUnit.SECONDS)
                 .build());
-        retryNowIfBackingOff(address, channel);
+        reconnectIfBackingOff(address, channel, RETRY_INTERVAL_NANOS);
         PeerStream stream = streams.get(address);
         if (stream != null && !stream.usable()) {
             // The call ended (the peer restarted or went away): a message handed to it would be
@@ -100,13 +100,13 @@ public final class GrpcTransport implements Transport, AutoCloseable {
      * it lets each send to a peer that is backing off start a new attempt, at most one per
      * {@link #RETRY_INTERVAL_NANOS}: a healed link is found within about a second.
      */
-    private void retryNowIfBackingOff(String address, ManagedChannel channel) {
+    private void reconnectIfBackingOff(String address, ManagedChannel channel, long minIntervalNanos) {
         if (channel.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {
             return;
         }
         long now = System.nanoTime();
         Long last = lastRetry.get(address);
-        if (last == null || now - last >= RETRY_INTERVAL_NANOS) {
+        if (last == null || now - last >= minIntervalNanos) {
             lastRetry.put(address, now);
             channel.resetConnectBackoff();
         }
@@ -137,9 +137,8 @@ public final class GrpcTransport implements Transport, AutoCloseable {
      */
     public void heardFrom(String address) {
         ManagedChannel channel = channels.get(address);
-        if (channel != null && channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
-            lastRetry.put(address, System.nanoTime());
-            channel.resetConnectBackoff();
+        if (channel != null) {
+            reconnectIfBackingOff(address, channel, 0);
         }
     }
 

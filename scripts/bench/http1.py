@@ -1,0 +1,40 @@
+"""Reading HTTP/1.1 responses off an asyncio stream: the part the bench load clients share.
+
+The clients speak HTTP/1.1 over raw asyncio streams (no third-party packages: the machines reach
+no PyPI) and keep connections alive, so each needs the status, the headers and exactly the body's
+bytes. Imported by the *-load.py scripts next to this file (Python puts the script's folder first
+on sys.path).
+"""
+
+
+async def read_head(reader):
+    """(status, headers) of one response; header names lower-cased. ConnectionError on garbage."""
+    line = await reader.readline()
+    parts = line.split()
+    if len(parts) < 2 or not parts[1].isdigit():
+        raise ConnectionError(f"bad status line {line[:80]!r}")
+    headers = {}
+    while True:
+        h = await reader.readline()
+        if h in (b"\r\n", b"\n", b""):
+            break
+        name, _, value = h.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(parts[1]), headers
+
+
+async def read_response(reader):
+    """(status, headers, body) of one response; Content-Length or chunked."""
+    status, headers = await read_head(reader)
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        body = b""
+        while True:
+            size = int((await reader.readline()).split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                await reader.readline()
+                break
+            body += await reader.readexactly(size)
+            await reader.readexactly(2)
+    else:
+        body = await reader.readexactly(int(headers.get("content-length", "0")))
+    return status, headers, body
