@@ -1,0 +1,51 @@
+package dev.smg.api;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+/**
+ * The dependency rule of docs/architecture.md, checked on the compiled main classes of every module
+ * (this module's test classpath holds them all): a change that breaks it fails the build instead of
+ * waiting for someone to grep.
+ */
+class ArchitectureTest {
+    private static JavaClasses main;
+
+    @BeforeAll
+    static void importMainClasses() {
+        main = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
+                .importPackages("dev.smg");
+    }
+
+    @Test
+    void meshKnowsNothingOfRoutingOrHttp() {
+        noClasses().that().resideInAPackage("dev.smg.mesh..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.smg.router..", "dev.smg.api..", "io.helidon..")
+                .because("the mesh replicates state it does not interpret, and is testable without HTTP")
+                .check(main);
+    }
+
+    @Test
+    void routerKnowsNothingOfTheMeshGrpcOrTheHttpServer() {
+        noClasses().that().resideInAPackage("dev.smg.router..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.smg.mesh..", "dev.smg.proto..",
+                        "dev.smg.api..", "io.grpc..", "io.helidon.webserver..")
+                .because("replicated state reaches routing only through the router's own ports")
+                .check(main);
+    }
+
+    @Test
+    void haLayerNeverTouchesTheHttpServer() {
+        noClasses().that().resideInAPackage("dev.smg.api.ha..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.helidon..", "dev.smg.api.gateway..")
+                .because("the HA layer runs in the deterministic simulator, where there is no HTTP server")
+                .check(main);
+    }
+}
