@@ -112,8 +112,9 @@ public final class GatewayProcess {
         PolicyRegistry policies = new PolicyRegistry(factory.create(routing.policy()), perModel);
         registry.onRemove(policies::forget);
         routerMetrics[0].cacheIndex(cacheIndex);
+        // Periodic and short: a virtual thread, not a platform thread of its own (docs/architecture.md).
         ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("smg-policy-maintenance").factory());
+                Thread.ofVirtual().name("smg-policy-maintenance").factory());
         long every = routing.evictionInterval().toMillis();
         maintenance.scheduleWithFixedDelay(policies::maintain, every, every, TimeUnit.MILLISECONDS);
         DrainState drain = new DrainState();
@@ -157,8 +158,7 @@ public final class GatewayProcess {
                 config.mesh().get().seeds().isEmpty()
                         ? () -> discovery.map(MeshDiscovery::mayHavePeers).orElse(false)
                         : () -> true,
-                config.treeSync(), config.workerUrls(),
-                maintenance, () -> shutdownRequest.get().run()));
+                config.treeSync(), config.workerUrls(), () -> shutdownRequest.get().run()));
         ha.ifPresent(h -> {
             workerSync.set(h.workers());
             limiters.add(h.rateLimit());

@@ -6,8 +6,7 @@ import dev.smg.mesh.membership.MemberStatus;
 import dev.smg.mesh.membership.MembershipView;
 import dev.smg.api.ha.HaContext;
 import dev.smg.api.ha.HaNamespaces;
-import dev.smg.api.ha.Quorum;
-import dev.smg.mesh.store.StoreSnapshot;
+import dev.smg.mesh.membership.Quorum;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
@@ -160,12 +159,9 @@ final class HaRoutes {
             node.put("version", m.incarnation());
             nodes.add(node);
         }
-        StoreSnapshot store = ha.mesh().store().snapshot();
         Map<String, Object> stores = new LinkedHashMap<>();
         stores.put("membership_count", nodes.size());
-        stores.put("worker_count", store.size(HaNamespaces.WORKERS));
-        stores.put("policy_count", store.size(HaNamespaces.POLICIES));
-        stores.put("app_count", store.size(HaNamespaces.APP));
+        stores.putAll(HaNamespaces.counts(ha.mesh().store().snapshot()));
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("node_name", view.self().name());
         status.put("node_count", nodes.size());

@@ -1,13 +1,13 @@
 package dev.smg.api.ha;
 
-import dev.smg.api.json.Json;
 import dev.smg.mesh.crdt.GCounter;
-import dev.smg.mesh.crdt.LwwRegister;
 import dev.smg.mesh.membership.Member;
 import dev.smg.mesh.membership.MemberStatus;
 import dev.smg.mesh.membership.MembershipView;
+import dev.smg.mesh.store.Namespace;
 import dev.smg.mesh.store.ReplicatedStore;
 import dev.smg.mesh.store.StoreSnapshot;
+import dev.smg.proto.ha.RateLimitSetting;
 import dev.smg.router.admission.RateLimiter;
 
 import java.time.Duration;
@@ -15,11 +15,10 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntPredicate;
@@ -41,7 +40,7 @@ import java.util.function.Supplier;
  * seen with, so each side of a split admits no more than its share. A member that left
  * gracefully gives its share back at once; a crashed one when it is reaped from membership.
  */
-public final class ClusterRateLimit implements RateLimiter, AutoCloseable {
+public final class ClusterRateLimit implements RateLimiter {
     static final long REBALANCE_MILLIS = 100;
     static final double BURST_SECONDS = 0.05;
     static final double MIN_BURST = 2;
@@ -52,21 +51,21 @@ public final class ClusterRateLimit implements RateLimiter, AutoCloseable {
     private final ReplicatedStore store;
     private final Supplier<MembershipView> view;
     private final String self;
-    private final String incarnation;
+    private final RouterIncarnation incarnation;
     private final double configured;
     private final AtomicLong offered = new AtomicLong();
     private final AtomicLong admitted = new AtomicLong();
     private final ShareBucket bucket = new ShareBucket();
-    private final ScheduledExecutorService rebalancer = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("smg-cluster-rate-limit").factory());
-    // rebalancer thread only
-    private final Map<String, ArrayDeque<long[]>> history = new HashMap<>();
+    private final HaLoop rebalancer;
+    // HA loop only
+    /** Per counter namespace, per incarnation: (time, count) samples over the last second. */
+    private final Map<String, Map<RouterIncarnation, ArrayDeque<long[]>>> history = new HashMap<>();
     private final Map<String, Double> demand = new HashMap<>();
     private long publishedOffered;
     private long publishedAdmitted;
     private volatile double limit;
     private volatile double share;
-    private boolean measuredShare; // rebalancer thread only
+    private boolean measuredShare; // HA loop only
     private volatile double clusterAdmittedRate;
     private int clusterConcurrency;
     private IntPredicate concurrencyCap = cap -> true;
@@ -76,11 +75,13 @@ public final class ClusterRateLimit implements RateLimiter, AutoCloseable {
      * @param configured the flag's cluster limit in requests per second, 0 for none until one is
      *                   set through the HA API
      */
-    public ClusterRateLimit(ReplicatedStore store, Supplier<MembershipView> view, String self, double configured) {
+    public ClusterRateLimit(ReplicatedStore store, Supplier<MembershipView> view, String self, double configured,
+                            HaLoop loop) {
         this.store = store;
+        this.rebalancer = loop;
         this.view = view;
         this.self = self;
-        this.incarnation = self + "@" + System.currentTimeMillis();
+        this.incarnation = new RouterIncarnation(self, System.currentTimeMillis());
         this.configured = configured;
         this.limit = configured;
         this.share = 1;
@@ -98,7 +99,7 @@ public final class ClusterRateLimit implements RateLimiter, AutoCloseable {
     }
 
     public void start() {
-        rebalancer.scheduleWithFixedDelay(this::rebalance, REBALANCE_MILLIS, REBALANCE_MILLIS, TimeUnit.MILLISECONDS);
+        rebalancer.every(Duration.ofMillis(REBALANCE_MILLIS), this::rebalance);
     }
 
     @Override
@@ -117,8 +118,8 @@ public final class ClusterRateLimit implements RateLimiter, AutoCloseable {
 
     /** Sets the cluster-wide limit (replicated; last writer wins); 0 turns it off. */
     public void setLimit(double perSecond) {
-        store.put(HaNamespaces.APP, "rate_limit",
-                Json.text(Map.of("limit_per_second", perSecond)));
+        HaNamespaces.RATE_LIMIT_SETTING.put(store, HaNamespaces.Setting.RATE_LIMIT,
+                RateLimitSetting.newBuilder().setLimitPerSecond(perSecond).build());
     }
 
     /** The limit in force: the one set through the API if any, else the flag's. */
@@ -148,8 +149,8 @@ public final class ClusterRateLimit implements RateLimiter, AutoCloseable {
             limit = storedLimit(snapshot).orElse(configured);
             publish();
             long now = System.nanoTime();
-            Map<String, Double> offeredRates = rates("offered/", snapshot, now);
-            Map<String, Double> admittedRates = rates("admitted/", snapshot, now);
+            Map<String, Double> offeredRates = rates(HaNamespaces.OFFERED, offered.get(), snapshot, now);
+            Map<String, Double> admittedRates = rates(HaNamespaces.ADMITTED, admitted.get(), snapshot, now);
             MembershipView v = view.get();
             Map<String, Double> next = new HashMap<>();
             double admittedSum = 0;
@@ -244,44 +245,36 @@ public final class ClusterRateLimit implements RateLimiter, AutoCloseable {
     private void publish() {
         long o = offered.get();
         long a = admitted.get();
-        if (o > publishedOffered && store.update(HaNamespaces.RATE_LIMIT, "offered/" + incarnation,
-                c -> new GCounter(Map.of(incarnation, o)))) {
+        String key = incarnation.toString();
+        if (o > publishedOffered && store.update(HaNamespaces.OFFERED, key, c -> new GCounter(Map.of(key, o)))) {
             publishedOffered = o;
         }
-        if (a > publishedAdmitted && store.update(HaNamespaces.RATE_LIMIT, "admitted/" + incarnation,
-                c -> new GCounter(Map.of(incarnation, a)))) {
+        if (a > publishedAdmitted && store.update(HaNamespaces.ADMITTED, key, c -> new GCounter(Map.of(key, a)))) {
             publishedAdmitted = a;
         }
     }
 
     /**
      * Per member name, the rate of its newest incarnation's counter over about the last second, as
-     * observed here. This router's own counters are read locally (no replication delay).
+     * observed here. This router's own counter ({@code own}) is read locally (no replication delay).
      */
-    private Map<String, Double> rates(String prefix, StoreSnapshot snapshot, long now) {
-        Map<String, String> newest = new HashMap<>();
-        Map<String, Long> values = new HashMap<>();
-        snapshot.get(HaNamespaces.RATE_LIMIT).values().forEach((key, counter) -> {
-            if (!key.startsWith(prefix)) {
-                return;
-            }
-            String inc = key.substring(prefix.length());
-            int at = inc.lastIndexOf('@');
-            if (at <= 0) {
-                return;
-            }
-            String name = inc.substring(0, at);
-            String current = newest.get(name);
-            if (current == null || startOf(inc) > startOf(current)) {
-                newest.put(name, inc);
+    private Map<String, Double> rates(Namespace<GCounter> counters, long own, StoreSnapshot snapshot, long now) {
+        Map<String, RouterIncarnation> newest = new HashMap<>();
+        Map<RouterIncarnation, Long> values = new HashMap<>();
+        snapshot.get(counters).values().forEach((key, counter) -> incarnation(key).ifPresent(inc -> {
+            RouterIncarnation current = newest.get(inc.member());
+            if (current == null || inc.startMillis() > current.startMillis()) {
+                newest.put(inc.member(), inc);
             }
             values.put(inc, counter.value());
-        });
+        }));
         newest.put(self, incarnation);
-        values.put(incarnation, prefix.equals("offered/") ? offered.get() : admitted.get());
+        values.put(incarnation, own);
         Map<String, Double> rates = new HashMap<>();
+        Map<RouterIncarnation, ArrayDeque<long[]>> samplesOf = history.computeIfAbsent(counters.name(),
+                k -> new HashMap<>());
         newest.forEach((name, inc) -> {
-            ArrayDeque<long[]> samples = history.computeIfAbsent(prefix + inc, k -> new ArrayDeque<>());
+            ArrayDeque<long[]> samples = samplesOf.computeIfAbsent(inc, k -> new ArrayDeque<>());
             samples.addLast(new long[] {now, values.getOrDefault(inc, 0L)});
             while (samples.size() > 2 && now - samples.peekFirst()[0] > WINDOW_NANOS) {
                 samples.pollFirst();
@@ -292,25 +285,21 @@ public final class ClusterRateLimit implements RateLimiter, AutoCloseable {
                 rates.put(name, (samples.peekLast()[1] - first[1]) * 1e9 / span);
             }
         });
-        history.keySet().removeIf(k -> k.startsWith(prefix) && !newest.containsValue(k.substring(prefix.length())));
+        samplesOf.keySet().retainAll(newest.values());
         return rates;
     }
 
-    private static long startOf(String incarnation) {
+    private static Optional<RouterIncarnation> incarnation(String key) {
         try {
-            return Long.parseLong(incarnation.substring(incarnation.lastIndexOf('@') + 1));
-        } catch (NumberFormatException e) {
-            return -1;
+            return Optional.of(RouterIncarnation.parse(key));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
         }
     }
 
     private static Optional<Double> storedLimit(StoreSnapshot snapshot) {
-        Optional<LwwRegister<String>> stored = snapshot.get(HaNamespaces.APP).get("rate_limit");
-        if (stored.isEmpty() || stored.get().value() == null) {
-            return Optional.empty();
-        }
-        Object value = Json.object(stored.get().value()).get("limit_per_second");
-        return value instanceof Number n ? Optional.of(n.doubleValue()) : Optional.empty();
+        return HaNamespaces.RATE_LIMIT_SETTING.value(snapshot, HaNamespaces.Setting.RATE_LIMIT)
+                .map(RateLimitSetting::getLimitPerSecond);
     }
 
     /**
@@ -319,27 +308,22 @@ public final class ClusterRateLimit implements RateLimiter, AutoCloseable {
      * caller runs it on the quorum's leader only.
      */
     void collectDeparted() {
-        MembershipView v = view.get();
         Set<String> members = new HashSet<>();
-        v.members().forEach(m -> members.add(m.name()));
-        Map<String, Long> newest = new HashMap<>();
-        Set<String> keys = store.snapshot().get(HaNamespaces.RATE_LIMIT).keySet();
-        for (String key : keys) {
-            String inc = key.substring(key.indexOf('/') + 1);
-            newest.merge(inc.substring(0, Math.max(0, inc.lastIndexOf('@'))), startOf(inc), Math::max);
-        }
-        for (String key : keys) {
-            String inc = key.substring(key.indexOf('/') + 1);
-            String name = inc.substring(0, Math.max(0, inc.lastIndexOf('@')));
-            if (!members.contains(name) || startOf(inc) < newest.getOrDefault(name, Long.MIN_VALUE)) {
-                store.remove(HaNamespaces.RATE_LIMIT, key);
+        view.get().members().forEach(m -> members.add(m.name()));
+        StoreSnapshot snapshot = store.snapshot();
+        for (Namespace<GCounter> counters : List.of(HaNamespaces.OFFERED, HaNamespaces.ADMITTED)) {
+            Map<String, Long> newest = new HashMap<>();
+            Set<String> keys = snapshot.get(counters).keySet();
+            keys.forEach(key -> incarnation(key).ifPresent(inc ->
+                    newest.merge(inc.member(), inc.startMillis(), Math::max)));
+            for (String key : keys) {
+                Optional<RouterIncarnation> inc = incarnation(key);
+                if (inc.isEmpty() || !members.contains(inc.get().member())
+                        || inc.get().startMillis() < newest.getOrDefault(inc.get().member(), Long.MIN_VALUE)) {
+                    store.remove(counters, key);
+                }
             }
         }
-    }
-
-    @Override
-    public void close() {
-        rebalancer.shutdownNow();
     }
 
     /** A token bucket whose rate changes without refilling it (a fresh bucket would start full). */

@@ -1,5 +1,6 @@
 package dev.smg.api.ha;
 
+import dev.smg.mesh.membership.Quorum;
 import dev.smg.mesh.runtime.MeshNode;
 import dev.smg.router.policy.PolicyFactory;
 import dev.smg.router.policy.PolicyRegistry;
@@ -11,8 +12,6 @@ import dev.smg.router.worker.WorkerUrl;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntPredicate;
 
@@ -21,10 +20,10 @@ import java.util.function.IntPredicate;
  * tree replication, the cluster rate limit, the catch-up state, and how to start a graceful
  * shutdown. {@link #start} wires them to the router's own components.
  */
-public record HaContext(MeshNode mesh, WorkerSync workers, PolicySync policies, TreeSync trees,
+public record HaContext(MeshNode mesh, HaLoop loop, WorkerSync workers, PolicySync policies, TreeSync trees,
                         SessionSync sessions, ClusterRateLimit rateLimit, StartupSync startup, Runnable shutdown) {
     /** How often the quorum's leader runs cluster-wide housekeeping. */
-    static final long HOUSEKEEPING_SECONDS = 30;
+    static final Duration HOUSEKEEPING = Duration.ofSeconds(30);
 
     /**
      * @param clusterRateLimit the flag's cluster-wide limit (requests per second), 0 for none
@@ -34,23 +33,24 @@ public record HaContext(MeshNode mesh, WorkerSync workers, PolicySync policies, 
      *                         discovery not yet sure this is the first router)
      * @param treeSync         replicate cache-aware trees (off: {@code --disable-tree-sync})
      * @param configuredWorkers {@code --worker-urls}, registered once caught up (the cluster's spec wins)
-     * @param housekeeping     a scheduler for the leader's periodic duties
      */
     public static HaContext start(MeshNode node, WorkerRegistry registry, CacheIndex cacheIndex,
                                   PolicyRegistry policies, PolicyFactory factory,
                                   Map<String, PolicySpec> configuredPolicies, double clusterRateLimit,
                                   int clusterMaxConcurrent, IntPredicate concurrencyCap,
                                   Duration breakerOpenFor, BooleanSupplier expectPeers,
-                                  boolean treeSync, List<WorkerUrl> configuredWorkers,
-                                  ScheduledExecutorService housekeeping, Runnable shutdown) {
-        ClusterRateLimit rateLimit = new ClusterRateLimit(node.store(), node::view, node.name(), clusterRateLimit);
+                                  boolean treeSync, List<WorkerUrl> configuredWorkers, Runnable shutdown) {
+        HaLoop loop = HaLoop.onThread("smg-ha");
+        ClusterRateLimit rateLimit = new ClusterRateLimit(node.store(), node::view, node.name(), clusterRateLimit,
+                loop);
         if (clusterMaxConcurrent > 0) {
             rateLimit.shareConcurrency(clusterMaxConcurrent, concurrencyCap);
         }
-        WorkerSync workers = new WorkerSync(registry, node.store(), node.name(), breakerOpenFor);
-        PolicySync policySync = new PolicySync(policies, factory, configuredPolicies, node.store(), node.name());
-        TreeSync trees = new TreeSync(cacheIndex, node, treeSync);
-        SessionSync sessions = new SessionSync(policies, factory, node);
+        WorkerSync workers = new WorkerSync(registry, node.store(), node.name(), breakerOpenFor, loop);
+        PolicySync policySync = new PolicySync(policies, factory, configuredPolicies, node.store(), node.name(),
+                loop);
+        TreeSync trees = new TreeSync(cacheIndex, node, loop, treeSync);
+        SessionSync sessions = new SessionSync(policies, factory, node, loop);
         StartupSync startup = new StartupSync(node, List.of(trees, sessions), expectPeers, () -> {
             workers.registerConfigured(configuredWorkers);
             policySync.publishConfigured();
@@ -62,20 +62,16 @@ public record HaContext(MeshNode mesh, WorkerSync workers, PolicySync policies, 
         rateLimit.start();
         startup.start();
         // Cluster-wide singleton duty: only the leader of the side holding a quorum collects.
-        housekeeping.scheduleWithFixedDelay(() -> {
+        loop.every(HOUSEKEEPING, () -> {
             if (Quorum.of(node.view()).isLeader(node.name())) {
                 rateLimit.collectDeparted();
             }
-        }, HOUSEKEEPING_SECONDS, HOUSEKEEPING_SECONDS, TimeUnit.SECONDS);
-        return new HaContext(node, workers, policySync, trees, sessions, rateLimit, startup, shutdown);
+        });
+        return new HaContext(node, loop, workers, policySync, trees, sessions, rateLimit, startup, shutdown);
     }
 
-    /** Stops the replication threads (the mesh node is closed by its owner). */
+    /** Stops the HA loop, and with it all replication work (the mesh node is closed by its owner). */
     public void close() {
-        workers.close();
-        policies.close();
-        trees.close();
-        sessions.close();
-        rateLimit.close();
+        loop.close();
     }
 }

@@ -1,29 +1,88 @@
 package dev.smg.api.ha;
 
 import dev.smg.mesh.crdt.GCounter;
-import dev.smg.mesh.crdt.LwwRegister;
 import dev.smg.mesh.store.Namespace;
+import dev.smg.mesh.store.StoreSnapshot;
+import dev.smg.proto.ha.BreakerVerdict;
+import dev.smg.proto.ha.HealthVerdict;
+import dev.smg.proto.ha.PolicyValue;
+import dev.smg.proto.ha.RateLimitSetting;
+import dev.smg.proto.ha.WorkerSpecValue;
+import dev.smg.router.worker.WorkerUrl;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
- * The replicated store's namespaces as the gateway uses them. Values of the LWW namespaces are
- * small JSON documents (the store knows nothing of workers or policies).
+ * The replicated store's namespaces as the gateway uses them, each with its key type and its value
+ * message (ha.proto). The store knows nothing of workers or policies: it holds bytes under strings;
+ * these tables are the only place that turns keys into strings and values into bytes.
  */
 public final class HaNamespaces {
     /** Worker URL -> its spec (url, models, labels, api key): the cluster's worker registry. */
-    public static final Namespace<LwwRegister<String>> WORKERS = new Namespace<>("workers", LwwRegister.empty());
-    /** "health:URL" and "breaker:URL" -> the latest verdict any router reached about that worker. */
-    public static final Namespace<LwwRegister<String>> WORKER_STATE =
-            new Namespace<>("worker_state", LwwRegister.empty());
+    static final LwwTable<WorkerUrl, WorkerSpecValue> WORKERS =
+            new LwwTable<>("workers", WorkerUrl::toString, WorkerUrl::parse, WorkerSpecValue.parser());
+    /** Worker URL -> the latest health verdict any router's probes reached about it. */
+    static final LwwTable<WorkerUrl, HealthVerdict> HEALTH =
+            new LwwTable<>("worker_health", WorkerUrl::toString, WorkerUrl::parse, HealthVerdict.parser());
+    /** Worker URL -> the latest breaker opening or closing any router saw. */
+    static final LwwTable<WorkerUrl, BreakerVerdict> BREAKERS =
+            new LwwTable<>("worker_breaker", WorkerUrl::toString, WorkerUrl::parse, BreakerVerdict.parser());
     /** Model id (or "*" for the default) -> its routing policy and parameters. */
-    public static final Namespace<LwwRegister<String>> POLICIES = new Namespace<>("policies", LwwRegister.empty());
-    /** Application settings set through the HA API, e.g. the cluster rate limit. */
-    public static final Namespace<LwwRegister<String>> APP = new Namespace<>("app", LwwRegister.empty());
-    /** Request counters of the cluster rate limit: one G-Counter entry per router. */
-    public static final Namespace<GCounter> RATE_LIMIT = new Namespace<>("rate_limit", GCounter.EMPTY);
+    static final LwwTable<String, PolicyValue> POLICIES =
+            new LwwTable<>("policies", Function.identity(), HaNamespaces::modelKey, PolicyValue.parser());
+    /** The cluster-wide rate limit set through the HA API (one key). */
+    static final LwwTable<Setting, RateLimitSetting> RATE_LIMIT_SETTING =
+            new LwwTable<>("app", Setting::key, Setting::parse, RateLimitSetting.parser());
+    /** Requests offered to each router incarnation, for the cluster rate limit's shares: one G-Counter each. */
+    public static final Namespace<GCounter> OFFERED = new Namespace<>("rate_offered", GCounter.EMPTY);
+    /** Requests each router incarnation admitted (the cluster's admitted rate, for the stats). */
+    public static final Namespace<GCounter> ADMITTED = new Namespace<>("rate_admitted", GCounter.EMPTY);
 
-    public static final List<Namespace<?>> ALL = List.of(WORKERS, WORKER_STATE, POLICIES, APP, RATE_LIMIT);
+    public static final List<Namespace<?>> ALL = List.of(WORKERS.namespace(), HEALTH.namespace(),
+            BREAKERS.namespace(), POLICIES.namespace(), RATE_LIMIT_SETTING.namespace(), OFFERED, ADMITTED);
+
+    /** Keys of the settings namespace. */
+    enum Setting {
+        RATE_LIMIT("rate_limit");
+
+        private final String key;
+
+        Setting(String key) {
+            this.key = key;
+        }
+
+        String key() {
+            return key;
+        }
+
+        static Setting parse(String key) {
+            for (Setting s : values()) {
+                if (s.key.equals(key)) {
+                    return s;
+                }
+            }
+            throw new IllegalArgumentException("unknown setting");
+        }
+    }
+
+    /** The seed's store counts for /ha/status: workers, policies and application settings. */
+    public static Map<String, Integer> counts(StoreSnapshot snapshot) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        counts.put("worker_count", snapshot.size(WORKERS.namespace()));
+        counts.put("policy_count", snapshot.size(POLICIES.namespace()));
+        counts.put("app_count", snapshot.size(RATE_LIMIT_SETTING.namespace()));
+        return counts;
+    }
+
+    private static String modelKey(String key) {
+        if (key.isEmpty()) {
+            throw new IllegalArgumentException("empty model id");
+        }
+        return key;
+    }
 
     private HaNamespaces() {
     }

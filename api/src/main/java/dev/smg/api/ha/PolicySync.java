@@ -1,9 +1,7 @@
 package dev.smg.api.ha;
 
-import dev.smg.api.json.Json;
-import dev.smg.mesh.crdt.CrdtMap;
-import dev.smg.mesh.crdt.LwwRegister;
 import dev.smg.mesh.store.ReplicatedStore;
+import dev.smg.proto.ha.PolicyValue;
 import dev.smg.router.policy.AssignmentMode;
 import dev.smg.router.policy.CacheAwareSettings;
 import dev.smg.router.policy.PolicyFactory;
@@ -17,11 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * One routing policy per model across the cluster. A router writes its configured policies (flags)
@@ -29,7 +23,7 @@ import java.util.concurrent.Executors;
  * store holds. Last writer wins: in a rolling upgrade that changes {@code --policy}, the first
  * upgraded router switches the whole cluster, and every router logs the switch.
  */
-public final class PolicySync implements AutoCloseable {
+public final class PolicySync {
     private static final System.Logger LOG = System.getLogger(PolicySync.class.getName());
 
     private final PolicyRegistry policies;
@@ -37,12 +31,12 @@ public final class PolicySync implements AutoCloseable {
     private final Map<String, PolicySpec> configured;
     private final ReplicatedStore store;
     private final String self;
-    private final Map<String, PolicySpec> current = new HashMap<>(); // applier thread only
-    private final ExecutorService applier = Executors.newSingleThreadExecutor(
-            Thread.ofPlatform().daemon().name("smg-ha-policies").factory());
+    private final Map<String, PolicySpec> current = new HashMap<>(); // HA loop only
+    private final HaLoop applier;
 
     public PolicySync(PolicyRegistry policies, PolicyFactory factory, Map<String, PolicySpec> configured,
-                      ReplicatedStore store, String self) {
+                      ReplicatedStore store, String self, HaLoop loop) {
+        this.applier = loop;
         this.policies = policies;
         this.factory = factory;
         this.configured = Map.copyOf(configured);
@@ -54,32 +48,32 @@ public final class PolicySync implements AutoCloseable {
     public void start() {
         store.subscribe((namespace, keys, snapshot) -> {
             if (namespace.equals(HaNamespaces.POLICIES.name())) {
-                applier.execute(() -> keys.forEach(this::apply));
+                applier.execute(() -> keys.forEach(k -> HaNamespaces.POLICIES.key(k).ifPresent(this::apply)));
             }
         });
     }
 
     /** Writes this router's configured policies where the cluster's differ (after catching up). */
     public void publishConfigured() {
-        CrdtMap<String, LwwRegister<String>> stored = store.snapshot().get(HaNamespaces.POLICIES);
         configured.forEach((key, spec) -> {
-            boolean same = stored.get(key).map(r -> r.value() != null && spec.equals(parse(r.value()))).orElse(false);
+            boolean same = HaNamespaces.POLICIES.value(store.snapshot(), key).map(v -> spec.equals(spec(v)))
+                    .orElse(false);
             if (!same) {
-                store.put(HaNamespaces.POLICIES, key, json(spec, self));
+                HaNamespaces.POLICIES.put(store, key, value(spec, self));
             }
         });
     }
 
     private void apply(String key) {
-        store.snapshot().get(HaNamespaces.POLICIES).get(key).ifPresent(register -> {
+        HaNamespaces.POLICIES.value(store.snapshot(), key).ifPresent(value -> {
             try {
-                PolicySpec spec = parse(register.value());
+                PolicySpec spec = spec(value);
                 if (!spec.equals(current.get(key))) {
                     policies.replace(key, factory.create(spec));
                     current.put(key, spec);
                     LOG.log(System.Logger.Level.INFO, "policy for {0} is now {1} (set by {2})",
                             key.equals(PolicyRegistry.DEFAULT) ? "the default" : "model " + key, spec.name(),
-                            Json.object(register.value()).get("by"));
+                            value.getSetBy());
                 }
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "replicated policy for {0} not applied: {1}", key, e.getMessage());
@@ -89,60 +83,50 @@ public final class PolicySync implements AutoCloseable {
 
     /** The cluster's policies, for /ha/policies. */
     public List<Map<String, Object>> clusterPolicies() {
-        CrdtMap<String, LwwRegister<String>> stored = store.snapshot().get(HaNamespaces.POLICIES);
-        Set<String> keys = new TreeSet<>(stored.keySet());
+        Map<String, LwwTable.Entry<PolicyValue>> stored = new TreeMap<>(HaNamespaces.POLICIES.entries(store.snapshot()));
         List<Map<String, Object>> out = new ArrayList<>();
-        for (String key : keys) {
-            stored.get(key).filter(r -> r.value() != null).ifPresent(r -> {
-                Map<String, Object> config = new LinkedHashMap<>(Json.object(r.value()));
-                Object by = config.remove("by");
-                Object name = config.remove("policy");
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("model_id", key);
-                row.put("policy_type", name);
-                row.put("config", config);
-                row.put("version", r.stamp().wallMillis());
-                row.put("set_by", by);
-                out.add(row);
-            });
-        }
+        stored.forEach((key, entry) -> {
+            PolicyValue v = entry.value();
+            Map<String, Object> config = new TreeMap<>();
+            config.put("cache_threshold", v.getCacheThreshold());
+            config.put("balance_abs_threshold", v.getBalanceAbsThreshold());
+            config.put("balance_rel_threshold", v.getBalanceRelThreshold());
+            config.put("block_chars", v.getBlockChars());
+            config.put("assignment_mode", v.getAssignmentMode());
+            config.put("max_idle_secs", v.getMaxIdleSecs());
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("model_id", key);
+            row.put("policy_type", v.getPolicy());
+            row.put("config", config);
+            row.put("version", entry.writtenMillis());
+            row.put("set_by", v.getSetBy());
+            out.add(row);
+        });
         return out;
     }
 
     /** The replicated form of a policy: its name and every parameter, and who wrote it. */
-    private static String json(PolicySpec spec, String by) {
-        Map<String, Object> json = new TreeMap<>();
-        json.put("policy", spec.name());
-        json.put("cache_threshold", spec.cacheAware().cacheThreshold());
-        json.put("balance_abs_threshold", spec.cacheAware().balanceAbs());
-        json.put("balance_rel_threshold", spec.cacheAware().balanceRel());
-        json.put("block_chars", spec.cacheAware().blockChars());
-        json.put("assignment_mode", spec.assignment().name().toLowerCase(Locale.ROOT));
-        json.put("max_idle_secs", spec.maxIdle().toSeconds());
-        json.put("by", by);
-        return Json.text(json);
+    private static PolicyValue value(PolicySpec spec, String by) {
+        return PolicyValue.newBuilder()
+                .setPolicy(spec.name())
+                .setCacheThreshold(spec.cacheAware().cacheThreshold())
+                .setBalanceAbsThreshold(spec.cacheAware().balanceAbs())
+                .setBalanceRelThreshold(spec.cacheAware().balanceRel())
+                .setBlockChars(spec.cacheAware().blockChars())
+                .setAssignmentMode(spec.assignment().name().toLowerCase(Locale.ROOT))
+                .setMaxIdleSecs(spec.maxIdle().toSeconds())
+                .setSetBy(by)
+                .build();
     }
 
-    static PolicySpec parse(String text) {
-        Map<String, Object> json = Json.object(text);
-        return new PolicySpec(String.valueOf(json.get("policy")),
-                new CacheAwareSettings(number(json, "cache_threshold").doubleValue(),
-                        number(json, "balance_abs_threshold").intValue(),
-                        number(json, "balance_rel_threshold").doubleValue(),
-                        number(json, "block_chars").intValue()),
-                AssignmentMode.parse(String.valueOf(json.get("assignment_mode"))),
-                Duration.ofSeconds(number(json, "max_idle_secs").longValue()));
-    }
-
-    private static Number number(Map<String, Object> json, String field) {
-        if (json.get(field) instanceof Number n) {
-            return n;
+    static PolicySpec spec(PolicyValue v) {
+        if (v.getPolicy().isEmpty()) {
+            throw new IllegalArgumentException("policy without a name");
         }
-        throw new IllegalArgumentException("policy field " + field + " missing");
-    }
-
-    @Override
-    public void close() {
-        applier.shutdownNow();
+        return new PolicySpec(v.getPolicy(),
+                new CacheAwareSettings(v.getCacheThreshold(), v.getBalanceAbsThreshold(), v.getBalanceRelThreshold(),
+                        v.getBlockChars()),
+                AssignmentMode.parse(v.getAssignmentMode()),
+                Duration.ofSeconds(v.getMaxIdleSecs()));
     }
 }

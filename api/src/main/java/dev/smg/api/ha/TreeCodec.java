@@ -1,87 +1,70 @@
 package dev.smg.api.ha;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.smg.proto.ha.TreeEntry;
+import dev.smg.proto.ha.TreeInsertBatch;
 import dev.smg.router.tree.TreeInsert;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Wire form of cache-tree inserts: model, worker URL, stamp and block hashes (never prompt text).
- * Decoding bounds every count, so a malformed or hostile message is refused, not allocated.
+ * Cache-tree inserts on the wire ({@code TreeEntry} of ha.proto): model, worker URL, stamp and block
+ * hashes, never prompt text. Decoding refuses what a broken or hostile peer might send (bytes that
+ * are not the message, an entry without blocks or without a model or worker) instead of inserting it.
  */
 final class TreeCodec {
-    static final int MAX_INSERTS_PER_MESSAGE = 1 << 20;
-    static final int MAX_BLOCKS_PER_INSERT = 1 << 20;
-
     private TreeCodec() {
     }
 
-    /** Bytes one insert takes on the wire (close enough to cut messages below a size bound). */
-    static int size(TreeInsert insert) {
-        return 2 + insert.model().length() * 3 + 2 + insert.tenant().length() * 3 + 8 + 4 + 8 * insert.blocks().length;
+    static TreeEntry entry(TreeInsert insert) {
+        TreeEntry.Builder entry = TreeEntry.newBuilder().setModel(insert.model()).setTenant(insert.tenant())
+                .setStampMillis(insert.stamp());
+        for (long block : insert.blocks()) {
+            entry.addBlocks(block);
+        }
+        return entry.build();
     }
 
-    static void write(DataOutputStream out, List<TreeInsert> inserts) throws IOException {
-        out.writeInt(inserts.size());
-        for (TreeInsert insert : inserts) {
-            out.writeUTF(insert.model());
-            out.writeUTF(insert.tenant());
-            out.writeLong(insert.stamp());
-            out.writeInt(insert.blocks().length);
-            for (long b : insert.blocks()) {
-                out.writeLong(b);
-            }
+    static TreeInsert insert(TreeEntry entry) {
+        if (entry.getBlocksCount() == 0 || entry.getTenant().isEmpty()) {
+            throw new IllegalArgumentException("a tree entry needs a worker and at least one block");
         }
+        long[] blocks = new long[entry.getBlocksCount()];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = entry.getBlocks(i);
+        }
+        return new TreeInsert(entry.getModel(), entry.getTenant(), blocks, entry.getStampMillis());
     }
 
     static byte[] encode(List<TreeInsert> inserts) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            write(out, inserts);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        TreeInsertBatch.Builder batch = TreeInsertBatch.newBuilder();
+        inserts.forEach(i -> batch.addEntries(entry(i)));
+        return batch.build().toByteArray();
     }
 
-    static List<TreeInsert> read(DataInputStream in) throws IOException {
-        int count = in.readInt();
-        if (count < 0 || count > MAX_INSERTS_PER_MESSAGE) {
-            throw new IllegalArgumentException("bad insert count " + count);
-        }
-        List<TreeInsert> out = new ArrayList<>(Math.min(count, 4096));
-        for (int i = 0; i < count; i++) {
-            String model = in.readUTF();
-            String tenant = in.readUTF();
-            long stamp = in.readLong();
-            int n = in.readInt();
-            if (n <= 0 || n > MAX_BLOCKS_PER_INSERT || n > in.available() / 8) {
-                throw new IllegalArgumentException("bad block count " + n);
-            }
-            long[] blocks = new long[n];
-            for (int j = 0; j < n; j++) {
-                blocks[j] = in.readLong();
-            }
-            out.add(new TreeInsert(model, tenant, blocks, stamp));
-        }
-        return out;
-    }
-
-    static List<TreeInsert> decode(InputStream bytes) {
-        try (DataInputStream in = new DataInputStream(bytes)) {
-            List<TreeInsert> inserts = read(in);
-            if (in.available() > 0) {
-                throw new IllegalArgumentException("trailing bytes");
-            }
+    static List<TreeInsert> decode(ByteString bytes) {
+        try {
+            TreeInsertBatch batch = TreeInsertBatch.parseFrom(bytes);
+            List<TreeInsert> inserts = new ArrayList<>(batch.getEntriesCount());
+            batch.getEntriesList().forEach(e -> inserts.add(insert(e)));
             return inserts;
-        } catch (IOException e) {
-            throw new IllegalArgumentException("truncated tree message");
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("malformed tree insert batch");
         }
+    }
+
+    static TreeInsert decodeEntry(ByteString bytes) {
+        try {
+            return insert(TreeEntry.parseFrom(bytes));
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("malformed tree entry");
+        }
+    }
+
+    /** Bytes one insert takes on the wire, closely enough to cut batches below a size bound. */
+    static int size(TreeInsert insert) {
+        return 16 + insert.model().length() * 3 + insert.tenant().length() * 3 + 10 * insert.blocks().length;
     }
 }

@@ -1,21 +1,22 @@
 package dev.smg.api.ha;
 
-import dev.smg.mesh.runtime.MeshNode;
+import com.google.protobuf.ByteString;
+import dev.smg.mesh.channel.ChannelSnapshot;
+import dev.smg.mesh.channel.Channels;
 import dev.smg.router.tree.CacheIndex;
 import dev.smg.router.tree.RadixTree;
 import dev.smg.router.tree.TreeInsert;
 import org.jctools.queues.atomic.MpscAtomicArrayQueue;
 
-import java.io.ByteArrayInputStream;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -23,47 +24,44 @@ import java.util.function.Consumer;
  * <ul>
  *   <li><b>Inserts</b>: every local insert (model, worker URL, block hashes, wall-clock stamp) is
  *       queued in a bounded lock-free queue (full: dropped and counted) and shipped to every peer in
- *       batches every {@value #FLUSH_MILLIS} ms; peers hand them to their own tree writer. A prompt
- *       first routed through one router is then routed to the same worker by all of them.</li>
+ *       batches every {@value #FLUSH_MILLIS} ms from the HA loop; peers hand them to their own tree
+ *       writer. A prompt first routed through one router is then routed to the same worker by all.</li>
  *   <li><b>Eviction</b> needs no messages: stamps are wall-clock times carried with the inserts, and
  *       every router evicts least-recently-used leaves by those stamps under the same bound, so
  *       routers that have seen the same inserts evict the same entries.</li>
  *   <li><b>Restore</b>: a router that starts (or restarts) empty asks one peer for its trees; the
- *       peer answers with the minimal list of entries that rebuilds them, in chunks of at most
- *       {@value #MAX_MESSAGE_BYTES} bytes (under the mesh's message cap).</li>
+ *       peer answers with the minimal list of entries that rebuilds them ({@link ChannelSnapshot}).</li>
  * </ul>
  * Lost insert batches are not re-sent: a tree is a routing hint, and the next request with that
  * prefix inserts it again. A removed worker leaves every tree through the worker registry.
  */
-public final class TreeSync implements Restorable, AutoCloseable {
+public final class TreeSync implements Restorable {
     static final String INSERTS = "trees.inserts";
     static final int FLUSH_MILLIS = 20;
     static final int MAX_MESSAGE_BYTES = ChannelSnapshot.MAX_CHUNK_BYTES;
     static final int QUEUE_CAPACITY = 65_536;
+    /** How long a restore waits for room in the tree writer's queue before it gives up on an entry. */
+    private static final long RESTORE_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final long RESTORE_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final System.Logger LOG = System.getLogger(TreeSync.class.getName());
 
     private final CacheIndex index;
-    private final MeshNode mesh;
+    private final Channels mesh;
+    private final HaLoop loop;
     private final MpscAtomicArrayQueue<TreeInsert> outbound = new MpscAtomicArrayQueue<>(QUEUE_CAPACITY);
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong received = new AtomicLong();
-
-    private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("smg-tree-sync").factory());
-    /** Applies restore chunks and answers restore requests: both may wait, so never on a gRPC thread. */
-    private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("smg-tree-restore").factory());
     private final ChannelSnapshot snapshot;
-
     private final boolean replicate;
 
     /** @param replicate false ({@code --disable-tree-sync}): trees stay local; peers' messages are ignored */
-    public TreeSync(CacheIndex index, MeshNode mesh, boolean replicate) {
+    public TreeSync(CacheIndex index, Channels mesh, HaLoop loop, boolean replicate) {
         this.index = index;
         this.mesh = mesh;
+        this.loop = loop;
         this.replicate = replicate;
-        this.snapshot = new ChannelSnapshot(mesh, "trees", this::entries, this::apply, worker, index::afterPending);
+        this.snapshot = new ChannelSnapshot(mesh, "trees", this::entries, this::apply, loop, System.nanoTime());
     }
 
     public void start() {
@@ -78,7 +76,7 @@ public final class TreeSync implements Restorable, AutoCloseable {
             }
         });
         mesh.onChannel(INSERTS, (from, data, origin) -> {
-            List<TreeInsert> inserts = TreeCodec.decode(new ByteArrayInputStream(data.toByteArray()));
+            List<TreeInsert> inserts = TreeCodec.decode(data); // malformed: refused and counted by the mesh
             for (TreeInsert insert : inserts) {
                 if (!index.offerRemote(insert)) {
                     break; // the writer's queue is full: the rest would be dropped (and counted) too
@@ -87,7 +85,7 @@ public final class TreeSync implements Restorable, AutoCloseable {
             received.addAndGet(inserts.size());
         });
         snapshot.listen(true);
-        flusher.scheduleWithFixedDelay(this::flush, FLUSH_MILLIS, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+        loop.every(Duration.ofMillis(FLUSH_MILLIS), this::flush);
     }
 
     /** Local inserts not replicated because the outbound queue was full. */
@@ -113,24 +111,20 @@ public final class TreeSync implements Restorable, AutoCloseable {
     }
 
     private void flush() {
-        try {
-            List<TreeInsert> batch = new ArrayList<>();
-            int bytes = 0;
-            TreeInsert insert;
-            while ((insert = outbound.poll()) != null) {
-                batch.add(insert);
-                bytes += TreeCodec.size(insert);
-                if (bytes >= MAX_MESSAGE_BYTES / 2) {
-                    ship(batch);
-                    batch = new ArrayList<>();
-                    bytes = 0;
-                }
-            }
-            if (!batch.isEmpty()) {
+        List<TreeInsert> batch = new ArrayList<>();
+        int bytes = 0;
+        TreeInsert insert;
+        while ((insert = outbound.poll()) != null) {
+            batch.add(insert);
+            bytes += TreeCodec.size(insert);
+            if (bytes >= MAX_MESSAGE_BYTES / 2) {
                 ship(batch);
+                batch = new ArrayList<>();
+                bytes = 0;
             }
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "tree sync flush failed", e);
+        }
+        if (!batch.isEmpty()) {
+            ship(batch);
         }
     }
 
@@ -144,15 +138,15 @@ public final class TreeSync implements Restorable, AutoCloseable {
 
     // ------------------------------------------------------------------ restore
 
-    /**
-     * Asks {@code peer} for its trees. The future completes with the number of entries applied once
-     * every chunk has arrived and reached the tree writer.
-     */
     @Override
     public String what() {
         return "cache-tree entries";
     }
 
+    /**
+     * Asks {@code peer} for its trees. The future completes with the number of entries applied once
+     * every chunk has arrived and reached the tree writer.
+     */
     @Override
     public CompletableFuture<Integer> restoreFrom(String peer) {
         if (!replicate) {
@@ -166,25 +160,42 @@ public final class TreeSync implements Restorable, AutoCloseable {
         for (Map.Entry<String, RadixTree> tree : index.trees().entrySet()) {
             String model = tree.getKey();
             tree.getValue().forEachEntry((path, tenant, stamp) ->
-                    sink.accept(TreeCodec.encode(List.of(new TreeInsert(model, tenant, path, stamp)))));
+                    sink.accept(TreeCodec.entry(new TreeInsert(model, tenant, path, stamp)).toByteArray()));
         }
     }
 
-    /** Applies restored entries, waiting for room in the writer's queue: a restore must not lose any. */
-    private void apply(List<byte[]> records) {
-        for (byte[] record : records) {
-            for (TreeInsert insert : TreeCodec.decode(new ByteArrayInputStream(record))) {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                while (!index.tryOfferRemote(insert) && System.nanoTime() < deadline) {
-                    LockSupport.parkNanos(200_000L);
-                }
+    /**
+     * Applies restored entries: a restore must not lose any, so an entry that finds the writer's queue
+     * full is offered again a millisecond later (the loop is never blocked). The stage completes once
+     * the tree writer has applied them all.
+     */
+    private CompletionStage<Void> apply(List<ByteString> records) {
+        ArrayDeque<TreeInsert> inserts = new ArrayDeque<>(records.size());
+        for (ByteString record : records) {
+            try {
+                inserts.add(TreeCodec.decodeEntry(record));
+            } catch (IllegalArgumentException e) {
+                LOG.log(System.Logger.Level.WARNING, "restored tree entry refused: {0}", e.getMessage());
             }
         }
+        CompletableFuture<Void> applied = new CompletableFuture<>();
+        offerRestored(inserts, loop.nanoTime() + RESTORE_PATIENCE_NANOS, applied);
+        return applied;
     }
 
-    @Override
-    public void close() {
-        flusher.shutdownNow();
-        worker.shutdownNow();
+    private void offerRestored(ArrayDeque<TreeInsert> inserts, long deadline, CompletableFuture<Void> applied) {
+        while (!inserts.isEmpty()) {
+            if (index.tryOfferRemote(inserts.peekFirst())) {
+                inserts.pollFirst();
+            } else if (loop.nanoTime() < deadline) {
+                loop.schedule(RESTORE_RETRY_NANOS, () -> offerRestored(inserts, deadline, applied));
+                return;
+            } else {
+                LOG.log(System.Logger.Level.WARNING, "tree writer busy for {0} s: {1} restored entries dropped",
+                        TimeUnit.NANOSECONDS.toSeconds(RESTORE_PATIENCE_NANOS), inserts.size());
+                break;
+            }
+        }
+        index.afterPending(() -> applied.complete(null));
     }
 }

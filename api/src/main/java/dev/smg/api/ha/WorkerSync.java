@@ -1,11 +1,10 @@
 package dev.smg.api.ha;
 
-import dev.smg.api.json.Json;
-import dev.smg.mesh.crdt.CrdtMap;
-import dev.smg.mesh.crdt.HlcTimestamp;
-import dev.smg.mesh.crdt.LwwRegister;
 import dev.smg.mesh.store.ReplicatedStore;
 import dev.smg.mesh.store.StoreSnapshot;
+import dev.smg.proto.ha.BreakerVerdict;
+import dev.smg.proto.ha.HealthVerdict;
+import dev.smg.proto.ha.WorkerSpecValue;
 import dev.smg.router.breaker.CircuitBreaker;
 import dev.smg.router.worker.Worker;
 import dev.smg.router.worker.WorkerRegistry;
@@ -23,10 +22,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -39,11 +34,11 @@ import java.util.function.BooleanSupplier;
  *       the verdict is written too, and every other router adopts it: a worker one router finds dead
  *       is avoided by all. Every router keeps probing, so there is no single prober to lose.</li>
  * </ul>
- * Remote changes are applied on one thread of its own (never the mesh loop, never a request
- * thread); while it applies them, the registry's listeners see {@link #applyingRemote} and do not
- * echo the change back into the store.
+ * Remote changes are applied on the HA loop (never the mesh loop, never a request thread); while it
+ * applies them, the registry's listeners see {@link #applyingRemote} and do not echo the change back
+ * into the store.
  */
-public final class WorkerSync implements AutoCloseable {
+public final class WorkerSync {
     private static final System.Logger LOG = System.getLogger(WorkerSync.class.getName());
     private static final Duration RECONCILE_EVERY = Duration.ofSeconds(30);
 
@@ -51,16 +46,18 @@ public final class WorkerSync implements AutoCloseable {
     private final ReplicatedStore store;
     private final String self;
     private final Duration breakerOpenFor;
-    private final ScheduledExecutorService applier = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("smg-ha-workers").factory());
+    private final HaLoop applier;
     private final ThreadLocal<Boolean> applyingRemote = ThreadLocal.withInitial(() -> false);
     /** URLs this router has seen in the store: only those may be removed because the store lost them. */
-    private final Set<String> seenInStore = new HashSet<>();
-    /** Stamp of the verdict last applied per worker_state key: each verdict is applied once. */
-    private final Map<String, HlcTimestamp> appliedVerdicts = new HashMap<>();
+    private final Set<WorkerUrl> seenInStore = new HashSet<>();
+    /** The verdict last applied per worker and kind: each verdict is applied once. */
+    private final Map<WorkerUrl, HealthVerdict> appliedHealth = new HashMap<>();
+    private final Map<WorkerUrl, BreakerVerdict> appliedBreakers = new HashMap<>();
 
-    public WorkerSync(WorkerRegistry registry, ReplicatedStore store, String self, Duration breakerOpenFor) {
+    public WorkerSync(WorkerRegistry registry, ReplicatedStore store, String self, Duration breakerOpenFor,
+                      HaLoop loop) {
         this.registry = registry;
+        this.applier = loop;
         this.store = store;
         this.self = self;
         this.breakerOpenFor = breakerOpenFor;
@@ -71,12 +68,12 @@ public final class WorkerSync implements AutoCloseable {
         registry.onRemove(this::removedHere);
         registry.onHealthChange((worker, change) -> healthChangedHere(worker, change.after()));
         store.subscribe((namespace, keys, snapshot) -> {
-            if (namespace.equals(HaNamespaces.WORKERS.name()) || namespace.equals(HaNamespaces.WORKER_STATE.name())) {
+            if (namespace.equals(HaNamespaces.WORKERS.name()) || namespace.equals(HaNamespaces.HEALTH.name())
+                    || namespace.equals(HaNamespaces.BREAKERS.name())) {
                 applier.execute(() -> apply(namespace, keys));
             }
         });
-        applier.scheduleWithFixedDelay(this::reconcile, RECONCILE_EVERY.toMillis(), RECONCILE_EVERY.toMillis(),
-                TimeUnit.MILLISECONDS);
+        applier.every(RECONCILE_EVERY, this::reconcile);
     }
 
     /** Re-reads the whole store and applies it (after a catch-up, and periodically for lost events). */
@@ -92,7 +89,7 @@ public final class WorkerSync implements AutoCloseable {
     public void registerConfigured(List<WorkerUrl> urls) {
         applier.execute(() -> {
             for (WorkerUrl url : urls) {
-                if (registry.find(url).isEmpty() && value(store.snapshot(), url.toString()).isEmpty()) {
+                if (registry.find(url).isEmpty() && HaNamespaces.WORKERS.value(store.snapshot(), url).isEmpty()) {
                     try {
                         registry.add(WorkerSpec.of(url));
                     } catch (IllegalStateException raced) {
@@ -109,11 +106,8 @@ public final class WorkerSync implements AutoCloseable {
         if (applyingRemote.get() || to == CircuitBreaker.State.HALF_OPEN) {
             return;
         }
-        Map<String, Object> verdict = new TreeMap<>();
-        verdict.put("state", to == CircuitBreaker.State.OPEN ? "open" : "closed");
-        verdict.put("by", self);
-        verdict.put("at", System.currentTimeMillis());
-        store.put(HaNamespaces.WORKER_STATE, "breaker:" + worker.url(), Json.text(verdict));
+        HaNamespaces.BREAKERS.put(store, worker.url(), BreakerVerdict.newBuilder()
+                .setOpen(to == CircuitBreaker.State.OPEN).setBy(self).setAtMillis(System.currentTimeMillis()).build());
     }
 
     // ------------------------------------------------------------------ local -> store
@@ -122,13 +116,13 @@ public final class WorkerSync implements AutoCloseable {
         if (applyingRemote.get()) {
             return;
         }
-        String spec = specJson(worker.spec());
-        String key = worker.url().toString();
-        Optional<String> stored = value(store.snapshot(), key);
+        WorkerSpecValue spec = specValue(worker.spec());
+        WorkerUrl key = worker.url();
+        Optional<WorkerSpecValue> stored = HaNamespaces.WORKERS.value(store.snapshot(), key);
         if (!stored.equals(Optional.of(spec))) {
             // Known before the write lands, so a removal elsewhere that overtakes it still applies here.
             applier.execute(() -> seenInStore.add(key));
-            write(() -> store.put(HaNamespaces.WORKERS, key, spec), "registration of " + key);
+            write(() -> HaNamespaces.WORKERS.put(store, key, spec), "registration of " + key);
         }
     }
 
@@ -140,7 +134,7 @@ public final class WorkerSync implements AutoCloseable {
     private void write(BooleanSupplier attempt, String what) {
         if (!attempt.getAsBoolean()) {
             LOG.log(System.Logger.Level.WARNING, "mesh busy: {0} not replicated yet; retrying", what);
-            applier.schedule(() -> write(attempt, what), 1, TimeUnit.SECONDS);
+            applier.schedule(Duration.ofSeconds(1).toNanos(), () -> write(attempt, what));
         }
     }
 
@@ -148,21 +142,18 @@ public final class WorkerSync implements AutoCloseable {
         if (applyingRemote.get()) {
             return;
         }
-        String key = worker.url().toString();
-        write(() -> store.remove(HaNamespaces.WORKERS, key), "removal of " + key);
-        store.remove(HaNamespaces.WORKER_STATE, "health:" + key);
-        store.remove(HaNamespaces.WORKER_STATE, "breaker:" + key);
+        WorkerUrl key = worker.url();
+        write(() -> HaNamespaces.WORKERS.remove(store, key), "removal of " + key);
+        HaNamespaces.HEALTH.remove(store, key);
+        HaNamespaces.BREAKERS.remove(store, key);
     }
 
     private void healthChangedHere(Worker worker, WorkerStatus now) {
         if (applyingRemote.get() || (now != WorkerStatus.READY && now != WorkerStatus.NOT_READY)) {
             return;
         }
-        Map<String, Object> verdict = new TreeMap<>();
-        verdict.put("healthy", now == WorkerStatus.READY);
-        verdict.put("by", self);
-        verdict.put("at", System.currentTimeMillis());
-        store.put(HaNamespaces.WORKER_STATE, "health:" + worker.url(), Json.text(verdict));
+        HaNamespaces.HEALTH.put(store, worker.url(), HealthVerdict.newBuilder()
+                .setHealthy(now == WorkerStatus.READY).setBy(self).setAtMillis(System.currentTimeMillis()).build());
     }
 
     // ------------------------------------------------------------------ store -> local
@@ -171,15 +162,17 @@ public final class WorkerSync implements AutoCloseable {
         StoreSnapshot snapshot = store.snapshot();
         applyingRemote.set(true);
         try {
-            for (String key : keys) {
+            for (String storeKey : keys) {
                 try {
                     if (namespace.equals(HaNamespaces.WORKERS.name())) {
-                        applyWorker(snapshot, key);
+                        HaNamespaces.WORKERS.key(storeKey).ifPresent(url -> applyWorker(snapshot, url));
+                    } else if (namespace.equals(HaNamespaces.HEALTH.name())) {
+                        HaNamespaces.HEALTH.key(storeKey).ifPresent(url -> applyHealth(snapshot, url));
                     } else {
-                        applyState(snapshot, key);
+                        HaNamespaces.BREAKERS.key(storeKey).ifPresent(url -> applyBreaker(snapshot, url));
                     }
                 } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "replicated worker entry {0} not applied: {1}", key,
+                    LOG.log(System.Logger.Level.WARNING, "replicated worker entry {0} not applied: {1}", storeKey,
                             e.getMessage());
                 }
             }
@@ -188,20 +181,19 @@ public final class WorkerSync implements AutoCloseable {
         }
     }
 
-    private void applyWorker(StoreSnapshot snapshot, String key) {
-        Optional<String> stored = value(snapshot, key);
-        WorkerUrl url = WorkerUrl.parse(key);
+    private void applyWorker(StoreSnapshot snapshot, WorkerUrl url) {
+        Optional<WorkerSpecValue> stored = HaNamespaces.WORKERS.value(snapshot, url);
         Optional<Worker> local = registry.find(url);
         if (stored.isEmpty()) {
-            if (local.isPresent() && seenInStore.remove(key)) {
+            if (local.isPresent() && seenInStore.remove(url)) {
                 local.get().drain();
                 registry.remove(local.get().id());
-                LOG.log(System.Logger.Level.INFO, "worker {0} removed (by another router)", key);
+                LOG.log(System.Logger.Level.INFO, "worker {0} removed (by another router)", url);
             }
             return;
         }
-        seenInStore.add(key);
-        WorkerSpec spec = parseSpec(stored.get());
+        seenInStore.add(url);
+        WorkerSpec spec = spec(stored.get());
         if (local.isPresent() && local.get().spec().equals(spec)) {
             return;
         }
@@ -210,54 +202,60 @@ public final class WorkerSync implements AutoCloseable {
         }
         try {
             registry.add(spec);
-            LOG.log(System.Logger.Level.INFO, "worker {0} registered (by another router); probing it", key);
+            LOG.log(System.Logger.Level.INFO, "worker {0} registered (by another router); probing it", url);
         } catch (IllegalStateException raced) {
             // added locally in the meantime: the local add is written to the store and wins or loses there
         }
     }
 
-    private void applyState(StoreSnapshot snapshot, String key) {
-        Optional<LwwRegister<String>> entry = snapshot.get(HaNamespaces.WORKER_STATE).get(key);
-        if (entry.isEmpty() || entry.get().value() == null) {
-            appliedVerdicts.remove(key);
+    // Verdicts are applied once each: re-applying on every reconcile would keep resetting this router's
+    // own probe streaks, so only the verdict's author could ever change the worker's health again.
+
+    private void applyHealth(StoreSnapshot snapshot, WorkerUrl url) {
+        Optional<HealthVerdict> verdict = HaNamespaces.HEALTH.value(snapshot, url);
+        if (verdict.isEmpty()) {
+            appliedHealth.remove(url);
             return;
         }
-        // Applied once: re-applying on every reconcile would keep resetting this router's own probe
-        // streaks, so only the verdict's author could ever change the worker's health again.
-        if (entry.get().stamp().equals(appliedVerdicts.put(key, entry.get().stamp()))) {
-            return;
+        if (verdict.get().equals(appliedHealth.put(url, verdict.get())) || self.equals(verdict.get().getBy())) {
+            return; // applied already, or our own verdict coming back
         }
-        Map<String, Object> verdict = Json.object(entry.get().value());
-        if (self.equals(verdict.get("by"))) {
-            return; // our own verdict coming back
-        }
-        int colon = key.indexOf(':');
-        Optional<Worker> worker = registry.find(WorkerUrl.parse(key.substring(colon + 1)));
-        if (worker.isEmpty()) {
-            return;
-        }
-        if (key.startsWith("health:") && verdict.get("healthy") instanceof Boolean healthy) {
-            Worker.StatusChange change = worker.get().adoptHealth(healthy);
+        registry.find(url).ifPresent(worker -> {
+            Worker.StatusChange change = worker.adoptHealth(verdict.get().getHealthy());
             if (change.changed()) {
-                LOG.log(System.Logger.Level.INFO, "worker {0}: {1} -> {2} (verdict of {3})", worker.get(),
-                        change.before().wireName(), change.after().wireName(), verdict.get("by"));
+                LOG.log(System.Logger.Level.INFO, "worker {0}: {1} -> {2} (verdict of {3})", worker,
+                        change.before().wireName(), change.after().wireName(), verdict.get().getBy());
             }
-        } else if (key.startsWith("breaker:") && "open".equals(verdict.get("state"))
-                && verdict.get("at") instanceof Number at
-                && System.currentTimeMillis() - at.longValue() < breakerOpenFor.toMillis()) {
-            worker.get().breaker().forceOpen();
+        });
+    }
+
+    private void applyBreaker(StoreSnapshot snapshot, WorkerUrl url) {
+        Optional<BreakerVerdict> verdict = HaNamespaces.BREAKERS.value(snapshot, url);
+        if (verdict.isEmpty()) {
+            appliedBreakers.remove(url);
+            return;
+        }
+        if (verdict.get().equals(appliedBreakers.put(url, verdict.get())) || self.equals(verdict.get().getBy())) {
+            return;
+        }
+        if (verdict.get().getOpen()
+                && System.currentTimeMillis() - verdict.get().getAtMillis() < breakerOpenFor.toMillis()) {
+            registry.find(url).ifPresent(worker -> worker.breaker().forceOpen());
         }
     }
 
     private void reconcile() {
         StoreSnapshot snapshot = store.snapshot();
-        Set<String> keys = new HashSet<>(snapshot.get(HaNamespaces.WORKERS).values().keySet());
+        Set<String> keys = new HashSet<>(snapshot.get(HaNamespaces.WORKERS.namespace()).values().keySet());
         for (Worker w : registry.snapshot()) {
             keys.add(w.url().toString());
         }
-        keys.removeIf(k -> value(snapshot, k).isEmpty() && !seenInStore.contains(k));
+        keys.removeIf(k -> HaNamespaces.WORKERS.key(k)
+                .map(url -> HaNamespaces.WORKERS.value(snapshot, url).isEmpty() && !seenInStore.contains(url))
+                .orElse(true));
         apply(HaNamespaces.WORKERS.name(), keys);
-        apply(HaNamespaces.WORKER_STATE.name(), snapshot.get(HaNamespaces.WORKER_STATE).keySet());
+        apply(HaNamespaces.HEALTH.name(), snapshot.get(HaNamespaces.HEALTH.namespace()).keySet());
+        apply(HaNamespaces.BREAKERS.name(), snapshot.get(HaNamespaces.BREAKERS.namespace()).keySet());
     }
 
     // ------------------------------------------------------------------ views
@@ -265,60 +263,46 @@ public final class WorkerSync implements AutoCloseable {
     /** The cluster's workers as the store holds them, with this router's view of each, for /ha/workers. */
     public List<Map<String, Object>> clusterWorkers() {
         StoreSnapshot snapshot = store.snapshot();
-        CrdtMap<String, LwwRegister<String>> workers = snapshot.get(HaNamespaces.WORKERS);
-        CrdtMap<String, LwwRegister<String>> states = snapshot.get(HaNamespaces.WORKER_STATE);
+        Map<WorkerUrl, LwwTable.Entry<WorkerSpecValue>> workers = new TreeMap<>(
+                java.util.Comparator.comparing(WorkerUrl::toString));
+        workers.putAll(HaNamespaces.WORKERS.entries(snapshot));
         List<Map<String, Object>> out = new ArrayList<>();
-        for (String url : new TreeSet<>(workers.keySet())) {
-            Optional<String> spec = value(snapshot, url);
-            if (spec.isEmpty()) {
-                continue;
-            }
-            Map<String, Object> parsed = Json.object(spec.get());
+        workers.forEach((url, entry) -> {
+            WorkerSpecValue spec = entry.value();
             Map<String, Object> row = new LinkedHashMap<>();
-            row.put("worker_id", WorkerRegistry.idFor(WorkerUrl.parse(url)));
-            row.put("url", url);
-            row.put("models", parsed.getOrDefault("models", List.of()));
-            row.put("labels", parsed.getOrDefault("labels", Map.of()));
-            Optional<Worker> local = registry.find(WorkerUrl.parse(url));
+            row.put("worker_id", WorkerRegistry.idFor(url));
+            row.put("url", url.toString());
+            row.put("models", List.copyOf(spec.getModelsList()));
+            row.put("labels", new TreeMap<>(spec.getLabelsMap()));
+            Optional<Worker> local = registry.find(url);
             row.put("status", local.map(w -> w.status().wireName()).orElse("unknown"));
-            row.put("health", states.get("health:" + url).map(r -> Json.object(r.value())).orElse(null));
-            row.put("circuit_breaker", states.get("breaker:" + url).map(r -> Json.object(r.value())).orElse(null));
-            row.put("version", workers.get(url).map(r -> r.stamp().wallMillis()).orElse(0L));
+            row.put("health", HaNamespaces.HEALTH.value(snapshot, url).map(v -> verdictJson("healthy",
+                    v.getHealthy(), v.getBy(), v.getAtMillis())).orElse(null));
+            row.put("circuit_breaker", HaNamespaces.BREAKERS.value(snapshot, url).map(v -> verdictJson("state",
+                    v.getOpen() ? "open" : "closed", v.getBy(), v.getAtMillis())).orElse(null));
+            row.put("version", entry.writtenMillis());
             out.add(row);
-        }
+        });
         return out;
     }
 
-    private static Optional<String> value(StoreSnapshot snapshot, String url) {
-        return snapshot.get(HaNamespaces.WORKERS).get(url).map(LwwRegister::value);
+    private static Map<String, Object> verdictJson(String field, Object value, String by, long at) {
+        Map<String, Object> json = new TreeMap<>();
+        json.put(field, value);
+        json.put("by", by);
+        json.put("at", at);
+        return json;
     }
 
     /** The spec as replicated: the worker's API key travels (peers must call it too), over the mesh only. */
-    static String specJson(WorkerSpec spec) {
-        Map<String, Object> json = new TreeMap<>();
-        json.put("url", spec.url().toString());
-        json.put("models", spec.models());
-        json.put("labels", new TreeMap<>(spec.labels()));
-        spec.apiKey().ifPresent(k -> json.put("api_key", k));
-        return Json.text(json);
+    static WorkerSpecValue specValue(WorkerSpec spec) {
+        return WorkerSpecValue.newBuilder().setUrl(spec.url().toString()).addAllModels(spec.models())
+                .putAllLabels(spec.labels()).setApiKey(spec.apiKey().orElse("")).build();
     }
 
-    static WorkerSpec parseSpec(String json) {
-        Map<String, Object> map = Json.object(json);
-        List<String> models = new ArrayList<>();
-        if (map.get("models") instanceof List<?> list) {
-            list.forEach(m -> models.add(String.valueOf(m)));
-        }
-        Map<String, String> labels = new LinkedHashMap<>();
-        if (map.get("labels") instanceof Map<?, ?> l) {
-            l.forEach((k, v) -> labels.put(String.valueOf(k), String.valueOf(v)));
-        }
-        Optional<String> key = map.get("api_key") instanceof String s ? Optional.of(s) : Optional.empty();
-        return new WorkerSpec(WorkerUrl.parse(String.valueOf(map.get("url"))), models, key, labels);
-    }
-
-    @Override
-    public void close() {
-        applier.shutdownNow();
+    static WorkerSpec spec(WorkerSpecValue value) {
+        Map<String, String> labels = new LinkedHashMap<>(new TreeMap<>(value.getLabelsMap()));
+        Optional<String> key = value.getApiKey().isEmpty() ? Optional.empty() : Optional.of(value.getApiKey());
+        return new WorkerSpec(WorkerUrl.parse(value.getUrl()), List.copyOf(value.getModelsList()), key, labels);
     }
 }

@@ -1,5 +1,6 @@
 package dev.smg.api.ha;
 
+import dev.smg.mesh.membership.Quorum;
 import dev.smg.mesh.membership.Member;
 import dev.smg.mesh.membership.MemberStatus;
 import dev.smg.mesh.membership.MembershipView;
@@ -71,9 +72,10 @@ class QuorumAndSharesTest {
         MeshLoop loop = new MeshLoop("test-loop-" + self);
         ReplicatedStore store = new ReplicatedStore(self + "#1", loop, HaNamespaces.ALL);
         loop.start();
-        ClusterRateLimit limiter = new ClusterRateLimit(store, view::get, self, limit);
+        HaLoop ha = HaLoop.onThread("test-ha-" + self);
+        cleanup.add(ha);
+        ClusterRateLimit limiter = new ClusterRateLimit(store, view::get, self, limit, ha);
         limiter.start();
-        cleanup.add(limiter);
         cleanup.add(loop);
         return limiter;
     }
@@ -106,14 +108,15 @@ class QuorumAndSharesTest {
         ReplicatedStore store = new ReplicatedStore("a#1", loop, HaNamespaces.ALL);
         loop.start();
         cleanup.add(loop);
-        ClusterRateLimit limiter = new ClusterRateLimit(store, view::get, "a", 0);
+        HaLoop ha = HaLoop.onThread("test-ha-cap");
+        cleanup.add(ha);
+        ClusterRateLimit limiter = new ClusterRateLimit(store, view::get, "a", 0, ha);
         java.util.concurrent.atomic.AtomicInteger cap = new java.util.concurrent.atomic.AtomicInteger();
         limiter.shareConcurrency(30, c -> {
             cap.set(c);
             return true;
         });
         limiter.start();
-        cleanup.add(limiter);
         await().atMost(Duration.ofSeconds(10)).until(() -> cap.get() == 10);
         view.set(view("a", "a", MemberStatus.ALIVE));
         await().atMost(Duration.ofSeconds(10)).until(() -> cap.get() == 30);

@@ -52,8 +52,9 @@ class SessionSyncTest {
         PolicyFactory factory = new PolicyFactory(index, CacheAwareSettings.DEFAULTS, AssignmentMode.RANDOM,
                 Duration.ofHours(1));
         PolicyRegistry policies = new PolicyRegistry(factory.create("manual"), Map.of());
-        SessionSync sync = new SessionSync(policies, factory, node);
-        cleanup.add(sync);
+        HaLoop loop = HaLoop.onThread("test-ha-" + name);
+        cleanup.add(loop);
+        SessionSync sync = new SessionSync(policies, factory, node, loop);
         sync.start();
         return new Router(node, policies, sync);
     }

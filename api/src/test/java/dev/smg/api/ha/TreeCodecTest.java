@@ -1,10 +1,11 @@
 package dev.smg.api.ha;
 
+import com.google.protobuf.ByteString;
+import dev.smg.proto.ha.TreeEntry;
+import dev.smg.proto.ha.TreeInsertBatch;
 import dev.smg.router.tree.TreeInsert;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayInputStream;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 
@@ -12,13 +13,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** The tree wire format round-trips, and refuses what a broken or hostile peer might send. */
+/** The tree wire format (ha.proto TreeEntry) round-trips, and refuses what a broken or hostile peer might send. */
 class TreeCodecTest {
     @Test
     void roundTrip() {
         List<TreeInsert> in = List.of(new TreeInsert("m", "http://w:1", new long[] {1, -2, Long.MAX_VALUE}, 42),
                 new TreeInsert("model/ü", "http://w:2", new long[] {7}, 43));
-        List<TreeInsert> out = TreeCodec.decode(new ByteArrayInputStream(TreeCodec.encode(in)));
+        List<TreeInsert> out = TreeCodec.decode(ByteString.copyFrom(TreeCodec.encode(in)));
         assertEquals(2, out.size());
         for (int i = 0; i < in.size(); i++) {
             assertEquals(in.get(i).model(), out.get(i).model());
@@ -26,23 +27,25 @@ class TreeCodecTest {
             assertEquals(in.get(i).stamp(), out.get(i).stamp());
             assertArrayEquals(in.get(i).blocks(), out.get(i).blocks());
         }
+        TreeInsert one = TreeCodec.decodeEntry(TreeCodec.entry(in.get(0)).toByteString());
+        assertArrayEquals(in.get(0).blocks(), one.blocks());
     }
 
     @Test
-    void malformedMessagesAreRefusedNotAllocated() {
+    void malformedMessagesAreRefused() {
         byte[] good = TreeCodec.encode(List.of(new TreeInsert("m", "t", new long[] {1, 2}, 1)));
         assertThrows(IllegalArgumentException.class,
-                () -> TreeCodec.decode(new ByteArrayInputStream(Arrays.copyOf(good, good.length - 3))));
-        byte[] trailing = Arrays.copyOf(good, good.length + 1);
-        assertThrows(IllegalArgumentException.class, () -> TreeCodec.decode(new ByteArrayInputStream(trailing)));
-        byte[] hugeCount = ByteBuffer.allocate(4).putInt(Integer.MAX_VALUE).array();
-        assertThrows(IllegalArgumentException.class, () -> TreeCodec.decode(new ByteArrayInputStream(hugeCount)));
-        byte[] negative = ByteBuffer.allocate(4).putInt(-1).array();
-        assertThrows(IllegalArgumentException.class, () -> TreeCodec.decode(new ByteArrayInputStream(negative)));
-        // One insert claiming a billion blocks in a few bytes.
-        ByteBuffer lying = ByteBuffer.allocate(4 + 3 + 3 + 8 + 4);
-        lying.putInt(1).putShort((short) 1).put((byte) 'm').putShort((short) 1).put((byte) 't').putLong(1)
-                .putInt(1_000_000_000);
-        assertThrows(IllegalArgumentException.class, () -> TreeCodec.decode(new ByteArrayInputStream(lying.array())));
+                () -> TreeCodec.decode(ByteString.copyFrom(Arrays.copyOf(good, good.length - 3))));
+        assertThrows(IllegalArgumentException.class,
+                () -> TreeCodec.decode(ByteString.copyFrom(new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF})));
+        // Well-formed protobuf, but an entry no router could have written: no blocks, or no worker.
+        ByteString noBlocks = TreeInsertBatch.newBuilder().addEntries(TreeEntry.newBuilder().setModel("m")
+                .setTenant("http://w:1")).build().toByteString();
+        assertThrows(IllegalArgumentException.class, () -> TreeCodec.decode(noBlocks));
+        ByteString noWorker = TreeEntry.newBuilder().setModel("m").addBlocks(1).build().toByteString();
+        assertThrows(IllegalArgumentException.class, () -> TreeCodec.decodeEntry(noWorker));
+        // A length prefix claiming far more bytes than the message holds.
+        assertThrows(IllegalArgumentException.class,
+                () -> TreeCodec.decode(ByteString.copyFrom(new byte[] {0x0A, (byte) 0xFF, (byte) 0xFF, 0x7F, 1})));
     }
 }

@@ -44,8 +44,9 @@ class TreeSyncTest {
     }
 
     private TreeSync sync(CacheIndex index, MeshNode node) {
-        TreeSync sync = new TreeSync(index, node, true);
-        cleanup.add(sync);
+        HaLoop loop = HaLoop.onThread("test-ha");
+        cleanup.add(loop);
+        TreeSync sync = new TreeSync(index, node, loop, true);
         sync.start();
         return sync;
     }

@@ -1,10 +1,8 @@
 package dev.smg.mesh.runtime;
 
-import dev.smg.mesh.membership.Scheduler;
 import org.jctools.queues.atomic.MpscAtomicArrayQueue;
 
 import java.util.PriorityQueue;
-import java.util.concurrent.Executor;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -13,7 +11,7 @@ import java.util.concurrent.locks.LockSupport;
  * queue (JCTools' atomic variant, which does not use {@code sun.misc.Unsafe}); timers live in a
  * heap owned by the loop thread, so the state they touch needs no locks.
  */
-public final class MeshLoop implements Scheduler, Executor, AutoCloseable {
+public final class MeshLoop implements Loop, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(MeshLoop.class.getName());
 
     private record Timer(long at, long order, Runnable task, boolean[] cancelled) {

@@ -2,6 +2,7 @@ package dev.smg.mesh.runtime;
 
 import dev.smg.mesh.MeshSettings;
 import dev.smg.mesh.PeerAddress;
+import dev.smg.mesh.channel.Channels;
 import dev.smg.mesh.crdt.CrdtMap;
 import dev.smg.mesh.membership.Member;
 import dev.smg.mesh.membership.MemberStatus;
@@ -51,17 +52,13 @@ import java.util.stream.Collectors;
  * transport to peers, and the SWIM state machine that runs on the loop. Other threads read
  * {@link #view()} (an immutable snapshot) and never touch membership state directly.
  */
-public final class MeshNode implements AutoCloseable {
+public final class MeshNode implements Channels, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(MeshNode.class.getName());
 
     /**
      * Receives messages on one named channel. Runs on a gRPC thread: it must be quick and must not
      * block (decode, then hand over to the component's own single writer).
      */
-    public interface ChannelHandler {
-        void received(String fromMember, ByteString data, long originWallMillis);
-    }
-
 
     private final MeshSettings settings;
     private final MeshLoop loop;
@@ -70,7 +67,7 @@ public final class MeshNode implements AutoCloseable {
     private final MeshServer server;
     private final ReplicatedStore store;
     private final MeshMetrics metrics;
-    private final Map<String, ChannelHandler> channels;
+    private final Map<String, Channels.Handler> channels;
     private final StoreSync storeSync;
     private final Optional<ReloadingCredentials> credentials;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -78,7 +75,7 @@ public final class MeshNode implements AutoCloseable {
     private final AtomicReference<Set<String>> discoveredPeers = new AtomicReference<>(Set.of());
 
     private MeshNode(MeshSettings settings, MeshLoop loop, GrpcTransport transport, SwimNode swim, MeshServer server,
-                     ReplicatedStore store, MeshMetrics metrics, Map<String, ChannelHandler> channels,
+                     ReplicatedStore store, MeshMetrics metrics, Map<String, Channels.Handler> channels,
                      StoreSync storeSync, Optional<ReloadingCredentials> credentials) {
         this.channels = channels;
         this.storeSync = storeSync;
@@ -137,7 +134,7 @@ public final class MeshNode implements AutoCloseable {
         // One identity per process start: a node restarted empty must not reissue its old dots.
         ReplicatedStore store = new ReplicatedStore(
                 requested.serverName() + "#" + Long.toString(System.currentTimeMillis(), 36), loop, namespaces);
-        Map<String, ChannelHandler> channels = new ConcurrentHashMap<>();
+        Map<String, Channels.Handler> channels = new ConcurrentHashMap<>();
         AtomicReference<StoreSync> syncRef = new AtomicReference<>();
         // The transport opens nothing until its first send; it exists before the server so that the
         // server's handler can tell it who spoke (a channel backing off reconnects at once).
@@ -237,10 +234,10 @@ public final class MeshNode implements AutoCloseable {
         return sizes;
     }
 
-    private static boolean acceptChannel(Envelope envelope, Map<String, ChannelHandler> channels,
+    private static boolean acceptChannel(Envelope envelope, Map<String, Channels.Handler> channels,
                                          MeshMetrics metrics) {
         ChannelMessage message = envelope.getChannel();
-        ChannelHandler handler = channels.get(message.getChannel());
+        Channels.Handler handler = channels.get(message.getChannel());
         if (handler == null) {
             metrics.rejected("unknown channel");
             return true; // accepted by the transport, ignored: the sender runs a different version
@@ -321,7 +318,8 @@ public final class MeshNode implements AutoCloseable {
      * Subscribes to a channel: messages on it from peers go to {@code handler}. One handler per
      * channel; messages on channels nobody subscribed to are counted and ignored.
      */
-    public void onChannel(String channel, ChannelHandler handler) {
+    @Override
+    public void onChannel(String channel, Channels.Handler handler) {
         if (channels.putIfAbsent(channel, handler) != null) {
             throw new IllegalStateException("channel " + channel + " already has a handler");
         }
@@ -331,6 +329,7 @@ public final class MeshNode implements AutoCloseable {
      * Sends {@code data} on {@code channel} to every member that may be up (ALIVE or SUSPECTED).
      * Any thread; never blocks. False when the mesh loop's inbox was full (dropped, counted there).
      */
+    @Override
     public boolean broadcast(String channel, byte[] data) {
         long origin = System.currentTimeMillis();
         return loop.offer(() -> {
@@ -344,6 +343,7 @@ public final class MeshNode implements AutoCloseable {
     }
 
     /** Sends {@code data} on {@code channel} to one member, if it is known. Any thread; never blocks. */
+    @Override
     public boolean send(String member, String channel, byte[] data) {
         long origin = System.currentTimeMillis();
         return loop.offer(() -> swim.view().member(member).ifPresent(m -> {

@@ -1,5 +1,6 @@
 package dev.smg.mesh.sim;
 
+import com.google.protobuf.ByteString;
 import dev.smg.mesh.MeshSettings;
 import dev.smg.mesh.PeerAddress;
 import dev.smg.mesh.crdt.CrdtMap;
@@ -39,7 +40,7 @@ import java.util.function.BooleanSupplier;
  */
 public final class ConvergenceBench {
     /** Worker-like entries: LWW registers of JSON strings, as the router's worker registry writes. */
-    static final Namespace<LwwRegister<String>> WORKERS = new Namespace<>("workers", LwwRegister.empty());
+    static final Namespace<LwwRegister<ByteString>> WORKERS = new Namespace<>("workers", LwwRegister.empty());
     private static final int WARMUP_UPDATES = 20;
 
     /**
@@ -193,7 +194,7 @@ public final class ConvergenceBench {
             MeshNode writer = cluster.nodes.get(0);
             // Not measured: the first writes open the gRPC connections and run cold (interpreted) code.
             for (int w = 0; w < WARMUP_UPDATES; w++) {
-                writer.store().put(WORKERS, "warm-up-" + w, workerJson(w));
+                writer.store().put(WORKERS, "warm-up-" + w, ByteString.copyFromUtf8(workerJson(w)));
                 LockSupport.parkNanos(spacing.toNanos());
             }
             await(TimeUnit.SECONDS.toNanos(10), () -> cluster.nodes.stream()
@@ -205,7 +206,7 @@ public final class ConvergenceBench {
                 // Paced against a running deadline, so a late wake-up does not shift every later write.
                 LockSupport.parkNanos(start + u * spacing.toNanos() - System.nanoTime());
                 written[u] = System.nanoTime();
-                writer.store().put(WORKERS, "u-" + u, workerJson(u));
+                writer.store().put(WORKERS, "u-" + u, ByteString.copyFromUtf8(workerJson(u)));
             }
             await(TimeUnit.SECONDS.toNanos(10), () -> {
                 for (int i = 0; i < arrivals.length(); i++) {
@@ -252,7 +253,7 @@ public final class ConvergenceBench {
         try (Cluster cluster = new Cluster(membership)) {
             MeshNode first = cluster.start("n0", List.of());
             for (int i = 0; i < entries; i++) {
-                first.store().put(WORKERS, "w-" + i, workerJson(i));
+                first.store().put(WORKERS, "w-" + i, ByteString.copyFromUtf8(workerJson(i)));
             }
             await(TimeUnit.SECONDS.toNanos(30), () -> first.store().snapshot().size(WORKERS) == entries);
             for (int i = 1; i < clusterSize; i++) {

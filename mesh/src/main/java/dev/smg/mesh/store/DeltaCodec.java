@@ -1,5 +1,6 @@
 package dev.smg.mesh.store;
 
+import com.google.protobuf.ByteString;
 import dev.smg.mesh.crdt.CausalContext;
 import dev.smg.mesh.crdt.Crdt;
 import dev.smg.mesh.crdt.CrdtMap;
@@ -60,10 +61,10 @@ public final class DeltaCodec {
         if (value instanceof LwwRegister<?> r) {
             LwwState.Builder lww = LwwState.newBuilder().setStamp(encode(r.stamp()));
             if (r.value() != null) {
-                if (!(r.value() instanceof String s)) {
-                    throw new IllegalArgumentException("LWW values on the wire are strings");
+                if (!(r.value() instanceof ByteString bytes)) {
+                    throw new IllegalArgumentException("LWW values on the wire are bytes (a serialized message)");
                 }
-                lww.setPresent(true).setValue(s);
+                lww.setPresent(true).setValue(bytes);
             }
             return CrdtValue.newBuilder().setLww(lww).build();
         }

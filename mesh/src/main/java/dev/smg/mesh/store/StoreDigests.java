@@ -1,5 +1,6 @@
 package dev.smg.mesh.store;
 
+import com.google.protobuf.ByteString;
 import dev.smg.mesh.crdt.CrdtMap;
 import dev.smg.mesh.crdt.Dot;
 import dev.smg.mesh.crdt.GCounter;
@@ -56,7 +57,8 @@ final class StoreDigests {
         if (value instanceof LwwRegister<?> r) {
             long h = mix(r.stamp().wallMillis()) ^ Long.rotateLeft(mix(r.stamp().logical()), 7)
                     ^ string(FNV_OFFSET, r.stamp().replica());
-            return mix(h ^ (r.value() == null ? 1 : string(FNV_OFFSET, r.value().toString())));
+            return mix(h ^ (r.value() == null ? 1 : r.value() instanceof ByteString bytes ? bytes(bytes)
+                    : string(FNV_OFFSET, r.value().toString())));
         }
         if (value instanceof GCounter g) {
             return counter(g);
@@ -89,6 +91,14 @@ final class StoreDigests {
             }
         }
         return gaps;
+    }
+
+    private static long bytes(ByteString bytes) {
+        long h = FNV_OFFSET;
+        for (int i = 0; i < bytes.size(); i++) {
+            h = (h ^ bytes.byteAt(i)) * FNV_PRIME;
+        }
+        return h;
     }
 
     private static long string(long h, String s) {

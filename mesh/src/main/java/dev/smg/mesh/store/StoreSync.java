@@ -91,7 +91,7 @@ public final class StoreSync implements AutoCloseable {
         // Bounded: digests and repairs beyond it are dropped (and counted); the next round repeats them.
         this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(QUEUE_CAPACITY),
-                Thread.ofPlatform().daemon().name(threadName).factory(), (task, pool) -> dropped.incrementAndGet());
+                Thread.ofVirtual().name(threadName).factory(), (task, pool) -> dropped.incrementAndGet());
     }
 
     /** One anti-entropy round: a digest to one random peer. Any thread. */

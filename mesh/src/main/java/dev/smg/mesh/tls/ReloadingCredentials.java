@@ -63,7 +63,7 @@ public final class ReloadingCredentials implements AutoCloseable {
         install(TlsMaterial.parse(initial));
         loaded = initial.fingerprint();
         poller = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("smg-mesh-tls-reload").factory());
+                Thread.ofVirtual().name("smg-mesh-tls-reload").factory());
         long every = files.reloadInterval().toMillis();
         poller.scheduleWithFixedDelay(this::poll, every, every, TimeUnit.MILLISECONDS);
     }

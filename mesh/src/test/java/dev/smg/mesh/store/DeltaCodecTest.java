@@ -1,5 +1,6 @@
 package dev.smg.mesh.store;
 
+import com.google.protobuf.ByteString;
 import dev.smg.mesh.crdt.CrdtMap;
 import dev.smg.mesh.crdt.GCounter;
 import dev.smg.mesh.crdt.HlcTimestamp;
@@ -24,7 +25,7 @@ class DeltaCodecTest {
         for (int round = 0; round < 100; round++) {
             CrdtMap<String, GCounter> counters = CrdtMap.empty();
             CrdtMap<String, PNCounter> buckets = CrdtMap.empty();
-            CrdtMap<String, LwwRegister<String>> workers = CrdtMap.empty();
+            CrdtMap<String, LwwRegister<ByteString>> workers = CrdtMap.empty();
             for (int i = 0; i < 20; i++) {
                 String replica = "r" + random.nextInt(3);
                 String key = "k" + random.nextInt(5);
@@ -38,7 +39,7 @@ class DeltaCodecTest {
                 PNCounter p = buckets.values().getOrDefault(key, PNCounter.EMPTY);
                 buckets = buckets.merge(buckets.updateDelta(replica, key, p.addDelta(replica, random.nextInt(9) - 4)));
                 workers = workers.merge(workers.updateDelta(replica, key,
-                        new LwwRegister<>("{\"v\":" + i + "}", new HlcTimestamp(i, round, replica))));
+                        new LwwRegister<>(ByteString.copyFromUtf8("{\"v\":" + i + "}"), new HlcTimestamp(i, round, replica))));
             }
             for (CrdtMap<String, ?> state : java.util.List.of(counters, buckets, workers)) {
                 byte[] wire = DeltaCodec.encode((CrdtMap) state).toByteArray();

@@ -1,5 +1,6 @@
 package dev.smg.mesh.store;
 
+import com.google.protobuf.ByteString;
 import dev.smg.mesh.crdt.CrdtMap;
 import dev.smg.mesh.crdt.GCounter;
 import dev.smg.mesh.crdt.HlcTimestamp;
@@ -22,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ReplicatedStoreTest {
     private static final Namespace<GCounter> REQUESTS = new Namespace<>("requests", GCounter.EMPTY);
-    private static final Namespace<LwwRegister<String>> WORKERS = new Namespace<>("workers", LwwRegister.empty());
+    private static final Namespace<LwwRegister<ByteString>> WORKERS = new Namespace<>("workers", LwwRegister.empty());
     private final List<MeshLoop> loops = new ArrayList<>();
 
     @AfterEach
@@ -79,9 +80,10 @@ class ReplicatedStoreTest {
         ConcurrentLinkedQueue<String> heard = new ConcurrentLinkedQueue<>();
         b.subscribe((ns, keys, snapshot) -> keys.forEach(k -> heard.add(ns + "/" + k)));
 
-        a.update(WORKERS, "http://w1:8000", r -> new LwwRegister<>("ready", new HlcTimestamp(1, 0, "a")));
+        ByteString ready = ByteString.copyFromUtf8("ready");
+        a.update(WORKERS, "http://w1:8000", r -> new LwwRegister<>(ready, new HlcTimestamp(1, 0, "a")));
         await().atMost(Duration.ofSeconds(5)).until(() -> b.snapshot().get(WORKERS).get("http://w1:8000")
-                .map(LwwRegister::value).orElse("").equals("ready"));
+                .map(LwwRegister::value).orElse(ByteString.EMPTY).equals(ready));
         assertTrue(heard.contains("workers/http://w1:8000"));
 
         a.remove(WORKERS, "http://w1:8000");

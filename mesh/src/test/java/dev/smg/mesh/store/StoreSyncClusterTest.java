@@ -1,5 +1,6 @@
 package dev.smg.mesh.store;
 
+import com.google.protobuf.ByteString;
 import dev.smg.mesh.crdt.CausalContext;
 import dev.smg.mesh.crdt.CrdtMap;
 import dev.smg.mesh.crdt.Dot;
@@ -35,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and last-writer-wins must follow causality when wall clocks disagree by a minute.
  */
 class StoreSyncClusterTest {
-    private static final Namespace<LwwRegister<String>> WORKERS = new Namespace<>("workers", LwwRegister.empty());
+    private static final Namespace<LwwRegister<ByteString>> WORKERS = new Namespace<>("workers", LwwRegister.empty());
     private static final Namespace<GCounter> REQUESTS = new Namespace<>("requests", GCounter.EMPTY);
     private static final Namespace<PNCounter> TOKENS = new Namespace<>("tokens", PNCounter.EMPTY);
     private static final List<Namespace<?>> ALL = List.of(WORKERS, REQUESTS, TOKENS);
@@ -91,7 +92,7 @@ class StoreSyncClusterTest {
             ReplicatedStore store = nodes.get(random.nextInt(nodes.size())).store;
             String replica = store.replica();
             switch (random.nextInt(4)) {
-                case 0 -> store.put(WORKERS, "w" + random.nextInt(40), "spec-" + op);
+                case 0 -> store.put(WORKERS, "w" + random.nextInt(40), ByteString.copyFromUtf8("spec-" + op));
                 case 1 -> store.remove(WORKERS, "w" + random.nextInt(40));
                 case 2 -> {
                     store.update(REQUESTS, "c" + random.nextInt(8), c -> c.incrementDelta(replica, 1));
@@ -132,7 +133,7 @@ class StoreSyncClusterTest {
         LossyStoreCluster.Node a = cluster.add("a", ALL);
         cluster.add("b", ALL);
         for (int i = 0; i < 200; i++) {
-            a.store.put(WORKERS, "w" + i, "spec-" + i);
+            a.store.put(WORKERS, "w" + i, ByteString.copyFromUtf8("spec-" + i));
         }
         for (int i = 0; i < 50; i += 2) {
             a.store.remove(WORKERS, "w" + i);
@@ -152,7 +153,7 @@ class StoreSyncClusterTest {
         assertTrue(b.store.snapshot().get(WORKERS).keys().context().cloud().isEmpty());
 
         // Its new writes do not collide with its old identity's: they reach the peer.
-        b.store.put(WORKERS, "w-new", "after restart");
+        b.store.put(WORKERS, "w-new", ByteString.copyFromUtf8("after restart"));
         await().atMost(Duration.ofSeconds(10)).until(() -> a.store.snapshot().get(WORKERS).get("w-new").isPresent());
     }
 
@@ -173,14 +174,14 @@ class StoreSyncClusterTest {
     }
 
     /** 10,000 worker-like entries as one delta from a replica "seed" (built directly: fast). */
-    private static CrdtMap<String, LwwRegister<String>> workers(int n) {
+    private static CrdtMap<String, LwwRegister<ByteString>> workers(int n) {
         Map<String, Set<Dot>> entries = new HashMap<>();
-        Map<String, LwwRegister<String>> values = new HashMap<>();
+        Map<String, LwwRegister<ByteString>> values = new HashMap<>();
         for (int i = 0; i < n; i++) {
             String key = "http://10.0." + (i / 250) + "." + (i % 250) + ":8000";
             entries.put(key, Set.of(new Dot("seed", i + 1)));
-            values.put(key, new LwwRegister<>("{\"url\":\"" + key + "\",\"models\":[\"llama-3-70b-instruct\"],"
-                    + "\"labels\":{\"zone\":\"eu-west-1a\",\"pool\":\"default\"}}", new HlcTimestamp(1_000 + i, 0, "seed")));
+            values.put(key, new LwwRegister<>(ByteString.copyFromUtf8("{\"url\":\"" + key + "\",\"models\":[\"llama-3-70b-instruct\"],"
+                    + "\"labels\":{\"zone\":\"eu-west-1a\",\"pool\":\"default\"}}"), new HlcTimestamp(1_000 + i, 0, "seed")));
         }
         return new CrdtMap<>(new OrSet<>(entries, new CausalContext(Map.of("seed", (long) n), Set.of())), values);
     }
@@ -189,14 +190,16 @@ class StoreSyncClusterTest {
     void lastWriterWinsFollowsCausalityWhenWallClocksDisagreeByAMinute() {
         LossyStoreCluster.Node ahead = cluster.add("ahead", ALL, () -> System.currentTimeMillis() + 60_000);
         LossyStoreCluster.Node behind = cluster.add("behind", ALL);
-        ahead.store.put(WORKERS, "w", "first");
+        ahead.store.put(WORKERS, "w", ByteString.copyFromUtf8("first"));
         await().atMost(Duration.ofSeconds(10)).until(() ->
-                behind.store.snapshot().get(WORKERS).get("w").map(LwwRegister::value).orElse("").equals("first"));
+                behind.store.snapshot().get(WORKERS).get("w").map(LwwRegister::value).orElse(ByteString.EMPTY)
+                        .toStringUtf8().equals("first"));
         // Written after seeing "first": must win although this host's clock is a minute behind.
-        behind.store.put(WORKERS, "w", "second");
+        behind.store.put(WORKERS, "w", ByteString.copyFromUtf8("second"));
         for (LossyStoreCluster.Node n : List.of(ahead, behind)) {
             await().atMost(Duration.ofSeconds(10)).until(() ->
-                    n.store.snapshot().get(WORKERS).get("w").map(LwwRegister::value).orElse("").equals("second"));
+                    n.store.snapshot().get(WORKERS).get("w").map(LwwRegister::value).orElse(ByteString.EMPTY)
+                            .toStringUtf8().equals("second"));
         }
     }
 
@@ -204,12 +207,12 @@ class StoreSyncClusterTest {
     void valuesOfRemovedKeysAreCollectedWithoutChangingAnyView() {
         LossyStoreCluster.Node a = cluster.add("a", ALL);
         for (int i = 0; i < 100; i++) {
-            a.store.put(WORKERS, "w" + i, "spec");
+            a.store.put(WORKERS, "w" + i, ByteString.copyFromUtf8("spec"));
         }
         for (int i = 0; i < 100; i++) {
             a.store.remove(WORKERS, "w" + i);
         }
-        a.store.put(WORKERS, "kept", "spec");
+        a.store.put(WORKERS, "kept", ByteString.copyFromUtf8("spec"));
         await().atMost(Duration.ofSeconds(10)).until(() -> a.store.snapshot().size(WORKERS) == 1);
         Map<String, Map<String, Object>> before = view(a.store);
         assertEquals(101, a.store.snapshot().get(WORKERS).values().size());

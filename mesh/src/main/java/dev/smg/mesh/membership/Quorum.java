@@ -1,8 +1,4 @@
-package dev.smg.api.ha;
-
-import dev.smg.mesh.membership.Member;
-import dev.smg.mesh.membership.MemberStatus;
-import dev.smg.mesh.membership.MembershipView;
+package dev.smg.mesh.membership;
 
 import java.util.Optional;
 

@@ -1,0 +1,65 @@
+package dev.smg.api.ha;
+
+import dev.smg.mesh.runtime.Loop;
+import dev.smg.mesh.runtime.MeshLoop;
+
+import java.time.Duration;
+
+/**
+ * The HA layer's single writer. Every state change of the HA layer (applying the cluster's workers,
+ * verdicts and policies, flushing tree and session batches, answering and applying catch-up chunks,
+ * rebalancing the rate limit, the leader's housekeeping) runs here, one task at a time, so that state
+ * needs no locks and its order is the order of this loop. Other threads only {@link #execute} tasks
+ * (a bounded lock-free inbox). Nothing on it may block: work that waits for room elsewhere is
+ * rescheduled instead. Production runs it on one platform thread ({@link #onThread}); the simulator
+ * can run it on simulated time.
+ */
+public interface HaLoop extends Loop, AutoCloseable {
+    /**
+     * Runs {@code task} every {@code period}, first after one period, until the loop is closed. A
+     * task that throws is logged by the loop and runs again next period.
+     */
+    default void every(Duration period, Runnable task) {
+        long nanos = period.toNanos();
+        schedule(nanos, new Runnable() {
+            @Override
+            public void run() {
+                try {
+                    task.run();
+                } finally {
+                    schedule(nanos, this);
+                }
+            }
+        });
+    }
+
+    @Override
+    void close();
+
+    /** The production loop: one daemon platform thread named {@code name}. */
+    static HaLoop onThread(String name) {
+        MeshLoop loop = new MeshLoop(name);
+        loop.start();
+        return new HaLoop() {
+            @Override
+            public void execute(Runnable task) {
+                loop.execute(task);
+            }
+
+            @Override
+            public long nanoTime() {
+                return loop.nanoTime();
+            }
+
+            @Override
+            public Cancellable schedule(long delayNanos, Runnable task) {
+                return loop.schedule(delayNanos, task);
+            }
+
+            @Override
+            public void close() {
+                loop.close();
+            }
+        };
+    }
+}
