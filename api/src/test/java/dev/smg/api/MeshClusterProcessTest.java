@@ -7,12 +7,15 @@ import dev.smg.api.testing.SmgProcess;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Three {@code smg --enable-mesh} JVMs on loopback: they form a cluster, a SIGKILLed node is
@@ -43,6 +46,16 @@ class MeshClusterProcessTest {
         return HaStatus.statuses(observer.url(""));
     }
 
+    /** The names of a JVM's live platform threads that start with smg- ({@code jcmd Thread.print} lists no virtual ones). */
+    private static List<String> ownPlatformThreads(long pid) throws Exception {
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                String.valueOf(pid), "Thread.print").redirectErrorStream(true).start();
+        String dump = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, jcmd.waitFor(), dump);
+        return dump.lines().filter(l -> l.startsWith("\"smg-"))
+                .map(l -> l.substring(1, l.indexOf('"', 1))).sorted().toList();
+    }
+
     @Test
     void threeProcessesFormAClusterDetectAKillAndWelcomeTheRestart() throws Exception {
         Node n1 = new Node("node1", FreePorts.one(), FreePorts.one());
@@ -55,6 +68,10 @@ class MeshClusterProcessTest {
             }
             // Healthy once it has also caught up with the cluster's state ("starting" until then).
             await().atMost(Duration.ofSeconds(30)).until(() -> Http.get(n3.url("/ha/health")).statusCode() == 200);
+            // docs/architecture.md: a mesh router runs at most four platform threads of its own.
+            List<String> own = ownPlatformThreads(p1.pid());
+            assertTrue(own.size() <= 4 && own.contains("smg-mesh-loop") && own.contains("smg-ha"),
+                    "platform threads named smg-*: " + own);
 
             p3.kill();
             assertEquals(137, p3.waitForExit(Duration.ofSeconds(30)));
