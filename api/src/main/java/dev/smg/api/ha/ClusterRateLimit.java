@@ -9,6 +9,7 @@ import dev.smg.mesh.store.ReplicatedStore;
 import dev.smg.mesh.store.StoreSnapshot;
 import dev.smg.proto.ha.RateLimitSetting;
 import dev.smg.router.admission.RateLimiter;
+import dev.smg.router.admission.TokenBucket;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -55,7 +56,7 @@ public final class ClusterRateLimit implements RateLimiter {
     private final double configured;
     private final AtomicLong offered = new AtomicLong();
     private final AtomicLong admitted = new AtomicLong();
-    private final ShareBucket bucket = new ShareBucket();
+    private final TokenBucket bucket = TokenBucket.empty(System::nanoTime);
     private final HaLoop rebalancer;
     // HA loop only
     /** Per counter namespace, per incarnation: (time, count) samples over the last second. */
@@ -85,7 +86,7 @@ public final class ClusterRateLimit implements RateLimiter {
         this.configured = configured;
         this.limit = configured;
         this.share = 1;
-        bucket.set(configured);
+        setBucketRate(configured);
     }
 
     /**
@@ -197,7 +198,7 @@ public final class ClusterRateLimit implements RateLimiter {
             } // LEAVING: keep the last share while the settle period still serves
             measuredShare |= next.containsKey(self);
             clusterAdmittedRate = admittedSum;
-            bucket.set(l * share);
+            setBucketRate(l * share);
             if (clusterConcurrency > 0) {
                 // Shares follow traffic even without a rate limit: weigh by offered rates alone.
                 double s = l > 0 ? share : concurrencyShare(next);
@@ -326,34 +327,11 @@ public final class ClusterRateLimit implements RateLimiter {
         }
     }
 
-    /** A token bucket whose rate changes without refilling it (a fresh bucket would start full). */
-    private static final class ShareBucket {
-        private double ratePerNano;
-        private double burst = 1;
-        private double tokens;
-        private long last = System.nanoTime();
-
-        synchronized void set(double ratePerSecond) {
-            refill(System.nanoTime());
-            ratePerNano = Math.max(0, ratePerSecond) / 1e9;
-            // At least two tokens: with one, refill arriving while the bucket is full is lost, and a
-            // router with a small share under-admits (measured: ~82% of its share below 20 req/s).
-            burst = Math.max(MIN_BURST, ratePerSecond * BURST_SECONDS);
-            tokens = Math.min(tokens, burst);
-        }
-
-        synchronized long tryTake() {
-            refill(System.nanoTime());
-            if (tokens >= 1) {
-                tokens -= 1;
-                return 0;
-            }
-            return ratePerNano > 0 ? (long) Math.ceil((1 - tokens) / ratePerNano) : TimeUnit.SECONDS.toNanos(1);
-        }
-
-        private void refill(long now) {
-            tokens = Math.min(burst, tokens + (now - last) * ratePerNano);
-            last = now;
-        }
+    /** Gives the bucket a new rate, keeping its tokens (a fresh bucket would start full). */
+    private void setBucketRate(double ratePerSecond) {
+        double rate = Math.max(0, ratePerSecond);
+        // At least two tokens: with one, refill arriving while the bucket is full is lost, and a
+        // router with a small share under-admits (measured: ~82% of its share below 20 req/s).
+        bucket.setRate(rate, Math.max(MIN_BURST, rate * BURST_SECONDS));
     }
 }

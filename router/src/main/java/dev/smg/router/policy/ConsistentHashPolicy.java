@@ -12,14 +12,12 @@ import java.util.Optional;
  * Consistent hashing on a routing key ({@code X-SMG-Routing-Key}, else a configured body field such
  * as {@code user}): the same key goes to the same worker while it is available, and when workers
  * come or go only the keys on the affected arc move. The ring is built over the candidates' URLs
- * (so it is the same on every router for the same worker set) and cached until that set changes.
+ * (so it is the same on every router for the same worker set) and cached ({@link RingCache}) per set.
  * Requests without a key go to a random worker.
  */
 public final class ConsistentHashPolicy implements RoutingPolicy {
     private final RandomPolicy fallback = new RandomPolicy();
-    /** Rings by member list; bounded (a burst of distinct sets cannot grow it without limit). */
-    private final Map<List<String>, HashRing> rings = new java.util.concurrent.ConcurrentHashMap<>();
-    private static final int MAX_RINGS = 64;
+    private final RingCache rings = new RingCache(RingCache.DEFAULT_CAPACITY);
 
     @Override
     public String name() {
@@ -42,14 +40,7 @@ public final class ConsistentHashPolicy implements RoutingPolicy {
             urls.add(url);
         }
         java.util.Collections.sort(urls);
-        HashRing current = rings.get(urls);
-        if (current == null) {
-            if (rings.size() >= MAX_RINGS) {
-                rings.clear();
-            }
-            current = new HashRing(urls);
-            rings.put(urls, current);
-        }
+        HashRing current = rings.ring(urls);
         int start = current.start(request.routingKey().get());
         for (int i = 0; i < current.size(); i++) {
             Worker w = byUrl.get(current.ownerAt(start + i));
@@ -58,5 +49,9 @@ public final class ConsistentHashPolicy implements RoutingPolicy {
             }
         }
         return fallback.select(candidates, request);
+    }
+
+    RingCache rings() {
+        return rings;
     }
 }

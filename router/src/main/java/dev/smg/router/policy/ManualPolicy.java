@@ -17,6 +17,11 @@ import java.util.function.LongSupplier;
  * available; a session idle longer than {@code maxIdle} is forgotten. New keys are placed by the
  * assignment mode. The session map is bounded ({@code maxSessions}); beyond it the oldest idle
  * sessions are dropped at the next maintenance and counted.
+ * <p>
+ * No lock: the session map is a {@link ConcurrentHashMap} changed only by compare-and-set against
+ * the session a request read (two requests placing one new key agree on its worker), and the
+ * per-worker session counts {@code min_group} needs are kept as sessions change
+ * ({@link SessionGroups}) rather than recounted per new key.
  */
 public final class ManualPolicy implements RoutingPolicy {
     /** Told when a routing key is placed on a worker (or re-announced): session replication. */
@@ -49,6 +54,7 @@ public final class ManualPolicy implements RoutingPolicy {
     private final int maxSessions;
     private final LongSupplier clock;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    private final SessionGroups groups = new SessionGroups();
     private final AtomicLong expired = new AtomicLong();
     private final RandomPolicy random = new RandomPolicy();
 
@@ -77,30 +83,51 @@ public final class ManualPolicy implements RoutingPolicy {
             return assign(candidates);
         }
         String key = request.routingKey().get();
-        long now = clock.getAsLong();
-        Session session = sessions.get(key);
-        if (session != null && now - session.lastUseNanos() <= maxIdleNanos) {
-            for (Worker w : candidates) {
-                if (w.url().toString().equals(session.workerUrl())) {
-                    // Re-announced at half the idle limit, so peers keep a session alive that is only
-                    // used here (each router forgets idle sessions on its own).
-                    boolean announce = now - session.announcedNanos() > maxIdleNanos / 2;
-                    sessions.put(key, new Session(session.workerUrl(), now,
-                            announce ? now : session.announcedNanos(), session.placedMillis()));
+        // Every change is a compare-and-set against the session read, so two requests placing the
+        // same new key at once end on one worker: the loser of putIfAbsent follows the winner.
+        for (;;) {
+            long now = clock.getAsLong();
+            Session session = sessions.get(key);
+            Worker sticky = session != null && now - session.lastUseNanos() <= maxIdleNanos
+                    ? find(candidates, session.workerUrl()) : null;
+            if (sticky != null) {
+                // Re-announced at half the idle limit, so peers keep a session alive that is only
+                // used here (each router forgets idle sessions on its own).
+                boolean announce = now - session.announcedNanos() > maxIdleNanos / 2;
+                Session touched = new Session(session.workerUrl(), now,
+                        announce ? now : session.announcedNanos(), session.placedMillis());
+                if (sessions.replace(key, session, touched)) {
                     if (announce) {
                         listener.assigned(this, key, session.workerUrl(), session.placedMillis());
                     }
-                    return Optional.of(w);
+                    return Optional.of(sticky);
                 }
+                Session current = sessions.get(key);
+                if (current != null && current.workerUrl().equals(session.workerUrl())) {
+                    return Optional.of(sticky); // used by another request at the same moment
+                }
+                continue; // moved or dropped meanwhile: decide again
+            }
+            Optional<Worker> chosen = assign(candidates);
+            if (chosen.isEmpty()) {
+                return chosen;
+            }
+            String url = chosen.get().url().toString();
+            long placed = System.currentTimeMillis();
+            if (replace(key, session, new Session(url, now, now, placed))) {
+                listener.assigned(this, key, url, placed);
+                return chosen;
             }
         }
-        Optional<Worker> chosen = assign(candidates);
-        chosen.ifPresent(w -> {
-            long placed = System.currentTimeMillis();
-            sessions.put(key, new Session(w.url().toString(), now, now, placed));
-            listener.assigned(this, key, w.url().toString(), placed);
-        });
-        return chosen;
+    }
+
+    private static Worker find(List<Worker> candidates, String url) {
+        for (Worker w : candidates) {
+            if (w.url().toString().equals(url)) {
+                return w;
+            }
+        }
+        return null;
     }
 
     private Optional<Worker> assign(List<Worker> candidates) {
@@ -108,18 +135,11 @@ public final class ManualPolicy implements RoutingPolicy {
             case RANDOM -> random.select(candidates, RoutingRequest.ANY);
             case MIN_LOAD -> candidates.stream().min((a, b) -> Integer.compare(a.inFlight(), b.inFlight()));
             case MIN_GROUP -> {
-                Map<String, Integer> counts = new HashMap<>();
-                long now = clock.getAsLong();
-                for (Session s : sessions.values()) {
-                    if (now - s.lastUseNanos() <= maxIdleNanos) {
-                        counts.merge(s.workerUrl(), 1, Integer::sum);
-                    }
-                }
                 int best = Integer.MAX_VALUE;
                 Worker pick = null;
                 int ties = 0;
                 for (Worker w : candidates) {
-                    int c = counts.getOrDefault(w.url().toString(), 0);
+                    int c = groups.count(w.url().toString());
                     if (c < best) {
                         best = c;
                         pick = w;
@@ -133,25 +153,64 @@ public final class ManualPolicy implements RoutingPolicy {
         };
     }
 
+    /**
+     * The one way a key's session is placed or moved: a compare-and-set from {@code expected} (null:
+     * absent), reported to the group counts when it succeeds.
+     */
+    private boolean replace(String key, Session expected, Session next) {
+        boolean done = expected == null ? sessions.putIfAbsent(key, next) == null
+                : sessions.replace(key, expected, next);
+        if (done) {
+            groups.moved(expected == null ? null : expected.workerUrl(), next.workerUrl());
+        }
+        return done;
+    }
+
+    /** The one way a session is dropped (only if it is still {@code expected}); true when it was. */
+    private boolean drop(String key, Session expected) {
+        if (sessions.remove(key, expected)) {
+            groups.moved(expected.workerUrl(), null);
+            return true;
+        }
+        return false;
+    }
+
     @Override
     public void forget(Worker worker) {
         String url = worker.url().toString();
-        sessions.values().removeIf(s -> s.workerUrl().equals(url));
+        sessions.forEach((key, s) -> {
+            if (s.workerUrl().equals(url)) {
+                drop(key, s);
+            }
+        });
     }
 
-    /** Drops idle sessions, then the least recently used ones beyond the bound. */
+    /**
+     * Drops idle sessions, then the least recently used ones beyond the bound. Sessions idle past the
+     * limit but not dropped yet still count for {@code min_group} until this runs (every eviction
+     * interval): keeping counts by idleness would need a timer per session.
+     */
     @Override
     public void maintain() {
         long now = clock.getAsLong();
-        int before = sessions.size();
-        sessions.values().removeIf(s -> now - s.lastUseNanos() > maxIdleNanos);
-        if (sessions.size() > maxSessions) {
+        long dropped = 0;
+        for (Map.Entry<String, Session> e : sessions.entrySet()) {
+            if (now - e.getValue().lastUseNanos() > maxIdleNanos && drop(e.getKey(), e.getValue())) {
+                dropped++;
+            }
+        }
+        int excess = sessions.size() - maxSessions; // read once: requests change the size meanwhile
+        if (excess > 0) {
             List<Map.Entry<String, Session>> oldest = sessions.entrySet().stream()
                     .sorted((a, b) -> Long.compare(a.getValue().lastUseNanos(), b.getValue().lastUseNanos()))
-                    .limit(sessions.size() - maxSessions).toList();
-            oldest.forEach(e -> sessions.remove(e.getKey(), e.getValue()));
+                    .limit(excess).toList();
+            for (Map.Entry<String, Session> e : oldest) {
+                if (drop(e.getKey(), e.getValue())) {
+                    dropped++;
+                }
+            }
         }
-        expired.addAndGet(Math.max(0, before - sessions.size()));
+        expired.addAndGet(dropped);
     }
 
     public void onAssignment(AssignmentListener listener) {
@@ -167,9 +226,16 @@ public final class ManualPolicy implements RoutingPolicy {
         if (sessions.size() >= maxSessions && !sessions.containsKey(routingKey)) {
             return;
         }
-        sessions.compute(routingKey, (k, current) -> current == null || placement.laterThan(current.placement())
-                ? new Session(placement.workerUrl(), now, now, placement.placedMillis())
-                : current);
+        Session next = new Session(placement.workerUrl(), now, now, placement.placedMillis());
+        for (;;) {
+            Session current = sessions.get(routingKey);
+            if (current != null && !placement.laterThan(current.placement())) {
+                return;
+            }
+            if (replace(routingKey, current, next)) {
+                return;
+            }
+        }
     }
 
     /** Live sessions, key to placement (for a peer that restarts empty). */
@@ -190,5 +256,17 @@ public final class ManualPolicy implements RoutingPolicy {
 
     public long expired() {
         return expired.get();
+    }
+
+    /** Sessions per worker URL as kept incrementally (tests compare it with {@link #recountGroups()}). */
+    Map<String, Integer> groupCounts() {
+        return groups.snapshot();
+    }
+
+    /** Sessions per worker URL counted from the session map, the slow way. */
+    Map<String, Integer> recountGroups() {
+        Map<String, Integer> counts = new HashMap<>();
+        sessions.values().forEach(s -> counts.merge(s.workerUrl(), 1, Integer::sum));
+        return counts;
     }
 }
