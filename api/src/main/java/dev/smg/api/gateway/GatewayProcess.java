@@ -7,7 +7,6 @@ import dev.smg.api.config.RoutingConfig;
 import dev.smg.api.discovery.MeshDiscovery;
 import dev.smg.api.ha.HaContext;
 import dev.smg.api.ha.HaNamespaces;
-import dev.smg.api.ha.WorkerSync;
 import dev.smg.mesh.membership.MembershipSettings;
 import dev.smg.mesh.runtime.MeshNode;
 import dev.smg.router.admission.AdmissionControl;
@@ -85,15 +84,10 @@ public final class GatewayProcess {
         PrometheusRegistry metricsRegistry = new PrometheusRegistry();
         JvmMetrics.builder().register(metricsRegistry);
         RouterMetrics[] routerMetrics = new RouterMetrics[1];
-        AtomicReference<WorkerSync> workerSync = new AtomicReference<>();
         WorkerRegistry registry = new WorkerRegistry(config.breaker(),
                 (worker, from, to) -> {
                     LOG.log(System.Logger.Level.WARNING, "worker {0}: circuit breaker {1} -> {2}", worker, from, to);
                     routerMetrics[0].breakerTransition(worker, from, to);
-                    WorkerSync sync = workerSync.get();
-                    if (sync != null) {
-                        sync.breakerChanged(worker, to);
-                    }
                 });
         routerMetrics[0] = new RouterMetrics(metricsRegistry, registry::snapshot);
         UpstreamClient upstream = new UpstreamClient(CONNECT_TIMEOUT, config.requestTimeout());
@@ -159,10 +153,7 @@ public final class GatewayProcess {
                         ? () -> discovery.map(MeshDiscovery::mayHavePeers).orElse(false)
                         : () -> true,
                 config.treeSync(), config.workerUrls(), () -> shutdownRequest.get().run()));
-        ha.ifPresent(h -> {
-            workerSync.set(h.workers());
-            limiters.add(h.rateLimit());
-        });
+        ha.ifPresent(h -> limiters.add(h.rateLimit()));
         // A cluster-wide cap starts whole here and shrinks to this router's share within 100 ms.
         int cap = ha.isPresent() && ac.clusterMaxConcurrent() > 0 ? ac.clusterMaxConcurrent() : ac.maxConcurrent();
         AdmissionControl admission = new AdmissionControl(cap, ac.queueSize(), ac.queueTimeout(), limiters);

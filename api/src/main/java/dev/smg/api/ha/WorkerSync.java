@@ -5,11 +5,10 @@ import dev.smg.mesh.store.StoreSnapshot;
 import dev.smg.proto.ha.BreakerVerdict;
 import dev.smg.proto.ha.HealthVerdict;
 import dev.smg.proto.ha.WorkerSpecValue;
-import dev.smg.router.breaker.CircuitBreaker;
+import dev.smg.router.replication.WorkerReplication;
 import dev.smg.router.worker.Worker;
 import dev.smg.router.worker.WorkerRegistry;
 import dev.smg.router.worker.WorkerSpec;
-import dev.smg.router.worker.WorkerStatus;
 import dev.smg.router.worker.WorkerUrl;
 
 import java.time.Duration;
@@ -34,11 +33,12 @@ import java.util.function.BooleanSupplier;
  *       the verdict is written too, and every other router adopts it: a worker one router finds dead
  *       is avoided by all. Every router keeps probing, so there is no single prober to lose.</li>
  * </ul>
- * Remote changes are applied on the HA loop (never the mesh loop, never a request thread); while it
- * applies them, the registry's listeners see {@link #applyingRemote} and do not echo the change back
- * into the store.
+ * It is the router's {@link WorkerReplication} port over the mesh: the registry reports its own
+ * changes here, and remote changes are applied on the HA loop (never the mesh loop, never a request
+ * thread) through the registry's {@code adopt}/{@code forget}, which report nothing back. The one
+ * echo left, a breaker forced open by a remote verdict, is held back by {@link #applyingRemote}.
  */
-public final class WorkerSync {
+public final class WorkerSync implements WorkerReplication {
     private static final System.Logger LOG = System.getLogger(WorkerSync.class.getName());
     private static final Duration RECONCILE_EVERY = Duration.ofSeconds(30);
 
@@ -64,9 +64,7 @@ public final class WorkerSync {
     }
 
     public void start() {
-        registry.onAdd(this::addedHere);
-        registry.onRemove(this::removedHere);
-        registry.onHealthChange((worker, change) -> healthChangedHere(worker, change.after()));
+        registry.replicateTo(this);
         store.subscribe((namespace, keys, snapshot) -> {
             if (namespace.equals(HaNamespaces.WORKERS.name()) || namespace.equals(HaNamespaces.HEALTH.name())
                     || namespace.equals(HaNamespaces.BREAKERS.name())) {
@@ -101,23 +99,21 @@ public final class WorkerSync {
         });
     }
 
-    /** The registry's breaker observer calls this for every transition. */
-    public void breakerChanged(Worker worker, CircuitBreaker.State to) {
-        if (applyingRemote.get() || to == CircuitBreaker.State.HALF_OPEN) {
-            return;
+    // ------------------------------------------------------------------ local -> store (the port)
+
+    @Override
+    public void breakerVerdict(WorkerUrl url, boolean open) {
+        if (applyingRemote.get()) {
+            return; // an opening adopted from another router's verdict
         }
-        HaNamespaces.BREAKERS.put(store, worker.url(), BreakerVerdict.newBuilder()
-                .setOpen(to == CircuitBreaker.State.OPEN).setBy(self).setAtMillis(System.currentTimeMillis()).build());
+        HaNamespaces.BREAKERS.put(store, url, BreakerVerdict.newBuilder()
+                .setOpen(open).setBy(self).setAtMillis(System.currentTimeMillis()).build());
     }
 
-    // ------------------------------------------------------------------ local -> store
-
-    private void addedHere(Worker worker) {
-        if (applyingRemote.get()) {
-            return;
-        }
-        WorkerSpecValue spec = specValue(worker.spec());
-        WorkerUrl key = worker.url();
+    @Override
+    public void registered(WorkerSpec workerSpec) {
+        WorkerSpecValue spec = specValue(workerSpec);
+        WorkerUrl key = workerSpec.url();
         Optional<WorkerSpecValue> stored = HaNamespaces.WORKERS.value(store.snapshot(), key);
         if (!stored.equals(Optional.of(spec))) {
             // Known before the write lands, so a removal elsewhere that overtakes it still applies here.
@@ -138,22 +134,17 @@ public final class WorkerSync {
         }
     }
 
-    private void removedHere(Worker worker) {
-        if (applyingRemote.get()) {
-            return;
-        }
-        WorkerUrl key = worker.url();
+    @Override
+    public void deregistered(WorkerUrl key) {
         write(() -> HaNamespaces.WORKERS.remove(store, key), "removal of " + key);
         HaNamespaces.HEALTH.remove(store, key);
         HaNamespaces.BREAKERS.remove(store, key);
     }
 
-    private void healthChangedHere(Worker worker, WorkerStatus now) {
-        if (applyingRemote.get() || (now != WorkerStatus.READY && now != WorkerStatus.NOT_READY)) {
-            return;
-        }
-        HaNamespaces.HEALTH.put(store, worker.url(), HealthVerdict.newBuilder()
-                .setHealthy(now == WorkerStatus.READY).setBy(self).setAtMillis(System.currentTimeMillis()).build());
+    @Override
+    public void healthVerdict(WorkerUrl url, boolean healthy) {
+        HaNamespaces.HEALTH.put(store, url, HealthVerdict.newBuilder()
+                .setHealthy(healthy).setBy(self).setAtMillis(System.currentTimeMillis()).build());
     }
 
     // ------------------------------------------------------------------ store -> local
@@ -187,7 +178,7 @@ public final class WorkerSync {
         if (stored.isEmpty()) {
             if (local.isPresent() && seenInStore.remove(url)) {
                 local.get().drain();
-                registry.remove(local.get().id());
+                registry.forget(local.get().id());
                 LOG.log(System.Logger.Level.INFO, "worker {0} removed (by another router)", url);
             }
             return;
@@ -198,10 +189,10 @@ public final class WorkerSync {
             return;
         }
         if (local.isPresent()) {
-            registry.remove(local.get().id()); // the spec changed elsewhere: the last writer's spec wins
+            registry.forget(local.get().id()); // the spec changed elsewhere: the last writer's spec wins
         }
         try {
-            registry.add(spec);
+            registry.adopt(spec);
             LOG.log(System.Logger.Level.INFO, "worker {0} registered (by another router); probing it", url);
         } catch (IllegalStateException raced) {
             // added locally in the meantime: the local add is written to the store and wins or loses there

@@ -2,6 +2,7 @@ package dev.smg.router.worker;
 
 import dev.smg.router.breaker.BreakerSettings;
 import dev.smg.router.breaker.CircuitBreaker;
+import dev.smg.router.replication.WorkerReplication;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -10,13 +11,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
  * The set of known workers. Readers take {@link #snapshot()} once per request and never lock:
  * every change publishes a new immutable list with one volatile write. Changes are rare (admin
  * calls, discovery), so writers simply serialize on the registry.
+ * <p>
+ * Changes made here (add, remove, a probe verdict, a breaker transition) go out through the
+ * {@link WorkerReplication} port; changes adopted from the cluster ({@link #adopt}, {@link #forget})
+ * do not, so a replicated change never echoes back.
  */
 public final class WorkerRegistry {
     /** Hears about workers' breaker transitions, e.g. to count them in metrics. */
@@ -28,8 +32,8 @@ public final class WorkerRegistry {
     private final BreakerObserver breakerObserver;
     private final List<Consumer<Worker>> addListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<Worker>> removeListeners = new CopyOnWriteArrayList<>();
-    private final List<BiConsumer<Worker, Worker.StatusChange>> healthListeners = new CopyOnWriteArrayList<>();
     private volatile List<Worker> workers = List.of();
+    private volatile WorkerReplication replication = WorkerReplication.NONE;
 
     public WorkerRegistry(BreakerSettings breakerSettings, BreakerObserver breakerObserver) {
         this.breakerSettings = breakerSettings;
@@ -54,15 +58,15 @@ public final class WorkerRegistry {
         removeListeners.add(listener);
     }
 
-    /** Called when this router's own health probes move a worker between READY and NOT_READY. */
-    public void onHealthChange(BiConsumer<Worker, Worker.StatusChange> listener) {
-        healthListeners.add(listener);
+    /** Where this router's own worker changes go from now on (set once, when the HA layer starts). */
+    public void replicateTo(WorkerReplication port) {
+        this.replication = port;
     }
 
-    /** The health checker reports a status change it caused. */
+    /** The health checker reports a status change its probes caused. */
     public void healthChanged(Worker worker, Worker.StatusChange change) {
-        for (BiConsumer<Worker, Worker.StatusChange> listener : healthListeners) {
-            listener.accept(worker, change);
+        if (change.after() == WorkerStatus.READY || change.after() == WorkerStatus.NOT_READY) {
+            replication.healthVerdict(worker.url(), change.after() == WorkerStatus.READY);
         }
     }
 
@@ -80,14 +84,29 @@ public final class WorkerRegistry {
      * @throws IllegalStateException if a worker with the same URL is registered
      */
     public Worker add(WorkerSpec spec) {
+        Worker worker = adopt(spec);
+        replication.registered(spec);
+        return worker;
+    }
+
+    /**
+     * Adds a worker the cluster registered elsewhere (not reported to the replication port).
+     *
+     * @throws IllegalStateException if a worker with the same URL is registered
+     */
+    public Worker adopt(WorkerSpec spec) {
         Worker worker;
         synchronized (this) {
             if (find(spec.url()).isPresent()) {
                 throw new IllegalStateException("a worker is already registered at " + spec.url());
             }
             Worker[] self = new Worker[1];
-            worker = new Worker(idFor(spec.url()), spec, breakerSettings,
-                    (from, to) -> breakerObserver.onTransition(self[0], from, to));
+            worker = new Worker(idFor(spec.url()), spec, breakerSettings, (from, to) -> {
+                breakerObserver.onTransition(self[0], from, to);
+                if (to != CircuitBreaker.State.HALF_OPEN) {
+                    replication.breakerVerdict(spec.url(), to == CircuitBreaker.State.OPEN);
+                }
+            });
             self[0] = worker;
             List<Worker> next = new ArrayList<>(workers);
             next.add(worker);
@@ -104,6 +123,13 @@ public final class WorkerRegistry {
     }
 
     public Optional<Worker> remove(String id) {
+        Optional<Worker> found = forget(id);
+        found.ifPresent(w -> replication.deregistered(w.url()));
+        return found;
+    }
+
+    /** Removes a worker the cluster removed elsewhere (not reported to the replication port). */
+    public Optional<Worker> forget(String id) {
         Optional<Worker> found;
         synchronized (this) {
             found = get(id);
