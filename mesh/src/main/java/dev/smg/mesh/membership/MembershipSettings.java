@@ -5,7 +5,8 @@ import java.time.Duration;
 /**
  * Every timing and bound of the membership protocol, with defaults chosen for a LAN cluster of
  * 3 to 50 routers (the seed's "1-second heartbeat"; memberlist's LAN profile scaled to detect a
- * crash within about 3 s at 10 members without false DOWNs at 10% message loss).
+ * crash within about 3 s at 10 members without false DOWNs at 10% message loss). {@link #DEFAULTS}
+ * is the membership part of the {@code lan} profile; {@code dev.smg.mesh.MeshTuning} holds the others.
  *
  * @param protocolPeriod        one probe per member per period (1 s)
  * @param probeTimeout          wait for a direct ack before asking others to probe (400 ms)
