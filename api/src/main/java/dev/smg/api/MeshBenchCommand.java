@@ -33,8 +33,8 @@ final class MeshBenchCommand {
         }
         ParsedArgs a = flags.parse(args);
         FailureDetectionBench.main(new String[] {
-                String.valueOf(a.intValue("--crashes", 30, 1, 10_000)),
-                String.valueOf(a.intValue("--loss-minutes", 60, 1, 100_000))});
+                String.valueOf(a.intValue("--crashes", 1, 10_000)),
+                String.valueOf(a.intValue("--loss-minutes", 1, 100_000))});
         return 0;
     }
 
@@ -54,15 +54,15 @@ final class MeshBenchCommand {
             return 0;
         }
         ParsedArgs a = flags.parse(args);
-        String nodes = a.matching("--nodes", "10,50", s -> s.matches("\\d{1,3}(,\\d{1,3})*")
+        String nodes = a.matching("--nodes", s -> s.matches("\\d{1,3}(,\\d{1,3})*")
                 && Arrays.stream(s.split(",")).mapToInt(Integer::parseInt).allMatch(n -> n >= 2 && n <= 200),
                 "comma-separated node counts from 2 to 200");
         ConvergenceBench.main(new String[] {nodes,
-                String.valueOf(a.intValue("--updates", 200, 1, 100_000)),
-                String.valueOf(a.intValue("--spacing-ms", 20, 1, 10_000)),
-                String.valueOf(a.intValue("--joiner-entries", 10_000, 0, 10_000_000)),
-                String.valueOf(a.intValue("--joiner-cluster", 3, 1, 50)),
-                a.choice("--membership", "one-jvm", java.util.List.of("one-jvm", "production"))});
+                String.valueOf(a.intValue("--updates", 1, 100_000)),
+                String.valueOf(a.intValue("--spacing-ms", 1, 10_000)),
+                String.valueOf(a.intValue("--joiner-entries", 0, 10_000_000)),
+                String.valueOf(a.intValue("--joiner-cluster", 1, 50)),
+                a.choice("--membership", java.util.List.of("one-jvm", "production"))});
         return 0;
     }
 }

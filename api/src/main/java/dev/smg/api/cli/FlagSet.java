@@ -7,7 +7,9 @@ import java.util.Map;
 
 /**
  * An ordered set of flags, grouped for {@code --help}, with a strict parser: an unknown flag, a
- * missing value or a stray positional argument is a {@link CliException} naming it.
+ * missing value or a stray positional argument is a {@link CliException} naming it. The one table of
+ * a command's flags: it yields the help text, the parser, and (through {@link ParsedArgs}) every
+ * default.
  */
 public final class FlagSet {
     private final String usage;
@@ -83,7 +85,12 @@ public final class FlagSet {
                 }
             }
         }
-        return new ParsedArgs(values);
+        return new ParsedArgs(values, flags);
+    }
+
+    /** Every flag, in the order of {@code --help}. */
+    public List<Flag> flags() {
+        return List.copyOf(flags.values());
     }
 
     private static boolean isFlag(String token) {

@@ -4,62 +4,102 @@ import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.function.Predicate;
 
 /**
- * The flags actually given on a command line, with typed accessors. Every conversion failure is a
- * {@link CliException} whose message names the flag and the bad value.
+ * The flags given on a command line, with typed accessors. A flag that is absent reads as its
+ * default from the flag table ({@link Flag#defaultValue}), so no caller writes a default of its own.
+ * Every conversion failure is a {@link CliException} whose message names the flag and the bad value;
+ * asking for a flag the table does not declare, or for the value of a flag that has no default, is
+ * a programming error ({@link IllegalStateException}).
  */
 public final class ParsedArgs {
     private final Map<String, List<String>> values;
+    private final Map<String, Flag> table;
 
-    ParsedArgs(Map<String, List<String>> values) {
+    ParsedArgs(Map<String, List<String>> values, Map<String, Flag> table) {
         this.values = Map.copyOf(values);
+        this.table = Map.copyOf(table);
     }
 
+    private Flag declared(String flag) {
+        Flag f = table.get(flag);
+        if (f == null) {
+            throw new IllegalStateException(flag + " is not in the flag table");
+        }
+        return f;
+    }
+
+    /** Whether the flag was given on the command line (its default does not count). */
     public boolean has(String flag) {
+        declared(flag);
         return values.containsKey(flag);
     }
 
     public boolean enabled(String flag) {
-        return values.getOrDefault(flag, List.of("false")).get(0).equals("true");
+        return value(flag).equals("true");
     }
 
+    /** The given value, else the table's default; empty when the flag has no default value. */
     public Optional<String> string(String flag) {
         List<String> v = values.get(flag);
-        return v == null ? Optional.empty() : Optional.of(v.get(0));
+        return v == null ? declared(flag).defaultValue() : Optional.of(v.get(0));
     }
 
-    public String string(String flag, String fallback) {
-        return string(flag).orElse(fallback);
+    /** The given value, else the table's default, which this flag must have. */
+    public String value(String flag) {
+        return string(flag).orElseThrow(() -> new IllegalStateException(flag + " has no default in the flag table"));
     }
 
     /** All values of a list flag; each value may itself hold several space-separated entries. */
     public List<String> list(String flag) {
+        declared(flag);
         return values.getOrDefault(flag, List.of()).stream()
                 .flatMap(v -> java.util.Arrays.stream(v.trim().split("\\s+")))
                 .filter(s -> !s.isEmpty())
                 .toList();
     }
 
-    public String choice(String flag, String fallback, List<String> allowed) {
-        String v = string(flag, fallback);
+    public String choice(String flag, List<String> allowed) {
+        String v = value(flag);
         if (!allowed.contains(v)) {
             throw new CliException(flag + ": '" + v + "' is not one of " + String.join(", ", allowed));
         }
         return v;
     }
 
-    public long longValue(String flag, long fallback, long min, long max) {
+    public long longValue(String flag, long min, long max) {
+        return parseLong(flag, value(flag), min, max);
+    }
+
+    public int intValue(String flag, int min, int max) {
+        return (int) longValue(flag, min, max);
+    }
+
+    /** A whole number for a flag without a default value: empty when absent. */
+    public OptionalLong optionalLong(String flag, long min, long max) {
         Optional<String> raw = string(flag);
-        if (raw.isEmpty()) {
-            return fallback;
-        }
+        return raw.isEmpty() ? OptionalLong.empty() : OptionalLong.of(parseLong(flag, raw.get(), min, max));
+    }
+
+    public double doubleValue(String flag, double min, double max) {
+        return parseDouble(flag, value(flag), min, max);
+    }
+
+    /** A number for a flag without a default value: empty when absent. */
+    public OptionalDouble optionalDouble(String flag, double min, double max) {
+        Optional<String> raw = string(flag);
+        return raw.isEmpty() ? OptionalDouble.empty() : OptionalDouble.of(parseDouble(flag, raw.get(), min, max));
+    }
+
+    private static long parseLong(String flag, String raw, long min, long max) {
         long v;
         try {
-            v = Long.parseLong(raw.get().trim());
+            v = Long.parseLong(raw.trim());
         } catch (NumberFormatException e) {
-            throw new CliException(flag + ": '" + raw.get() + "' is not an integer");
+            throw new CliException(flag + ": '" + raw + "' is not an integer");
         }
         if (v < min || v > max) {
             throw new CliException(flag + ": " + v + " is out of range [" + min + ", " + max + "]");
@@ -67,29 +107,21 @@ public final class ParsedArgs {
         return v;
     }
 
-    public int intValue(String flag, int fallback, int min, int max) {
-        return (int) longValue(flag, fallback, min, max);
-    }
-
-    public double doubleValue(String flag, double fallback, double min, double max) {
-        Optional<String> raw = string(flag);
-        if (raw.isEmpty()) {
-            return fallback;
-        }
+    private static double parseDouble(String flag, String raw, double min, double max) {
         double v;
         try {
-            v = Double.parseDouble(raw.get().trim());
+            v = Double.parseDouble(raw.trim());
         } catch (NumberFormatException e) {
-            throw new CliException(flag + ": '" + raw.get() + "' is not a number");
+            throw new CliException(flag + ": '" + raw + "' is not a number");
         }
         if (!Double.isFinite(v) || v < min || v > max) {
-            throw new CliException(flag + ": " + raw.get() + " is out of range [" + min + ", " + max + "]");
+            throw new CliException(flag + ": " + raw + " is out of range [" + min + ", " + max + "]");
         }
         return v;
     }
 
-    public String matching(String flag, String fallback, Predicate<String> valid, String expectation) {
-        String v = string(flag, fallback);
+    public String matching(String flag, Predicate<String> valid, String expectation) {
+        String v = value(flag);
         if (!valid.test(v)) {
             throw new CliException(flag + ": '" + v + "' is not " + expectation);
         }
@@ -97,8 +129,8 @@ public final class ParsedArgs {
     }
 
     /** A host name or IP literal; names are not resolved here (DNS may not be up yet at start). */
-    public String host(String flag, String fallback) {
-        return matching(flag, fallback, ParsedArgs::looksLikeHost, "a host name or IP address");
+    public String host(String flag) {
+        return matching(flag, ParsedArgs::looksLikeHost, "a host name or IP address");
     }
 
     static boolean looksLikeHost(String v) {

@@ -15,4 +15,6 @@ import java.time.Duration;
  */
 public record AdmissionConfig(int maxConcurrent, int queueSize, Duration queueTimeout, double ratePerSecond,
                               boolean clusterWide, int clusterMaxConcurrent) {
+    /** {@code ratePerSecond} when no rate limit is set. */
+    public static final double NO_RATE_LIMIT = 0;
 }

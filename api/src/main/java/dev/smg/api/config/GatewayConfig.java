@@ -1,6 +1,7 @@
 package dev.smg.api.config;
 
 import dev.smg.mesh.MeshSettings;
+import dev.smg.mesh.MeshTuning;
 import dev.smg.router.breaker.BreakerSettings;
 import dev.smg.router.health.HealthSettings;
 import dev.smg.router.retry.RetrySettings;
@@ -16,6 +17,8 @@ import java.util.Optional;
  *
  * @param port           HTTP port; 0 picks a free one
  * @param prometheusPort metrics port; 0 picks a free one
+ * @param meshTuning     the mesh's timings and bounds ({@code --mesh-profile} and its overrides); the
+ *                       default profile when the mesh is off
  * @param discovery      Kubernetes router discovery; present only together with {@code mesh}
  * @param warnings       printed at start-up: things the user asked for that this build does not do yet,
  *                       and choices that leave something open (a plaintext mesh port)
@@ -37,12 +40,14 @@ public record GatewayConfig(
         String prometheusHost,
         int prometheusPort,
         Optional<MeshSettings> mesh,
+        MeshTuning meshTuning,
         boolean treeSync,
         Optional<DiscoveryConfig> discovery,
         List<String> warnings) {
 
     public GatewayConfig {
         workerUrls = List.copyOf(workerUrls);
+        java.util.Objects.requireNonNull(meshTuning);
         warnings = List.copyOf(warnings);
     }
 

@@ -7,6 +7,7 @@ import dev.smg.api.cli.ParsedArgs;
 import dev.smg.api.discovery.KubernetesNames;
 import dev.smg.mesh.MeshSettings;
 import dev.smg.mesh.MeshTls;
+import dev.smg.mesh.MeshTuning;
 import dev.smg.mesh.PeerAddress;
 import dev.smg.mesh.tls.TlsMaterial;
 import dev.smg.mesh.tls.TlsMaterialException;
@@ -25,12 +26,22 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 
-/** The gateway's command line: flag definitions (names and defaults as upstream's) and validation. */
+/**
+ * The gateway's command line: the flag table (names and defaults as upstream's; each default is
+ * written once, here or in the settings record it comes from) and validation.
+ */
 public final class GatewayFlags {
     /** Policy names; "consistent_hashing" is upstream's spelling of consistent_hash. */
     public static final List<String> POLICIES = List.of(
             "cache_aware", "round_robin", "random", "power_of_two", "consistent_hash", "consistent_hashing", "manual");
     public static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error");
+    public static final List<String> ASSIGNMENT_MODES = List.of("random", "min_load", "min_group");
+    /** Where a router settings record holds a default, the flag table takes it from there. */
+    private static final CacheAwareSettings CACHE_AWARE = CacheAwareSettings.DEFAULTS;
+    private static final BreakerSettings BREAKER = BreakerSettings.DEFAULTS;
+    private static final RetrySettings RETRY = RetrySettings.DEFAULTS;
+    /** One default for the two spellings of the flag. */
+    private static final long EVICTION_INTERVAL_SECS = 120;
     /** Mutual TLS on the mesh port: certificate, key and CA bundle, all three or none. */
     private static final List<String> MESH_TLS_FLAGS = List.of("--mesh-tls-cert", "--mesh-tls-key", "--mesh-tls-ca");
 
@@ -46,76 +57,77 @@ public final class GatewayFlags {
                        smg --version | --help""")
                 .group("Server",
                         Flag.value("--host", "0.0.0.0", "address the HTTP server binds"),
-                        Flag.value("--port", "30000", "HTTP port for the OpenAI API (0 picks a free port)"),
-                        Flag.list("--worker-urls", "", "worker base URLs (space-separated; the flag may repeat)"),
+                        Flag.value("--port", 30000, "HTTP port for the OpenAI API (0 picks a free port)"),
+                        Flag.list("--worker-urls", "worker base URLs (space-separated; the flag may repeat)"),
                         Flag.value("--policy", "cache_aware", "routing policy: " + String.join(", ", POLICIES)),
-                        Flag.value("--request-timeout-secs", "1800", "time allowed without a byte from a worker before the request fails (504)"),
-                        Flag.value("--max-payload-size", "536870912", "largest request body in bytes (larger: 413)"),
-                        Flag.value("--shutdown-grace-period-secs", "180", "on SIGTERM, how long in-flight requests may take to finish"),
-                        Flag.value("--api-key", "", "require 'Authorization: Bearer <key>' on every API and admin route"),
+                        Flag.value("--request-timeout-secs", 1800, "time allowed without a byte from a worker before the request fails (504)"),
+                        Flag.value("--max-payload-size", 536_870_912, "largest request body in bytes (larger: 413)"),
+                        Flag.value("--shutdown-grace-period-secs", 180, "on SIGTERM, how long in-flight requests may take to finish"),
+                        Flag.value("--api-key", "require 'Authorization: Bearer <key>' on every API and admin route"),
                         Flag.value("--log-level", "info", "log level: " + String.join(", ", LOG_LEVELS)))
                 .group("Routing policies",
-                        Flag.list("--model-policy", "", "per-model policy override, model=policy (repeatable)"),
-                        Flag.value("--cache-threshold", "0.3", "cache_aware: matched share of the prompt needed to follow the cache, 0..1"),
-                        Flag.value("--balance-abs-threshold", "64", "cache_aware: in-flight spread beyond which load wins over cache"),
-                        Flag.value("--balance-rel-threshold", "1.5", "cache_aware: ... and max must exceed min times this (>= 1)"),
-                        Flag.value("--max-tree-size", "67108864", "cache_aware: prompt characters kept per model tree (LRU beyond)"),
-                        Flag.value("--tree-block-chars", "16", "cache_aware: characters per tree block"),
-                        Flag.value("--eviction-interval-secs", "120", "period of policy housekeeping (idle sessions, tree bound)"),
-                        Flag.value("--eviction-interval", "120", "same as --eviction-interval-secs (upstream's Rust spelling)"),
-                        Flag.value("--max-idle-secs", "14400", "manual: sticky sessions idle this long are forgotten"),
-                        Flag.value("--assignment-mode", "random", "manual: placing a new key: random, min_load, min_group"),
+                        Flag.list("--model-policy", "per-model policy override, model=policy (repeatable)"),
+                        Flag.value("--cache-threshold", CACHE_AWARE.cacheThreshold(), "cache_aware: matched share of the prompt needed to follow the cache, 0..1"),
+                        Flag.value("--balance-abs-threshold", CACHE_AWARE.balanceAbs(), "cache_aware: in-flight spread beyond which load wins over cache"),
+                        Flag.value("--balance-rel-threshold", CACHE_AWARE.balanceRel(), "cache_aware: ... and max must exceed min times this (>= 1)"),
+                        Flag.value("--max-tree-size", 67_108_864, "cache_aware: prompt characters kept per model tree (LRU beyond)"),
+                        Flag.value("--tree-block-chars", CACHE_AWARE.blockChars(), "cache_aware: characters per tree block"),
+                        Flag.value("--eviction-interval-secs", EVICTION_INTERVAL_SECS, "period of policy housekeeping (idle sessions, tree bound)"),
+                        Flag.value("--eviction-interval", EVICTION_INTERVAL_SECS, "same as --eviction-interval-secs (upstream's Rust spelling)"),
+                        Flag.value("--max-idle-secs", 14_400, "manual: sticky sessions idle this long are forgotten"),
+                        Flag.value("--assignment-mode", "random", "manual: placing a new key: " + String.join(", ", ASSIGNMENT_MODES)),
                         Flag.value("--routing-key-field", "user", "consistent_hash/manual: body field used as routing key when X-SMG-Routing-Key is absent"))
                 .group("Admission",
-                        Flag.value("--max-concurrent-requests", "-1", "hard cap on inference requests in flight (0 or less: none)"),
-                        Flag.value("--queue-size", "100", "requests that may wait for a slot (full: 429)"),
-                        Flag.value("--queue-timeout-secs", "60", "longest wait for a slot (then 408)"),
-                        Flag.value("--rate-limit-tokens-per-second", "", "token-bucket rate limit in requests per second (429 with Retry-After)"),
+                        Flag.value("--max-concurrent-requests", -1, "hard cap on inference requests in flight (0 or less: none)"),
+                        Flag.value("--queue-size", 100, "requests that may wait for a slot (full: 429)"),
+                        Flag.value("--queue-timeout-secs", 60, "longest wait for a slot (then 408)"),
+                        Flag.value("--rate-limit-tokens-per-second", "token-bucket rate limit in requests per second (429 with Retry-After)"),
                         Flag.toggle("--cluster-rate-limit", "with --enable-mesh: the rate limit is the whole cluster's, shared among routers by their traffic"),
-                        Flag.value("--cluster-max-concurrent-requests", "0", "with --enable-mesh: a cap on requests in flight in the whole cluster, shared like the rate limit (0: none)"))
+                        Flag.value("--cluster-max-concurrent-requests", 0, "with --enable-mesh: a cap on requests in flight in the whole cluster, shared like the rate limit (0: none)"))
                 .group("Health checks",
-                        Flag.value("--health-check-interval-secs", "60", "time between probes of each worker"),
-                        Flag.value("--health-check-timeout-secs", "5", "probe timeout"),
-                        Flag.value("--health-failure-threshold", "3", "consecutive failed probes that take a worker out of rotation"),
-                        Flag.value("--health-success-threshold", "2", "consecutive good probes that bring it back"),
+                        Flag.value("--health-check-interval-secs", 60, "time between probes of each worker"),
+                        Flag.value("--health-check-timeout-secs", 5, "probe timeout"),
+                        Flag.value("--health-failure-threshold", 3, "consecutive failed probes that take a worker out of rotation"),
+                        Flag.value("--health-success-threshold", 2, "consecutive good probes that bring it back"),
                         Flag.value("--health-check-endpoint", "/health", "path probed on each worker"),
                         Flag.toggle("--disable-health-check", "trust workers without probing them"))
                 .group("Circuit breaker",
-                        Flag.value("--cb-failure-threshold", "10", "consecutive failures that open a worker's breaker"),
-                        Flag.value("--cb-success-threshold", "3", "consecutive half-open successes that close it"),
-                        Flag.value("--cb-timeout-duration-secs", "60", "time open before trial requests are let through"),
-                        Flag.value("--cb-window-duration-secs", "120", "a failure streak older than this is forgotten"),
-                        Flag.value("--cb-half-open-max-requests", "1", "trial requests in flight at once while half-open"),
+                        Flag.value("--cb-failure-threshold", BREAKER.failureThreshold(), "consecutive failures that open a worker's breaker"),
+                        Flag.value("--cb-success-threshold", BREAKER.successThreshold(), "consecutive half-open successes that close it"),
+                        Flag.value("--cb-timeout-duration-secs", BREAKER.openTimeout().toSeconds(), "time open before trial requests are let through"),
+                        Flag.value("--cb-window-duration-secs", BREAKER.window().toSeconds(), "a failure streak older than this is forgotten"),
+                        Flag.value("--cb-half-open-max-requests", BREAKER.halfOpenTrials(), "trial requests in flight at once while half-open"),
                         Flag.toggle("--disable-circuit-breaker", "never open breakers"))
                 .group("Retries",
-                        Flag.value("--retry-max-retries", "5", "total attempts per request, the first included"),
-                        Flag.value("--retry-initial-backoff-ms", "50", "delay before the second attempt"),
-                        Flag.value("--retry-max-backoff-ms", "30000", "cap on any one delay"),
-                        Flag.value("--retry-backoff-multiplier", "1.5", "growth of the delay per attempt"),
-                        Flag.value("--retry-jitter-factor", "0.2", "random spread of each delay, 0..1"),
+                        Flag.value("--retry-max-retries", RETRY.maxAttempts(), "total attempts per request, the first included"),
+                        Flag.value("--retry-initial-backoff-ms", RETRY.initialBackoff().toMillis(), "delay before the second attempt"),
+                        Flag.value("--retry-max-backoff-ms", RETRY.maxBackoff().toMillis(), "cap on any one delay"),
+                        Flag.value("--retry-backoff-multiplier", RETRY.multiplier(), "growth of the delay per attempt"),
+                        Flag.value("--retry-jitter-factor", RETRY.jitter(), "random spread of each delay, 0..1"),
                         Flag.toggle("--disable-retries", "one attempt per request"))
                 .group("Metrics",
                         Flag.value("--prometheus-host", "0.0.0.0", "address the metrics listener binds"),
-                        Flag.value("--prometheus-port", "29000", "port of GET /metrics (Prometheus text format)"))
+                        Flag.value("--prometheus-port", 29000, "port of GET /metrics (Prometheus text format)"))
                 .group("Mesh (high availability)",
                         Flag.toggle("--enable-mesh", "join routers into one HA mesh"),
-                        Flag.value("--mesh-server-name", "Mesh_<4 random chars>", "unique name of this node in the cluster"),
+                        Flag.described("--mesh-server-name", "Mesh_<4 random chars>", "unique name of this node in the cluster"),
                         Flag.value("--mesh-host", MeshSettings.DEFAULT_BIND_HOST, "bind address for mesh gRPC"),
-                        Flag.value("--mesh-advertise-host", "--mesh-host", "routable address advertised to peers (required when --mesh-host is 0.0.0.0 or ::)"),
-                        Flag.value("--mesh-port", String.valueOf(MeshSettings.DEFAULT_PORT), "port for mesh gRPC"),
-                        Flag.list("--mesh-peer-urls", "", "bootstrap peers host:port, tried in order until one answers"),
+                        Flag.described("--mesh-advertise-host", "--mesh-host", "routable address advertised to peers (required when --mesh-host is 0.0.0.0 or ::)"),
+                        Flag.value("--mesh-port", MeshSettings.DEFAULT_PORT, "port for mesh gRPC"),
+                        Flag.list("--mesh-peer-urls", "bootstrap peers host:port, tried in order until one answers"),
                         Flag.toggle("--disable-tree-sync", "do not replicate cache-aware trees (each router learns its own; for comparison)"),
-                        Flag.value("--mesh-tls-cert", "", "PEM certificate chain this node presents on the mesh port (mutual TLS; with --mesh-tls-key and --mesh-tls-ca)"),
-                        Flag.value("--mesh-tls-key", "", "PEM PKCS#8 private key of --mesh-tls-cert, unencrypted"),
-                        Flag.value("--mesh-tls-ca", "", "PEM CA bundle: peers must present a certificate issued by one of these (files reloaded when changed)"),
+                        Flag.value("--mesh-tls-cert", "PEM certificate chain this node presents on the mesh port (mutual TLS; with --mesh-tls-key and --mesh-tls-ca)"),
+                        Flag.value("--mesh-tls-key", "PEM PKCS#8 private key of --mesh-tls-cert, unencrypted"),
+                        Flag.value("--mesh-tls-ca", "PEM CA bundle: peers must present a certificate issued by one of these (files reloaded when changed)"),
                         Flag.toggle("--service-discovery", "find the other routers' pods through the Kubernetes API and join them"),
-                        Flag.list("--router-selector", "", "label selector of router pods, key=value (space-separated; the flag may repeat), e.g. app=smg tier=router"),
-                        Flag.value("--service-discovery-namespace", "this pod's namespace, else the kubeconfig context's, else default", "namespace whose router pods are watched"),
-                        Flag.value("--router-mesh-port-annotation", DiscoveryConfig.DEFAULT_PORT_ANNOTATION, "pod annotation with a peer's mesh port (absent: --mesh-port)"));
+                        Flag.list("--router-selector", "label selector of router pods, key=value (space-separated; the flag may repeat), e.g. app=smg tier=router"),
+                        Flag.described("--service-discovery-namespace", "this pod's namespace, else the kubeconfig context's, else default", "namespace whose router pods are watched"),
+                        Flag.value("--router-mesh-port-annotation", DiscoveryConfig.DEFAULT_PORT_ANNOTATION, "pod annotation with a peer's mesh port (absent: --mesh-port)"))
+                .group("Mesh tuning (see docs/operations.md#tuning-the-mesh)", MeshTuningFlags.flags());
     }
 
     private static RoutingConfig routing(ParsedArgs a) {
-        String policy = a.choice("--policy", "cache_aware", POLICIES);
+        String policy = a.choice("--policy", POLICIES);
         java.util.Map<String, String> modelPolicies = new java.util.LinkedHashMap<>();
         for (String pair : a.list("--model-policy")) {
             int eq = pair.indexOf('=');
@@ -127,20 +139,19 @@ public final class GatewayFlags {
             }
             modelPolicies.put(model, p);
         }
-        int blockChars = a.intValue("--tree-block-chars", 16, 1, 4096);
+        int blockChars = a.intValue("--tree-block-chars", 1, 4096);
         CacheAwareSettings cacheAware = new CacheAwareSettings(
-                a.doubleValue("--cache-threshold", 0.3, 0.0, 1.0),
-                a.intValue("--balance-abs-threshold", 64, 0, 10_000_000),
-                a.doubleValue("--balance-rel-threshold", 1.5, 1.0, 1e6),
+                a.doubleValue("--cache-threshold", 0.0, 1.0),
+                a.intValue("--balance-abs-threshold", 0, 10_000_000),
+                a.doubleValue("--balance-rel-threshold", 1.0, 1e6),
                 blockChars);
-        long maxTree = a.longValue("--max-tree-size", 67_108_864L, 1, Long.MAX_VALUE / 2);
+        long maxTree = a.longValue("--max-tree-size", 1, Long.MAX_VALUE / 2);
         String evictionFlag = a.has("--eviction-interval-secs") || !a.has("--eviction-interval")
                 ? "--eviction-interval-secs" : "--eviction-interval";
-        Duration eviction = Duration.ofSeconds(a.longValue(evictionFlag, 120, 1, 24 * 3600));
-        Duration maxIdle = Duration.ofSeconds(a.longValue("--max-idle-secs", 14_400, 1, 30L * 24 * 3600));
-        AssignmentMode mode = AssignmentMode.parse(a.choice("--assignment-mode", "random",
-                List.of("random", "min_load", "min_group")));
-        String keyField = a.matching("--routing-key-field", "user", f -> f.matches("[A-Za-z0-9_.-]{1,64}"),
+        Duration eviction = Duration.ofSeconds(a.longValue(evictionFlag, 1, 24 * 3600));
+        Duration maxIdle = Duration.ofSeconds(a.longValue("--max-idle-secs", 1, 30L * 24 * 3600));
+        AssignmentMode mode = AssignmentMode.parse(a.choice("--assignment-mode", ASSIGNMENT_MODES));
+        String keyField = a.matching("--routing-key-field", f -> f.matches("[A-Za-z0-9_.-]{1,64}"),
                 "a JSON field name");
         return new RoutingConfig(policy, modelPolicies, cacheAware, maxTree, eviction, maxIdle, mode, keyField);
     }
@@ -187,8 +198,8 @@ public final class GatewayFlags {
         ParsedArgs a = flagSet().parse(args);
         List<String> warnings = new ArrayList<>();
 
-        String host = a.host("--host", "0.0.0.0");
-        int port = a.intValue("--port", 30000, 0, 65535);
+        String host = a.host("--host");
+        int port = a.intValue("--port", 0, 65535);
         List<WorkerUrl> workers = new ArrayList<>();
         LinkedHashSet<WorkerUrl> seen = new LinkedHashSet<>();
         for (String raw : a.list("--worker-urls")) {
@@ -205,61 +216,61 @@ public final class GatewayFlags {
         }
         RoutingConfig routing = routing(a);
         AdmissionConfig admission = new AdmissionConfig(
-                a.intValue("--max-concurrent-requests", -1, -1, 10_000_000),
-                a.intValue("--queue-size", 100, 0, 10_000_000),
-                Duration.ofSeconds(a.longValue("--queue-timeout-secs", 60, 1, 24 * 3600)),
-                a.doubleValue("--rate-limit-tokens-per-second", 0, 0, 1e9),
+                a.intValue("--max-concurrent-requests", -1, 10_000_000),
+                a.intValue("--queue-size", 0, 10_000_000),
+                Duration.ofSeconds(a.longValue("--queue-timeout-secs", 1, 24 * 3600)),
+                a.optionalDouble("--rate-limit-tokens-per-second", 0, 1e9).orElse(AdmissionConfig.NO_RATE_LIMIT),
                 a.enabled("--cluster-rate-limit"),
-                a.intValue("--cluster-max-concurrent-requests", 0, 0, 10_000_000));
+                a.intValue("--cluster-max-concurrent-requests", 0, 10_000_000));
         if (admission.clusterMaxConcurrent() > 0 && !a.enabled("--enable-mesh")) {
             throw new CliException("--cluster-max-concurrent-requests needs --enable-mesh (the cap is shared over the mesh)");
         }
         if (admission.clusterWide() && !a.enabled("--enable-mesh")) {
             throw new CliException("--cluster-rate-limit needs --enable-mesh (a cluster-wide limit is shared over the mesh)");
         }
-        String logLevel = a.choice("--log-level", "info", LOG_LEVELS);
-        Duration requestTimeout = Duration.ofSeconds(a.longValue("--request-timeout-secs", 1800, 1, 7 * 24 * 3600));
-        long maxPayload = a.longValue("--max-payload-size", 536_870_912L, 1, Integer.MAX_VALUE - 16);
-        Duration grace = Duration.ofSeconds(a.longValue("--shutdown-grace-period-secs", 180, 0, 24 * 3600));
+        String logLevel = a.choice("--log-level", LOG_LEVELS);
+        Duration requestTimeout = Duration.ofSeconds(a.longValue("--request-timeout-secs", 1, 7 * 24 * 3600));
+        long maxPayload = a.longValue("--max-payload-size", 1, Integer.MAX_VALUE - 16);
+        Duration grace = Duration.ofSeconds(a.longValue("--shutdown-grace-period-secs", 0, 24 * 3600));
         Optional<Secret> apiKey = a.string("--api-key").map(k -> {
             if (k.isBlank()) {
                 throw new CliException("--api-key: must not be empty");
             }
             return new Secret(k);
         });
-        long healthInterval = a.longValue("--health-check-interval-secs", 60, 1, 24 * 3600);
+        long healthInterval = a.longValue("--health-check-interval-secs", 1, 24 * 3600);
         HealthSettings health = HealthSettings.of(Duration.ofSeconds(healthInterval),
-                Duration.ofSeconds(a.longValue("--health-check-timeout-secs", 5, 1, 3600)),
-                a.intValue("--health-failure-threshold", 3, 1, 1000),
-                a.intValue("--health-success-threshold", 2, 1, 1000),
-                a.matching("--health-check-endpoint", "/health", e -> e.startsWith("/") && !e.contains(" "), "a path starting with /"),
+                Duration.ofSeconds(a.longValue("--health-check-timeout-secs", 1, 3600)),
+                a.intValue("--health-failure-threshold", 1, 1000),
+                a.intValue("--health-success-threshold", 1, 1000),
+                a.matching("--health-check-endpoint", e -> e.startsWith("/") && !e.contains(" "), "a path starting with /"),
                 !a.enabled("--disable-health-check"));
         BreakerSettings breaker = new BreakerSettings(
-                a.intValue("--cb-failure-threshold", 10, 1, 1_000_000),
-                a.intValue("--cb-success-threshold", 3, 1, 1_000_000),
-                Duration.ofSeconds(a.longValue("--cb-timeout-duration-secs", 60, 1, 24 * 3600)),
-                Duration.ofSeconds(a.longValue("--cb-window-duration-secs", 120, 1, 24 * 3600)),
-                a.intValue("--cb-half-open-max-requests", 1, 1, 1_000_000),
+                a.intValue("--cb-failure-threshold", 1, 1_000_000),
+                a.intValue("--cb-success-threshold", 1, 1_000_000),
+                Duration.ofSeconds(a.longValue("--cb-timeout-duration-secs", 1, 24 * 3600)),
+                Duration.ofSeconds(a.longValue("--cb-window-duration-secs", 1, 24 * 3600)),
+                a.intValue("--cb-half-open-max-requests", 1, 1_000_000),
                 !a.enabled("--disable-circuit-breaker"));
-        long initialBackoff = a.longValue("--retry-initial-backoff-ms", 50, 0, 3_600_000);
-        long maxBackoff = a.longValue("--retry-max-backoff-ms", 30_000, 0, 3_600_000);
+        long initialBackoff = a.longValue("--retry-initial-backoff-ms", 0, 3_600_000);
+        long maxBackoff = a.longValue("--retry-max-backoff-ms", 0, 3_600_000);
         if (maxBackoff < initialBackoff) {
             throw new CliException("--retry-max-backoff-ms: " + maxBackoff + " is below --retry-initial-backoff-ms "
                     + initialBackoff);
         }
         RetrySettings retry = new RetrySettings(
-                a.enabled("--disable-retries") ? 1 : a.intValue("--retry-max-retries", 5, 1, 100),
+                a.enabled("--disable-retries") ? 1 : a.intValue("--retry-max-retries", 1, 100),
                 Duration.ofMillis(initialBackoff), Duration.ofMillis(maxBackoff),
-                a.doubleValue("--retry-backoff-multiplier", 1.5, 1.0, 100.0),
-                a.doubleValue("--retry-jitter-factor", 0.2, 0.0, 1.0));
-        String prometheusHost = a.host("--prometheus-host", "0.0.0.0");
-        int prometheusPort = a.intValue("--prometheus-port", 29000, 0, 65535);
+                a.doubleValue("--retry-backoff-multiplier", 1.0, 100.0),
+                a.doubleValue("--retry-jitter-factor", 0.0, 1.0));
+        String prometheusHost = a.host("--prometheus-host");
+        int prometheusPort = a.intValue("--prometheus-port", 0, 65535);
 
         boolean meshEnabled = a.enabled("--enable-mesh");
-        String meshHost = a.host("--mesh-host", MeshSettings.DEFAULT_BIND_HOST);
+        String meshHost = a.host("--mesh-host");
         Optional<String> advertise = a.has("--mesh-advertise-host")
-                ? Optional.of(a.host("--mesh-advertise-host", "")) : Optional.empty();
-        int meshPort = a.intValue("--mesh-port", MeshSettings.DEFAULT_PORT, 1, 65535);
+                ? Optional.of(a.host("--mesh-advertise-host")) : Optional.empty();
+        int meshPort = a.intValue("--mesh-port", 1, 65535);
         List<PeerAddress> peers = new ArrayList<>();
         for (String raw : a.list("--mesh-peer-urls")) {
             try {
@@ -269,6 +280,7 @@ public final class GatewayFlags {
             }
         }
         Optional<DiscoveryConfig> discovery = discovery(a, meshEnabled, warnings);
+        MeshTuning meshTuning = MeshTuningFlags.parse(a);
 
         Optional<MeshSettings> mesh = Optional.empty();
         if (meshEnabled) {
@@ -292,16 +304,19 @@ public final class GatewayFlags {
                         + "--mesh-tls-ca): anyone who can reach it can join; keep it on a private network");
             }
         } else {
-            for (String meshOnly : List.of("--mesh-server-name", "--mesh-host", "--mesh-advertise-host",
-                    "--mesh-port", "--mesh-peer-urls", "--mesh-tls-cert", "--mesh-tls-key", "--mesh-tls-ca")) {
+            List<String> meshOnlyFlags = new ArrayList<>(List.of("--mesh-server-name", "--mesh-host",
+                    "--mesh-advertise-host", "--mesh-port", "--mesh-peer-urls", "--mesh-tls-cert", "--mesh-tls-key",
+                    "--mesh-tls-ca"));
+            meshOnlyFlags.addAll(MeshTuningFlags.NAMES);
+            for (String meshOnly : meshOnlyFlags) {
                 if (a.has(meshOnly)) {
                     warnings.add(meshOnly + " has no effect without --enable-mesh");
                 }
             }
         }
         return new GatewayConfig(host, port, workers, routing, admission, logLevel, requestTimeout, maxPayload, grace, apiKey,
-                health, breaker, retry, prometheusHost, prometheusPort, mesh, !a.enabled("--disable-tree-sync"), discovery,
-                warnings);
+                health, breaker, retry, prometheusHost, prometheusPort, mesh, meshTuning, !a.enabled("--disable-tree-sync"),
+                discovery, warnings);
     }
 
     /**
@@ -322,7 +337,7 @@ public final class GatewayFlags {
             }
             return ns;
         });
-        String annotation = a.matching("--router-mesh-port-annotation", DiscoveryConfig.DEFAULT_PORT_ANNOTATION,
+        String annotation = a.matching("--router-mesh-port-annotation",
                 KubernetesNames::isQualifiedName, "an annotation name such as " + DiscoveryConfig.DEFAULT_PORT_ANNOTATION);
         if (!a.enabled("--service-discovery")) {
             for (String discoveryOnly : List.of("--router-selector", "--service-discovery-namespace",

@@ -7,7 +7,6 @@ import dev.smg.api.config.RoutingConfig;
 import dev.smg.api.discovery.MeshDiscovery;
 import dev.smg.api.ha.HaContext;
 import dev.smg.api.ha.HaNamespaces;
-import dev.smg.mesh.membership.MembershipSettings;
 import dev.smg.mesh.runtime.MeshNode;
 import dev.smg.router.admission.AdmissionControl;
 import dev.smg.router.admission.RateLimiter;
@@ -115,7 +114,7 @@ public final class GatewayProcess {
         HttpMetrics httpMetrics = new HttpMetrics(metricsRegistry, drain);
         Optional<MeshNode> mesh;
         try {
-            mesh = config.mesh().map(settings -> MeshNode.start(settings, MembershipSettings.DEFAULTS, metricsRegistry,
+            mesh = config.mesh().map(settings -> MeshNode.start(settings, config.meshTuning(), metricsRegistry,
                     HaNamespaces.ALL));
         } catch (UncheckedIOException e) {
             throw new StartupException(e.getMessage() + " (--mesh-host/--mesh-port)");
@@ -268,7 +267,7 @@ public final class GatewayProcess {
         // Tell the mesh at once (peers see LEAVING, not a crash), without eating into the drain: the
         // announcement runs beside the settle period and is joined before the process stops.
         Thread leaving = Thread.ofVirtual().name("smg-mesh-leave").start(() ->
-                mesh.ifPresent(node -> node.leave(MembershipSettings.DEFAULTS.leaveTimeout())));
+                mesh.ifPresent(node -> node.leave(config.meshTuning().membership().leaveTimeout())));
         sleepUntil(settleEnd);
         drain.drain();
         while (drain.inFlight() > 0 && System.nanoTime() < deadline) {
@@ -281,7 +280,7 @@ public final class GatewayProcess {
             LOG.log(System.Logger.Level.INFO, "all in-flight requests finished");
         }
         try {
-            leaving.join(MembershipSettings.DEFAULTS.leaveTimeout().plusSeconds(3));
+            leaving.join(config.meshTuning().membership().leaveTimeout().plusSeconds(3));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -4,6 +4,7 @@ import dev.smg.api.cli.CliException;
 import dev.smg.api.cli.Flag;
 import dev.smg.api.cli.FlagSet;
 import dev.smg.api.cli.ParsedArgs;
+import dev.smg.api.config.GatewayFlags;
 import dev.smg.api.logging.LogSetup;
 import dev.smg.api.mock.engine.EngineSettings;
 
@@ -24,6 +25,9 @@ public final class MockWorkerCommand {
             "--decode-per-req-ms", "--prefill-chunk", "--max-running", "--kv-tokens", "--block-size", "--prefix-cache",
             "--output-tokens", "--max-waiting");
 
+    /** The realistic engine's flags take their defaults from here. */
+    private static final EngineSettings ENGINE = EngineSettings.defaults();
+
     private MockWorkerCommand() {
     }
 
@@ -31,26 +35,26 @@ public final class MockWorkerCommand {
         return new FlagSet("Usage: smg mock-worker --port P [flags]   (N workers on ports P..P+N-1)")
                 .group("Mock worker",
                         Flag.value("--host", "127.0.0.1", "address the workers bind"),
-                        Flag.value("--port", "9000", "port of the first worker"),
-                        Flag.value("--count", "1", "number of workers, on consecutive ports"),
+                        Flag.value("--port", 9000, "port of the first worker"),
+                        Flag.value("--count", 1, "number of workers, on consecutive ports"),
                         Flag.value("--model", "mock-model", "model id the workers serve"),
                         Flag.value("--engine", "canned", "canned (fixed timing) or realistic (simulated continuous batching with a prefix cache)"),
-                        Flag.value("--api-key", "", "require this Bearer key on generation requests"),
-                        Flag.value("--log-level", "info", "log level: trace, debug, info, warn, error"))
+                        Flag.value("--api-key", "require this Bearer key on generation requests"),
+                        Flag.value("--log-level", "info", "log level: " + String.join(", ", GatewayFlags.LOG_LEVELS)))
                 .group("Canned engine",
-                        Flag.value("--gen-ms", "0", "generation time of one response in ms (spread over the stream's chunks)"),
-                        Flag.value("--stream-chunks", "8", "content chunks in a streamed response (also the completion token count)"))
+                        Flag.value("--gen-ms", 0, "generation time of one response in ms (spread over the stream's chunks)"),
+                        Flag.value("--stream-chunks", 8, "content chunks in a streamed response (also the completion token count)"))
                 .group("Realistic engine (see docs/mock-engine.md)",
-                        Flag.value("--prefill-tps", "8000", "prompt tokens prefilled per second"),
-                        Flag.value("--decode-base-ms", "6.0", "fixed time of one engine step, ms"),
-                        Flag.value("--decode-per-req-ms", "0.35", "added step time per request decoding in the step, ms"),
-                        Flag.value("--prefill-chunk", "2048", "prompt tokens prefilled per step (chunked prefill)"),
-                        Flag.value("--max-running", "256", "requests in the running batch at most"),
-                        Flag.value("--kv-tokens", "524288", "KV cache capacity in tokens"),
-                        Flag.value("--block-size", "16", "tokens per prefix-cache block"),
-                        Flag.value("--prefix-cache", "true", "reuse cached prompt blocks: true or false"),
-                        Flag.value("--output-tokens", "8", "output length of a request without max_tokens / max_new_tokens"),
-                        Flag.value("--max-waiting", "4096", "requests waiting for admission at most; more are answered 503"));
+                        Flag.value("--prefill-tps", ENGINE.prefillTps(), "prompt tokens prefilled per second"),
+                        Flag.value("--decode-base-ms", ENGINE.decodeBaseMs(), "fixed time of one engine step, ms"),
+                        Flag.value("--decode-per-req-ms", ENGINE.decodePerReqMs(), "added step time per request decoding in the step, ms"),
+                        Flag.value("--prefill-chunk", ENGINE.prefillChunk(), "prompt tokens prefilled per step (chunked prefill)"),
+                        Flag.value("--max-running", ENGINE.maxRunning(), "requests in the running batch at most"),
+                        Flag.value("--kv-tokens", ENGINE.kvTokens(), "KV cache capacity in tokens"),
+                        Flag.value("--block-size", ENGINE.blockSize(), "tokens per prefix-cache block"),
+                        Flag.value("--prefix-cache", String.valueOf(ENGINE.prefixCache()), "reuse cached prompt blocks: true or false"),
+                        Flag.value("--output-tokens", ENGINE.outputTokens(), "output length of a request without max_tokens / max_new_tokens"),
+                        Flag.value("--max-waiting", ENGINE.maxWaiting(), "requests waiting for admission at most; more are answered 503"));
     }
 
     public static int run(String[] args) {
@@ -59,15 +63,15 @@ public final class MockWorkerCommand {
             return 0;
         }
         ParsedArgs a = flagSet().parse(args);
-        String host = a.host("--host", "127.0.0.1");
-        int port = a.intValue("--port", 9000, 1, 65535);
-        int count = a.intValue("--count", 1, 1, 1024);
+        String host = a.host("--host");
+        int port = a.intValue("--port", 1, 65535);
+        int count = a.intValue("--count", 1, 1024);
         if (port + count - 1 > 65535) {
             throw new CliException("--count: ports " + port + ".." + (port + count - 1) + " exceed 65535");
         }
         MockBehaviour behaviour = behaviour(a);
         String engine = behaviour.engine().isPresent() ? "realistic" : "canned";
-        LogSetup.configure(a.choice("--log-level", "info", dev.smg.api.config.GatewayFlags.LOG_LEVELS));
+        LogSetup.configure(a.choice("--log-level", GatewayFlags.LOG_LEVELS));
 
         List<MockWorker> workers = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -86,33 +90,33 @@ public final class MockWorkerCommand {
 
     /** How the workers answer; every flag is validated, whichever engine runs. */
     static MockBehaviour behaviour(ParsedArgs a) {
-        String engine = a.choice("--engine", "canned", List.of("canned", "realistic"));
+        String engine = a.choice("--engine", List.of("canned", "realistic"));
         EngineSettings settings = engineSettings(a);
         return new MockBehaviour(
-                a.matching("--model", "mock-model", m -> !m.isBlank() && m.length() <= 256, "a model id"),
-                a.longValue("--gen-ms", 0, 0, 3_600_000),
-                a.intValue("--stream-chunks", 8, 1, 100_000),
+                a.matching("--model", m -> !m.isBlank() && m.length() <= 256, "a model id"),
+                a.longValue("--gen-ms", 0, 3_600_000),
+                a.intValue("--stream-chunks", 1, 100_000),
                 a.string("--api-key"),
                 engine.equals("realistic") ? Optional.of(settings) : Optional.empty());
     }
 
     /** The realistic engine's flags, each validated (a bad one exits 2 naming it) whichever engine runs. */
     static EngineSettings engineSettings(ParsedArgs a) {
-        int blockSize = a.intValue("--block-size", 16, 1, 4096);
-        int kvTokens = a.intValue("--kv-tokens", 524_288, 1, 1 << 30);
+        int blockSize = a.intValue("--block-size", 1, 4096);
+        int kvTokens = a.intValue("--kv-tokens", 1, 1 << 30);
         if (kvTokens < blockSize) {
             throw new CliException("--kv-tokens: " + kvTokens + " is less than one block (--block-size " + blockSize + ")");
         }
         return new EngineSettings(
-                a.doubleValue("--prefill-tps", 8000, 1, 1e9),
-                a.doubleValue("--decode-base-ms", 6.0, 0, 60_000),
-                a.doubleValue("--decode-per-req-ms", 0.35, 0, 60_000),
-                a.intValue("--prefill-chunk", 2048, 1, 1 << 20),
-                a.intValue("--max-running", 256, 1, 65_536),
+                a.doubleValue("--prefill-tps", 1, 1e9),
+                a.doubleValue("--decode-base-ms", 0, 60_000),
+                a.doubleValue("--decode-per-req-ms", 0, 60_000),
+                a.intValue("--prefill-chunk", 1, 1 << 20),
+                a.intValue("--max-running", 1, 65_536),
                 kvTokens,
                 blockSize,
-                a.choice("--prefix-cache", "true", List.of("true", "false")).equals("true"),
-                a.intValue("--output-tokens", 8, 1, EngineSettings.MAX_MODEL_LEN),
-                a.intValue("--max-waiting", 4096, 1, 1_000_000));
+                a.choice("--prefix-cache", List.of("true", "false")).equals("true"),
+                a.intValue("--output-tokens", 1, EngineSettings.MAX_MODEL_LEN),
+                a.intValue("--max-waiting", 1, 1_000_000));
     }
 }

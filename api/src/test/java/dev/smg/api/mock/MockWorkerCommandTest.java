@@ -1,6 +1,8 @@
 package dev.smg.api.mock;
 
 import dev.smg.api.cli.CliException;
+import dev.smg.api.cli.Flag;
+import dev.smg.api.cli.ParsedArgs;
 import dev.smg.api.mock.engine.EngineSettings;
 import dev.smg.api.testing.SmgProcess;
 import org.junit.jupiter.api.Test;
@@ -8,7 +10,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -59,5 +65,26 @@ class MockWorkerCommandTest {
             assertEquals(2, smg.waitForExit(Duration.ofSeconds(60)));
             assertTrue(smg.output().startsWith("smg: --kv-tokens:"), smg.output());
         }
+    }
+
+    /** The mock's flag table is the one place its defaults are written (the engine's come from EngineSettings). */
+    @Test
+    void everyFlagsHelpDefaultIsWhatParsingYieldsWithTheFlagAbsent() {
+        for (boolean realistic : new boolean[] {false, true}) {
+            List<String> base = realistic ? List.of("--engine", "realistic") : List.of();
+            MockBehaviour absent = parse(base.toArray(String[]::new));
+            for (Flag flag : MockWorkerCommand.flagSet().flags()) {
+                if (flag.defaultValue().isEmpty() || base.contains(flag.name())) {
+                    continue;
+                }
+                List<String> given = new ArrayList<>(base);
+                given.add(flag.name() + "=" + flag.defaultValue().get());
+                assertEquals(absent, parse(given.toArray(String[]::new)), flag.name());
+                ParsedArgs a = MockWorkerCommand.flagSet().parse(given.toArray(String[]::new));
+                assertEquals(flag.defaultValue().get(), a.value(flag.name()));
+            }
+        }
+        assertEquals(Set.of("--api-key"), MockWorkerCommand.flagSet().flags().stream()
+                .filter(f -> f.defaultValue().isEmpty()).map(Flag::name).collect(Collectors.toSet()));
     }
 }

@@ -5,7 +5,8 @@ import java.time.Duration;
 /**
  * Every timing and bound of the membership protocol, with defaults chosen for a LAN cluster of
  * 3 to 50 routers (the seed's "1-second heartbeat"; memberlist's LAN profile scaled to detect a
- * crash within about 3 s at 10 members without false DOWNs at 10% message loss).
+ * crash within about 3 s at 10 members without false DOWNs at 10% message loss). {@link #DEFAULTS}
+ * is the membership part of the {@code lan} profile; {@code dev.smg.mesh.MeshTuning} holds the others.
  *
  * @param protocolPeriod        one probe per member per period (1 s)
  * @param probeTimeout          wait for a direct ack before asking others to probe (400 ms)
@@ -39,14 +40,54 @@ public record MembershipSettings(Duration protocolPeriod, Duration probeTimeout,
             Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30),
             Duration.ofSeconds(3));
 
+    /** Every check names the field (and the values) in one line: these reach operators through the CLI. */
     public MembershipSettings {
+        positive("protocol period", protocolPeriod);
+        positive("probe timeout", probeTimeout);
         if (probeTimeout.compareTo(protocolPeriod) >= 0) {
-            throw new IllegalArgumentException("probe timeout must be well under the protocol period");
+            throw new IllegalArgumentException("probe timeout (" + probeTimeout.toMillis()
+                    + " ms) must be under the protocol period (" + protocolPeriod.toMillis() + " ms)");
         }
-        if (indirectProbes < 0 || suspicionConfirmations < 1 || retransmitMult < 1 || maxPiggyback < 1
-                || suspicionMaxFactor < 1.0) {
-            throw new IllegalArgumentException("bad membership bounds");
+        positive("suspicion minimum", suspicionMin);
+        positive("reap time", reapAfter);
+        positive("dead probe interval", deadProbeInterval);
+        positive("join timeout", joinTimeout);
+        positive("join backoff maximum", joinBackoffMax);
+        positive("rejoin interval", rejoinInterval);
+        positive("leave timeout", leaveTimeout);
+        atLeast("indirect probes", indirectProbes, 0);
+        atLeast("suspicion confirmations", suspicionConfirmations, 1);
+        atLeast("retransmit multiplier", retransmitMult, 1);
+        atLeast("piggybacked changes per message", maxPiggyback, 1);
+        if (!(suspicionMaxFactor >= 1.0) || Double.isInfinite(suspicionMaxFactor)) {
+            throw new IllegalArgumentException("suspicion max factor must be at least 1, got " + suspicionMaxFactor);
         }
+    }
+
+    private static void positive(String what, Duration value) {
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive, got " + value.toMillis() + " ms");
+        }
+    }
+
+    private static void atLeast(String what, int value, int min) {
+        if (value < min) {
+            throw new IllegalArgumentException(what + " must be at least " + min + ", got " + value);
+        }
+    }
+
+    /** The same settings with another protocol period and probe timeout (validated together). */
+    public MembershipSettings withProbing(Duration period, Duration timeout) {
+        return new MembershipSettings(period, timeout, indirectProbes, suspicionMin, suspicionMaxFactor,
+                suspicionConfirmations, retransmitMult, maxPiggyback, reapAfter, deadProbeInterval, joinTimeout,
+                joinBackoffMax, rejoinInterval, leaveTimeout);
+    }
+
+    /** The same settings with another suspicion max factor (a lone suspecter waits this times the minimum). */
+    public MembershipSettings withSuspicionMaxFactor(double factor) {
+        return new MembershipSettings(protocolPeriod, probeTimeout, indirectProbes, suspicionMin, factor,
+                suspicionConfirmations, retransmitMult, maxPiggyback, reapAfter, deadProbeInterval, joinTimeout,
+                joinBackoffMax, rejoinInterval, leaveTimeout);
     }
 
     /** Minimum suspicion timeout for a cluster of {@code n} members. */

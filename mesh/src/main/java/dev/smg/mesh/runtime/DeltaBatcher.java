@@ -13,17 +13,18 @@ import java.util.function.Consumer;
  * Coalesces the local deltas of one mesh-loop batch into one message: deltas are CRDT states, so
  * the deltas of a namespace merge into one, and every write of a busy batch costs peers one
  * envelope instead of one each. Flushed at the end of each loop batch, or earlier once
- * {@value #MAX_WRITES} writes are pending (bounding the message). Loop thread only.
+ * {@code maxWrites} writes are pending (bounding the message; {@code SyncSettings.pushBatchWrites}).
+ * Loop thread only.
  */
 final class DeltaBatcher {
-    static final int MAX_WRITES = 256;
-
+    private final int maxWrites;
     private final Map<String, CrdtMap<String, ?>> pending = new LinkedHashMap<>();
     private final Consumer<DeltaBatch> send;
     private long firstWriteMillis;
     private int writes;
 
-    DeltaBatcher(Consumer<DeltaBatch> send) {
+    DeltaBatcher(int maxWrites, Consumer<DeltaBatch> send) {
+        this.maxWrites = maxWrites;
         this.send = send;
     }
 
@@ -33,7 +34,7 @@ final class DeltaBatcher {
             firstWriteMillis = System.currentTimeMillis();
         }
         pending.merge(namespace, delta, (a, b) -> (CrdtMap) ((CrdtMap) a).merge((CrdtMap) b));
-        if (++writes >= MAX_WRITES) {
+        if (++writes >= maxWrites) {
             flush();
         }
     }

@@ -1,5 +1,6 @@
 package dev.smg.mesh.runtime;
 
+import dev.smg.mesh.transport.TransportSettings;
 import org.jctools.queues.atomic.MpscAtomicArrayQueue;
 
 import java.util.PriorityQueue;
@@ -18,9 +19,7 @@ public final class MeshLoop implements Loop, AutoCloseable {
     }
 
     /** Bounded: a flood of messages is dropped (and counted), never an OutOfMemoryError. */
-    public static final int INBOX_CAPACITY = 65_536;
-
-    private final MpscAtomicArrayQueue<Runnable> inbox = new MpscAtomicArrayQueue<>(INBOX_CAPACITY);
+    private final MpscAtomicArrayQueue<Runnable> inbox;
     private final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>(
             (a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.order, b.order));
@@ -29,7 +28,14 @@ public final class MeshLoop implements Loop, AutoCloseable {
     private long order;
     private volatile boolean running = true;
 
+    /** A loop whose inbox has the default capacity ({@link TransportSettings#LAN}). */
     public MeshLoop(String name) {
+        this(name, TransportSettings.LAN.inboxCapacity());
+    }
+
+    /** @param inboxCapacity tasks that may wait; beyond it {@link #offer} drops and counts */
+    public MeshLoop(String name, int inboxCapacity) {
+        inbox = new MpscAtomicArrayQueue<>(inboxCapacity);
         thread = Thread.ofPlatform().name(name).daemon().unstarted(this::run);
     }
 

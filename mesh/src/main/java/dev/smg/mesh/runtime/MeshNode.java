@@ -1,6 +1,7 @@
 package dev.smg.mesh.runtime;
 
 import dev.smg.mesh.MeshSettings;
+import dev.smg.mesh.MeshTuning;
 import dev.smg.mesh.PeerAddress;
 import dev.smg.mesh.channel.Channels;
 import dev.smg.mesh.crdt.CrdtMap;
@@ -61,6 +62,7 @@ public final class MeshNode implements Channels, AutoCloseable {
      */
 
     private final MeshSettings settings;
+    private final MeshTuning tuning;
     private final MeshLoop loop;
     private final GrpcTransport transport;
     private final SwimNode swim;
@@ -74,9 +76,10 @@ public final class MeshNode implements Channels, AutoCloseable {
     /** The latest set from service discovery, waiting for the loop to apply it. */
     private final AtomicReference<Set<String>> discoveredPeers = new AtomicReference<>(Set.of());
 
-    private MeshNode(MeshSettings settings, MeshLoop loop, GrpcTransport transport, SwimNode swim, MeshServer server,
-                     ReplicatedStore store, MeshMetrics metrics, Map<String, Channels.Handler> channels,
+    private MeshNode(MeshSettings settings, MeshTuning tuning, MeshLoop loop, GrpcTransport transport, SwimNode swim,
+                     MeshServer server, ReplicatedStore store, MeshMetrics metrics, Map<String, Channels.Handler> channels,
                      StoreSync storeSync, Optional<ReloadingCredentials> credentials) {
+        this.tuning = tuning;
         this.channels = channels;
         this.storeSync = storeSync;
         this.credentials = credentials;
@@ -89,22 +92,30 @@ public final class MeshNode implements Channels, AutoCloseable {
         this.server = server;
     }
 
+    /** A node with the default ({@code lan}) tuning but these membership timings (tests, benchmarks). */
     public static MeshNode start(MeshSettings requested, MembershipSettings membership, PrometheusRegistry registry) {
-        return start(requested, membership, registry, List.of());
+        return start(requested, MeshTuning.LAN.withMembership(membership), registry, List.of());
+    }
+
+    /** A node with the default ({@code lan}) tuning but these membership timings (tests, benchmarks). */
+    public static MeshNode start(MeshSettings requested, MembershipSettings membership, PrometheusRegistry registry,
+                                 List<Namespace<?>> namespaces) {
+        return start(requested, MeshTuning.LAN.withMembership(membership), registry, namespaces);
     }
 
     /**
      * Starts the node with a replicated store of the given namespaces: local writes are pushed as
      * deltas to every ALIVE (or SUSPECTED) member at once.
      *
+     * @param tuning every timing and bound of the mesh (its {@code ha} part is the caller's to read)
      * @throws IllegalArgumentException when the settings ask for TLS and the files cannot be used
      *                                  (the message names the file and the reason)
      */
-    public static MeshNode start(MeshSettings requested, MembershipSettings membership, PrometheusRegistry registry,
+    public static MeshNode start(MeshSettings requested, MeshTuning tuning, PrometheusRegistry registry,
                                  List<Namespace<?>> namespaces) {
         Optional<ReloadingCredentials> credentials = watchTlsFiles(requested);
         try {
-            return open(requested, membership, registry, namespaces, credentials);
+            return open(requested, tuning, registry, namespaces, credentials);
         } catch (RuntimeException | Error e) {
             credentials.ifPresent(ReloadingCredentials::close);
             throw e;
@@ -122,11 +133,12 @@ public final class MeshNode implements Channels, AutoCloseable {
         }
     }
 
-    private static MeshNode open(MeshSettings requested, MembershipSettings membership, PrometheusRegistry registry,
+    private static MeshNode open(MeshSettings requested, MeshTuning tuning, PrometheusRegistry registry,
                                  List<Namespace<?>> namespaces, Optional<ReloadingCredentials> credentials) {
+        MembershipSettings membership = tuning.membership();
         TransportSecurity security = credentials.map(TransportSecurity::mutualTls)
                 .orElseGet(TransportSecurity::plaintext);
-        MeshLoop loop = new MeshLoop("smg-mesh-loop");
+        MeshLoop loop = new MeshLoop("smg-mesh-loop", tuning.transport().inboxCapacity());
         // The server starts first so that port 0 can be resolved before the node advertises itself;
         // envelopes only run on the loop, which starts after the state machine exists.
         AtomicReference<SwimNode> swimRef = new AtomicReference<>();
@@ -140,7 +152,7 @@ public final class MeshNode implements Channels, AutoCloseable {
         // server's handler can tell it who spoke (a channel backing off reconnects at once).
         PeerLinks links = new PeerLinks(address -> metricsRef.get().reconnected(address));
         GrpcTransport transport = new GrpcTransport(links, loop,
-                address -> metricsRef.get().sendDropped(address), security);
+                address -> metricsRef.get().sendDropped(address), security, tuning.transport());
         MeshServer server = new MeshServer(requested.bindHost(), requested.port(), security,
                 envelope -> {
                     if (envelope.hasDeltas()) {
@@ -192,7 +204,7 @@ public final class MeshNode implements Channels, AutoCloseable {
                     }
                 });
         swimRef.set(swim);
-        DeltaBatcher batcher = new DeltaBatcher(batch -> pushDeltas(swim, transport, settings, batch, metrics));
+        DeltaBatcher batcher = new DeltaBatcher(tuning.sync().pushBatchWrites(), batch -> pushDeltas(swim, transport, settings, batch, metrics));
         store.deltasTo(batcher::add);
         loop.onBatchEnd(batcher::flush);
         StoreSync storeSync = new StoreSync(store, new StoreSync.Network() {
@@ -211,16 +223,16 @@ public final class MeshNode implements Channels, AutoCloseable {
                     metrics.syncSent(envelope.getSerializedSize());
                 }));
             }
-        }, "smg-mesh-sync");
+        }, "smg-mesh-sync", tuning.sync());
         syncRef.set(storeSync);
         loop.start();
         loop.execute(swim::start);
-        MeshNode node = new MeshNode(settings, loop, transport, swim, server, store, metrics, channels, storeSync,
+        MeshNode node = new MeshNode(settings, tuning, loop, transport, swim, server, store, metrics, channels, storeSync,
                 credentials);
         loop.schedule(membership.reapAfter().toNanos(), node::pruneChannels);
-        loop.schedule(GARBAGE_INTERVAL.toNanos(), node::collectGarbage);
+        loop.schedule(tuning.sync().garbageInterval().toNanos(), node::collectGarbage);
         if (!namespaces.isEmpty()) {
-            loop.schedule(ANTI_ENTROPY_INTERVAL.toNanos(), node::antiEntropy);
+            loop.schedule(tuning.sync().antiEntropyInterval().toNanos(), node::antiEntropy);
         }
         LOG.log(System.Logger.Level.INFO, "mesh member {0} listening on {1}:{2} ({3}), advertised as {4}, seeds {5}",
                 settings.serverName(), settings.bindHost(), String.valueOf(server.port()), security.describe(),
@@ -286,23 +298,19 @@ public final class MeshNode implements Channels, AutoCloseable {
         }
     }
 
-    /** How often the values of removed keys are dropped from the store. */
-    static final Duration GARBAGE_INTERVAL = Duration.ofSeconds(60);
-
+    /** Drops the values of removed keys, every {@code sync.garbageInterval}. */
     private void collectGarbage() {
         store.collectGarbage();
         if (!closed.get()) {
-            loop.schedule(GARBAGE_INTERVAL.toNanos(), this::collectGarbage);
+            loop.schedule(tuning.sync().garbageInterval().toNanos(), this::collectGarbage);
         }
     }
 
-    /** How often a node compares digests with one random peer (anti-entropy). */
-    static final Duration ANTI_ENTROPY_INTERVAL = Duration.ofSeconds(2);
-
+    /** Compares digests with one random peer, every {@code sync.antiEntropyInterval}. */
     private void antiEntropy() {
         storeSync.round();
         if (!closed.get()) {
-            loop.schedule(ANTI_ENTROPY_INTERVAL.toNanos(), this::antiEntropy);
+            loop.schedule(tuning.sync().antiEntropyInterval().toNanos(), this::antiEntropy);
         }
     }
 
@@ -388,7 +396,9 @@ public final class MeshNode implements Channels, AutoCloseable {
         discoveredPeers.set(peers.stream().map(PeerAddress::toString).collect(Collectors.toUnmodifiableSet()));
         if (!loop.offer(this::applyDiscoveredPeers)) {
             LOG.log(System.Logger.Level.WARNING,
-                    "mesh loop inbox full: the discovered peers are applied at the next channel prune (within 60 s)");
+                    "mesh loop inbox full: the discovered peers are applied at the next channel prune (within {0} s)",
+                    String.valueOf(Math.max(tuning.membership().reapAfter().toSeconds(),
+                            tuning.transport().channelPruneInterval().toSeconds())));
         }
     }
 
@@ -407,7 +417,7 @@ public final class MeshNode implements Channels, AutoCloseable {
         settings.seeds().forEach(s -> keep.add(s.toString()));
         keep.addAll(swim.discoveredPeers());
         transport.retainOnly(keep);
-        loop.schedule(Duration.ofSeconds(30).toNanos(), this::pruneChannels);
+        loop.schedule(tuning.transport().channelPruneInterval().toNanos(), this::pruneChannels);
     }
 
     public MembershipView view() {
@@ -416,6 +426,11 @@ public final class MeshNode implements Channels, AutoCloseable {
 
     public String name() {
         return settings.serverName();
+    }
+
+    /** The timings and bounds this node runs with (the HA layer reads its {@code ha} part). */
+    public MeshTuning tuning() {
+        return tuning;
     }
 
     public int port() {

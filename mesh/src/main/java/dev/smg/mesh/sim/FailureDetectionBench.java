@@ -1,6 +1,7 @@
 package dev.smg.mesh.sim;
 
 import dev.smg.mesh.membership.MemberStatus;
+import dev.smg.mesh.MeshTuning;
 import dev.smg.mesh.membership.MembershipSettings;
 
 import java.time.Duration;
@@ -47,18 +48,14 @@ public final class FailureDetectionBench {
                     secs(pct(suspected, 50)), secs(pct(suspected, 99)), secs(pct(down, 50)), secs(pct(down, 99)),
                     secs(Collections.max(down))));
         }
-        // The price of faster detection: the same protocol with a 0.5 s period (twice the probes).
-        MembershipSettings fast = new MembershipSettings(Duration.ofMillis(500), Duration.ofMillis(200),
-                settings.indirectProbes(), settings.suspicionMin().dividedBy(2), settings.suspicionMaxFactor(),
-                settings.suspicionConfirmations(), settings.retransmitMult(), settings.maxPiggyback(),
-                settings.reapAfter(), settings.deadProbeInterval(), settings.joinTimeout(), settings.joinBackoffMax(),
-                settings.rejoinInterval(), settings.leaveTimeout());
+        // The price of faster detection: the local profile's membership, a 0.5 s period (twice the probes).
+        MembershipSettings fast = MeshTuning.LOCAL.membership();
         List<Long> fastDown = new ArrayList<>();
         for (int run = 0; run < crashes; run++) {
             fastDown.add(detect(7000L + run, 10, fast)[1]);
         }
         out.append(String.format(Locale.ROOT,
-                "%nWith a 0.5 s period (200 ms probe timeout, 0.25 s suspicion minimum), 10 members: to DOWN "
+                "%nWith the local profile (0.5 s period, 200 ms probe timeout, 0.25 s suspicion minimum), 10 members: to DOWN "
                         + "everywhere p50 %s, p99 %s, max %s.%n", secs(pct(fastDown, 50)), secs(pct(fastDown, 99)),
                 secs(Collections.max(fastDown))));
         long[] fastLoss = underLoss(99, 10, 0.10, lossMinutes, fast);

@@ -40,7 +40,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *       key bucket and the dots it knows it is missing.</li>
  *   <li>The peer answers with a {@link StoreRepair}: its entries (keys, dots, values) for every
  *       bucket that differs and for the missing dots, plus "removed" notices for missing dots it
- *       has seen removed; in chunks under {@link #MAX_CHUNK_BYTES}; and asks for the digest
+ *       has seen removed; in chunks under {@link SyncSettings#repairChunkBytes}; and asks for the digest
  *       sender's entries of those buckets in return.</li>
  *   <li>The digest sender merges them and answers with its own entries of those buckets and notices
  *       for the peer's entries it has seen removed. Both sides now hold the union.</li>
@@ -60,17 +60,11 @@ public final class StoreSync implements AutoCloseable {
         void send(String member, Envelope.Builder body);
     }
 
-    static final int MAX_CHUNK_BYTES = 1024 * 1024;
-    static final int QUEUE_CAPACITY = 256;
-    /**
-     * A namespace with at most this many live keys is sent whole (with its full context) whenever
-     * anything in it differs: cheap, and it leaves no holes in the receiver's causal context.
-     */
-    static final int WHOLE_NAMESPACE_KEYS = 512;
     private static final System.Logger LOG = System.getLogger(StoreSync.class.getName());
 
     private final ReplicatedStore store;
     private final Network network;
+    private final SyncSettings settings;
     private final ExecutorService worker;
     private final SplittableRandom random = new SplittableRandom();
     private final Map<Long, CatchUp> catchUps = new HashMap<>(); // worker thread only
@@ -85,12 +79,19 @@ public final class StoreSync implements AutoCloseable {
         int total = -1;
     }
 
+    /** Sync with the default bounds ({@link SyncSettings#LAN}). */
     public StoreSync(ReplicatedStore store, Network network, String threadName) {
+        this(store, network, threadName, SyncSettings.LAN);
+    }
+
+    /** @param settings chunk size, queue bound and whole-namespace threshold (its intervals are the caller's) */
+    public StoreSync(ReplicatedStore store, Network network, String threadName, SyncSettings settings) {
         this.store = store;
         this.network = network;
+        this.settings = settings;
         // Bounded: digests and repairs beyond it are dropped (and counted); the next round repeats them.
         this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(QUEUE_CAPACITY),
+                new ArrayBlockingQueue<>(settings.queueCapacity()),
                 Thread.ofVirtual().name(threadName).factory(), (task, pool) -> dropped.incrementAndGet());
     }
 
@@ -246,7 +247,7 @@ public final class StoreSync implements AutoCloseable {
             if (map == null) {
                 continue;
             }
-            if (map.keys().entries().size() <= WHOLE_NAMESPACE_KEYS && chunks.whole(ns, map)) {
+            if (map.keys().entries().size() <= settings.wholeNamespaceKeys() && chunks.whole(ns, map)) {
                 continue;
             }
             Map<Integer, List<String>> byBucket = new TreeMap<>();
@@ -274,7 +275,7 @@ public final class StoreSync implements AutoCloseable {
         chunks.finish();
     }
 
-    /** Accumulates entries into chunks of at most {@link #MAX_CHUNK_BYTES} and sends them. */
+    /** Accumulates entries into chunks of at most {@link SyncSettings#repairChunkBytes} and sends them. */
     private final class ChunkWriter {
         private final String to;
         private final long exchange;
@@ -301,7 +302,7 @@ public final class StoreSync implements AutoCloseable {
             }
             Object value = map.values().get(key);
             int size = size(map, key);
-            if (bytes + size > MAX_CHUNK_BYTES && bytes > 0) {
+            if (bytes + size > settings.repairChunkBytes() && bytes > 0) {
                 flush(false);
             }
             entries.computeIfAbsent(ns, n -> new LinkedHashMap<>()).put(key, dots);
@@ -321,7 +322,7 @@ public final class StoreSync implements AutoCloseable {
             for (String key : map.keys().elements()) {
                 total += size(map, key);
             }
-            if (total > MAX_CHUNK_BYTES - 64 * 1024) {
+            if (total > settings.repairChunkBytes() - SyncSettings.WHOLE_NAMESPACE_SPARE_BYTES) {
                 return false; // it would span chunks, and a full context must travel with every entry
             }
             if (bytes > 0) {

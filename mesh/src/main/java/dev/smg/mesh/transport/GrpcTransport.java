@@ -24,15 +24,6 @@ import java.util.function.Consumer;
 public final class GrpcTransport implements Transport, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(GrpcTransport.class.getName());
 
-    /**
-     * Messages in flight to one peer at most. Beyond it, sends are dropped and counted: membership
-     * tolerates loss by design, and replicated state is repaired by anti-entropy.
-     */
-    public static final int MAX_IN_FLIGHT_PER_PEER = 2048;
-    /** Mesh peers are on one network (a data centre, a cluster): a connection takes milliseconds. */
-    static final int CONNECT_TIMEOUT_MILLIS = 500;
-    static final long RETRY_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
-
     private final Map<String, ManagedChannel> channels = new HashMap<>();
     private final Map<String, PeerStream> streams = new HashMap<>();
     private final Map<String, Long> lastRetry = new HashMap<>();
@@ -40,18 +31,26 @@ public final class GrpcTransport implements Transport, AutoCloseable {
     private final Executor loop;
     private final Consumer<String> onDrop;
     private final TransportSecurity security;
+    private final TransportSettings settings;
 
-    /** @param loop the mesh loop: stream callbacks are run there */
-    public GrpcTransport(PeerLinks links, Executor loop, Consumer<String> onDrop, TransportSecurity security) {
+    /**
+     * @param loop     the mesh loop: stream callbacks are run there
+     * @param settings connect timeout, keepalive, per-peer bound and reconnect pace
+     */
+    public GrpcTransport(PeerLinks links, Executor loop, Consumer<String> onDrop, TransportSecurity security,
+                         TransportSettings settings) {
         this.links = links;
         this.loop = loop;
         this.onDrop = onDrop;
         this.security = security;
+        this.settings = settings;
     }
 
     @Override
     public void send(String address, Envelope envelope) {
-        if (!links.reserve(address, MAX_IN_FLIGHT_PER_PEER)) {
+        // Beyond the per-peer bound sends are dropped and counted: membership tolerates loss by
+        // design, and replicated state is repaired by anti-entropy.
+        if (!links.reserve(address, settings.perPeerQueue())) {
             onDrop.accept(address);
             PeerStream full = streams.get(address);
             if (full != null) {
@@ -64,13 +63,14 @@ public final class GrpcTransport implements Transport, AutoCloseable {
                 .maxInboundMessageSize(EnvelopeLimits.MAX_MESSAGE_BYTES)
                 // One SYN per attempt (the kernel retransmits a SYN after 1 s): an attempt made
                 // during a partition ends quickly, so the next one can be made right after the heal.
-                .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
+                .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
                 // A connection that silently stopped carrying (packets dropped, not refused) is
-                // found dead within 15 s even when no member is declared DOWN over it.
-                .keepAliveTime(10, TimeUnit.SECONDS)
-                .keepAliveTimeout(5, TimeUnit.SECONDS)
+                // found dead within keepalive time + timeout (15 s) even when no member is declared
+                // DOWN over it.
+                .keepAliveTime(settings.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
+                .keepAliveTimeout(settings.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
                 .build());
-        reconnectIfBackingOff(address, channel, RETRY_INTERVAL_NANOS);
+        reconnectIfBackingOff(address, channel, settings.reconnectInterval().toNanos());
         PeerStream stream = streams.get(address);
         if (stream != null && !stream.usable()) {
             // The call ended (the peer restarted or went away): a message handed to it would be
@@ -98,7 +98,7 @@ public final class GrpcTransport implements Transport, AutoCloseable {
      * attempts, failing every call meanwhile: after a 30 s partition the next attempt could be a
      * minute away. The mesh paces its own sends (probes every period, DOWN members every 500 ms), so
      * it lets each send to a peer that is backing off start a new attempt, at most one per
-     * {@link #RETRY_INTERVAL_NANOS}: a healed link is found within about a second.
+     * {@link TransportSettings#reconnectInterval} (500 ms): a healed link is found within about a second.
      */
     private void reconnectIfBackingOff(String address, ManagedChannel channel, long minIntervalNanos) {
         if (channel.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {

@@ -84,7 +84,7 @@ public final class MeshServer implements AutoCloseable {
                 .addService(service)
                 .maxInboundMessageSize(EnvelopeLimits.MAX_MESSAGE_BYTES)
                 .maxInboundMetadataSize(16 * 1024)
-                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                .permitKeepAliveTime(TransportSettings.MIN_KEEPALIVE_TIME.toNanos(), TimeUnit.NANOSECONDS)
                 .build();
     }
 
