@@ -30,7 +30,7 @@ import java.util.function.Supplier;
  * {@code --rate-limit-tokens-per-second L}, or {@code POST /ha/rate-limit}).
  * <p>
  * Each router admits from its own token bucket, refilled at its <em>share</em> of L, so the hot
- * path never waits for the network. Every {@value #REBALANCE_MILLIS} ms each router publishes how
+ * path never waits for the network. Every {@code HaSettings.rateLimitRebalance} (100 ms) each router publishes how
  * many requests it was offered and admitted (G-Counters in the replicated store, one key per router
  * incarnation) and recomputes the shares from everyone's offered rate over the last second: a
  * router that gets 70% of the traffic gets 70% of L. The sum of the shares is 1, so the cluster
@@ -42,7 +42,6 @@ import java.util.function.Supplier;
  * gracefully gives its share back at once; a crashed one when it is reaped from membership.
  */
 public final class ClusterRateLimit implements RateLimiter {
-    static final long REBALANCE_MILLIS = 100;
     static final double BURST_SECONDS = 0.05;
     static final double MIN_BURST = 2;
     /** A router with no traffic still gets this fraction of L, so its first requests are not refused. */
@@ -99,8 +98,9 @@ public final class ClusterRateLimit implements RateLimiter {
         this.concurrencyCap = apply;
     }
 
-    public void start() {
-        rebalancer.every(Duration.ofMillis(REBALANCE_MILLIS), this::rebalance);
+    /** Starts rebalancing every {@code every} ({@code HaSettings.rateLimitRebalance}, 100 ms in every profile but wan). */
+    public void start(Duration every) {
+        rebalancer.every(every, this::rebalance);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.smg.api.ha;
 
 import dev.smg.mesh.membership.Quorum;
+import dev.smg.mesh.HaSettings;
 import dev.smg.mesh.runtime.MeshNode;
 import dev.smg.router.policy.PolicyFactory;
 import dev.smg.router.policy.PolicyRegistry;
@@ -22,8 +23,6 @@ import java.util.function.IntPredicate;
  */
 public record HaContext(MeshNode mesh, HaLoop loop, WorkerSync workers, PolicySync policies, TreeSync trees,
                         SessionSync sessions, ClusterRateLimit rateLimit, StartupSync startup, Runnable shutdown) {
-    /** How often the quorum's leader runs cluster-wide housekeeping. */
-    static final Duration HOUSEKEEPING = Duration.ofSeconds(30);
 
     /**
      * @param clusterRateLimit the flag's cluster-wide limit (requests per second), 0 for none
@@ -49,20 +48,22 @@ public record HaContext(MeshNode mesh, HaLoop loop, WorkerSync workers, PolicySy
         WorkerSync workers = new WorkerSync(registry, node.store(), node.name(), breakerOpenFor, loop);
         PolicySync policySync = new PolicySync(policies, factory, configuredPolicies, node.store(), node.name(),
                 loop);
-        TreeSync trees = new TreeSync(cacheIndex, node, loop, treeSync);
-        SessionSync sessions = new SessionSync(policies, factory, node, loop);
-        StartupSync startup = new StartupSync(node, List.of(trees, sessions), expectPeers, () -> {
+        HaSettings settings = node.tuning().ha();
+        TreeSync trees = new TreeSync(cacheIndex, node, loop, treeSync, settings.treeQueueCapacity());
+        SessionSync sessions = new SessionSync(policies, factory, node, loop, settings.sessionQueueCapacity());
+        StartupSync startup = new StartupSync(node, List.of(trees, sessions), expectPeers, settings.startupLimit(),
+                settings.startupAttempt(), () -> {
             workers.registerConfigured(configuredWorkers);
             policySync.publishConfigured();
         });
-        workers.start();
+        workers.start(settings.workerReconcileInterval());
         policySync.start();
-        trees.start();
-        sessions.start();
-        rateLimit.start();
+        trees.start(settings.treeFlush());
+        sessions.start(settings.sessionFlush());
+        rateLimit.start(settings.rateLimitRebalance());
         startup.start();
         // Cluster-wide singleton duty: only the leader of the side holding a quorum collects.
-        loop.every(HOUSEKEEPING, () -> {
+        loop.every(settings.housekeepingInterval(), () -> {
             if (Quorum.of(node.view()).isLeader(node.name())) {
                 rateLimit.collectDeparted();
             }

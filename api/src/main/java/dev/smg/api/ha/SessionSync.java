@@ -24,14 +24,13 @@ import java.util.function.Consumer;
  * Replicates sticky sessions (the manual policy's routing key to worker mapping), so a user pinned
  * to a worker through one router stays on it through every router. New and re-announced
  * assignments are queued (bounded; full: dropped and counted) and broadcast every
- * {@value #FLUSH_MILLIS} ms from the HA loop; peers adopt them on their HA loop without announcing
+ * {@code HaSettings.sessionFlush} (50 ms) from the HA loop; peers adopt them on their HA loop without announcing
  * them again. A router that starts empty copies every live session from one peer before it is
  * ready. Concurrent first requests for one key at two routers may place it twice; the later
  * placement (wall-clock time, then worker URL) wins on both.
  */
 public final class SessionSync implements Restorable {
     static final String ASSIGNMENTS = "sessions.assign";
-    static final int FLUSH_MILLIS = 50;
     static final int MAX_KEY_CHARS = 1024;
     private static final int BATCH_BYTES = 512 * 1024;
 
@@ -39,12 +38,14 @@ public final class SessionSync implements Restorable {
     private final PolicyFactory factory;
     private final Channels mesh;
     private final HaLoop loop;
-    private final MpscAtomicArrayQueue<SessionAssignment> outbound = new MpscAtomicArrayQueue<>(65_536);
+    private final MpscAtomicArrayQueue<SessionAssignment> outbound;
     private final AtomicLong dropped = new AtomicLong();
     private final ChannelSnapshot snapshot;
 
-    public SessionSync(PolicyRegistry policies, PolicyFactory factory, Channels mesh, HaLoop loop) {
+    public SessionSync(PolicyRegistry policies, PolicyFactory factory, Channels mesh, HaLoop loop,
+                       int queueCapacity) {
         this.policies = policies;
+        this.outbound = new MpscAtomicArrayQueue<>(queueCapacity);
         this.factory = factory;
         this.mesh = mesh;
         this.loop = loop;
@@ -52,7 +53,8 @@ public final class SessionSync implements Restorable {
                 System.nanoTime());
     }
 
-    public void start() {
+    /** @param flushEvery how often queued assignments are broadcast ({@code HaSettings.sessionFlush}) */
+    public void start(Duration flushEvery) {
         factory.onManualAssignment((policy, key, url, placed) -> {
             String policyKey = keyOf(policy);
             if (policyKey != null && key.length() <= MAX_KEY_CHARS && !outbound.offer(assignment(policyKey, key,
@@ -65,7 +67,7 @@ public final class SessionSync implements Restorable {
             loop.execute(() -> batch.getAssignmentsList().forEach(this::adopt));
         });
         snapshot.listen(true);
-        loop.every(Duration.ofMillis(FLUSH_MILLIS), this::flush);
+        loop.every(flushEvery, this::flush);
     }
 
     @Override

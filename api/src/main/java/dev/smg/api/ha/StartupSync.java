@@ -19,12 +19,12 @@ import java.util.function.BooleanSupplier;
  * ALIVE peer for its whole store (workers, health, policies, limits) and its cache trees, and only
  * then reports ready, so the first requests it takes are routed with the cluster's knowledge. A
  * router that finds no peer (the first of a cluster) is ready at once; one whose peers do not answer
- * within {@link #LIMIT} serves anyway, with what it has, and says so.
+ * within {@code HaSettings.startupLimit} (15 s) serves anyway, with what it has, and says so.
  */
 public final class StartupSync {
-    static final Duration LIMIT = Duration.ofSeconds(15);
+    private final Duration limit;
     /** One catch-up attempt; a lost message costs this much, not the whole limit. */
-    static final Duration ATTEMPT = Duration.ofSeconds(4);
+    private final Duration attemptLimit;
     private static final System.Logger LOG = System.getLogger(StartupSync.class.getName());
 
     private final MeshNode mesh;
@@ -38,7 +38,9 @@ public final class StartupSync {
      * @param whenDone runs once the catch-up ended, whichever way (e.g. reconcile workers, publish policies)
      */
     public StartupSync(MeshNode mesh, List<Restorable> parts, BooleanSupplier expectPeers,
-                       Runnable whenDone) {
+                       Duration limit, Duration attempt, Runnable whenDone) {
+        this.limit = limit;
+        this.attemptLimit = attempt;
         this.mesh = mesh;
         this.parts = List.copyOf(parts);
         this.expectPeers = expectPeers;
@@ -60,7 +62,7 @@ public final class StartupSync {
     }
 
     private void run() {
-        long deadline = System.nanoTime() + LIMIT.toNanos();
+        long deadline = System.nanoTime() + limit.toNanos();
         try {
             Optional<Member> peer = awaitPeer(deadline);
             if (peer.isEmpty()) {
@@ -68,7 +70,7 @@ public final class StartupSync {
                 state = expected ? "incomplete" : "alone";
                 if (expected) {
                     LOG.log(System.Logger.Level.WARNING, "no mesh peer answered within {0} s: serving with this"
-                            + " router's own state until the cluster is reached", LIMIT.toSeconds());
+                            + " router's own state until the cluster is reached", limit.toSeconds());
                 }
                 return;
             }
@@ -77,7 +79,7 @@ public final class StartupSync {
             // peer when there is one, a few times within the limit.
             for (int attempt = 0; ; attempt++) {
                 String name = peer.get().name();
-                long attemptEnd = Math.min(deadline, System.nanoTime() + ATTEMPT.toNanos());
+                long attemptEnd = Math.min(deadline, System.nanoTime() + attemptLimit.toNanos());
                 try {
                     String what = copyFrom(name, attemptEnd);
                     state = "synced";
@@ -88,7 +90,7 @@ public final class StartupSync {
                         throw e;
                     }
                     LOG.log(System.Logger.Level.INFO, "catch-up from {0} not complete after {1} s; asking again",
-                            name, ATTEMPT.toSeconds());
+                            name, attemptLimit.toSeconds());
                     peer = awaitPeer(deadline, attempt + 1);
                     if (peer.isEmpty()) {
                         throw e;
@@ -98,7 +100,7 @@ public final class StartupSync {
         } catch (TimeoutException e) {
             state = "incomplete";
             LOG.log(System.Logger.Level.WARNING, "catch-up from the mesh did not finish within {0} s: serving with"
-                    + " what arrived; anti-entropy fills the rest", LIMIT.toSeconds());
+                    + " what arrived; anti-entropy fills the rest", limit.toSeconds());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             state = "incomplete";

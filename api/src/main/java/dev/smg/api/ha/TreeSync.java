@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  * <ul>
  *   <li><b>Inserts</b>: every local insert (model, worker URL, block hashes, wall-clock stamp) is
  *       queued in a bounded lock-free queue (full: dropped and counted) and shipped to every peer in
- *       batches every {@value #FLUSH_MILLIS} ms from the HA loop; peers hand them to their own tree
+ *       batches every {@code HaSettings.treeFlush} (20 ms) from the HA loop; peers hand them to their own tree
  *       writer. A prompt first routed through one router is then routed to the same worker by all.</li>
  *   <li><b>Eviction</b> needs no messages: stamps are wall-clock times carried with the inserts, and
  *       every router evicts least-recently-used leaves by those stamps under the same bound, so
@@ -37,9 +37,7 @@ import java.util.function.Consumer;
  */
 public final class TreeSync implements Restorable {
     static final String INSERTS = "trees.inserts";
-    static final int FLUSH_MILLIS = 20;
     static final int MAX_MESSAGE_BYTES = ChannelSnapshot.MAX_CHUNK_BYTES;
-    static final int QUEUE_CAPACITY = 65_536;
     /** How long a restore waits for room in the tree writer's queue before it gives up on an entry. */
     private static final long RESTORE_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long RESTORE_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -48,7 +46,7 @@ public final class TreeSync implements Restorable {
     private final CacheIndex index;
     private final Channels mesh;
     private final HaLoop loop;
-    private final MpscAtomicArrayQueue<TreeInsert> outbound = new MpscAtomicArrayQueue<>(QUEUE_CAPACITY);
+    private final MpscAtomicArrayQueue<TreeInsert> outbound;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong received = new AtomicLong();
@@ -56,15 +54,17 @@ public final class TreeSync implements Restorable {
     private final boolean replicate;
 
     /** @param replicate false ({@code --disable-tree-sync}): trees stay local; peers' messages are ignored */
-    public TreeSync(CacheIndex index, Channels mesh, HaLoop loop, boolean replicate) {
+    public TreeSync(CacheIndex index, Channels mesh, HaLoop loop, boolean replicate, int queueCapacity) {
         this.index = index;
+        this.outbound = new MpscAtomicArrayQueue<>(queueCapacity);
         this.mesh = mesh;
         this.loop = loop;
         this.replicate = replicate;
         this.snapshot = new ChannelSnapshot(mesh, "trees", this::entries, this::apply, loop, System.nanoTime());
     }
 
-    public void start() {
+    /** @param flushEvery how often queued inserts are shipped ({@code HaSettings.treeFlush}) */
+    public void start(Duration flushEvery) {
         if (!replicate) {
             mesh.onChannel(INSERTS, (from, data, origin) -> { });
             snapshot.listen(false);
@@ -85,7 +85,7 @@ public final class TreeSync implements Restorable {
             received.addAndGet(inserts.size());
         });
         snapshot.listen(true);
-        loop.every(Duration.ofMillis(FLUSH_MILLIS), this::flush);
+        loop.every(flushEvery, this::flush);
     }
 
     /** Local inserts not replicated because the outbound queue was full. */

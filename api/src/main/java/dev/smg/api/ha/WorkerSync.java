@@ -40,7 +40,6 @@ import java.util.function.BooleanSupplier;
  */
 public final class WorkerSync implements WorkerReplication {
     private static final System.Logger LOG = System.getLogger(WorkerSync.class.getName());
-    private static final Duration RECONCILE_EVERY = Duration.ofSeconds(30);
 
     private final WorkerRegistry registry;
     private final ReplicatedStore store;
@@ -63,7 +62,8 @@ public final class WorkerSync implements WorkerReplication {
         this.breakerOpenFor = breakerOpenFor;
     }
 
-    public void start() {
+    /** @param reconcileEvery how often the whole store is re-applied, for lost events ({@code HaSettings}) */
+    public void start(Duration reconcileEvery) {
         registry.replicateTo(this);
         store.subscribe((namespace, keys, snapshot) -> {
             if (namespace.equals(HaNamespaces.WORKERS.name()) || namespace.equals(HaNamespaces.HEALTH.name())
@@ -71,7 +71,7 @@ public final class WorkerSync implements WorkerReplication {
                 applier.execute(() -> apply(namespace, keys));
             }
         });
-        applier.every(RECONCILE_EVERY, this::reconcile);
+        applier.every(reconcileEvery, this::reconcile);
     }
 
     /** Re-reads the whole store and applies it (after a catch-up, and periodically for lost events). */

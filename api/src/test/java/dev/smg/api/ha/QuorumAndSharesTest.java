@@ -1,5 +1,6 @@
 package dev.smg.api.ha;
 
+import dev.smg.mesh.HaSettings;
 import dev.smg.mesh.membership.Quorum;
 import dev.smg.mesh.membership.Member;
 import dev.smg.mesh.membership.MemberStatus;
@@ -75,7 +76,7 @@ class QuorumAndSharesTest {
         HaLoop ha = HaLoop.onThread("test-ha-" + self);
         cleanup.add(ha);
         ClusterRateLimit limiter = new ClusterRateLimit(store, view::get, self, limit, ha);
-        limiter.start();
+        limiter.start(HaSettings.LAN.rateLimitRebalance());
         cleanup.add(loop);
         return limiter;
     }
@@ -116,7 +117,7 @@ class QuorumAndSharesTest {
             cap.set(c);
             return true;
         });
-        limiter.start();
+        limiter.start(HaSettings.LAN.rateLimitRebalance());
         await().atMost(Duration.ofSeconds(10)).until(() -> cap.get() == 10);
         view.set(view("a", "a", MemberStatus.ALIVE));
         await().atMost(Duration.ofSeconds(10)).until(() -> cap.get() == 30);

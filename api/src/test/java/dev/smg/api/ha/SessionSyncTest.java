@@ -1,5 +1,6 @@
 package dev.smg.api.ha;
 
+import dev.smg.mesh.HaSettings;
 import dev.smg.mesh.runtime.MeshNode;
 import dev.smg.router.policy.AssignmentMode;
 import dev.smg.router.policy.CacheAwareSettings;
@@ -54,8 +55,8 @@ class SessionSyncTest {
         PolicyRegistry policies = new PolicyRegistry(factory.create("manual"), Map.of());
         HaLoop loop = HaLoop.onThread("test-ha-" + name);
         cleanup.add(loop);
-        SessionSync sync = new SessionSync(policies, factory, node, loop);
-        sync.start();
+        SessionSync sync = new SessionSync(policies, factory, node, loop, HaSettings.LAN.sessionQueueCapacity());
+        sync.start(HaSettings.LAN.sessionFlush());
         return new Router(node, policies, sync);
     }
 

@@ -1,5 +1,6 @@
 package dev.smg.api.ha;
 
+import dev.smg.mesh.HaSettings;
 import dev.smg.mesh.runtime.MeshNode;
 import dev.smg.mesh.transport.EnvelopeLimits;
 import dev.smg.router.tree.CacheIndex;
@@ -46,8 +47,8 @@ class TreeSyncTest {
     private TreeSync sync(CacheIndex index, MeshNode node) {
         HaLoop loop = HaLoop.onThread("test-ha");
         cleanup.add(loop);
-        TreeSync sync = new TreeSync(index, node, loop, true);
-        sync.start();
+        TreeSync sync = new TreeSync(index, node, loop, true, HaSettings.LAN.treeQueueCapacity());
+        sync.start(HaSettings.LAN.treeFlush());
         return sync;
     }
 
