@@ -57,7 +57,7 @@ report=$(cat <<MD
 # Replicated store: publish cost (JMH)
 
 Measured $(date -u '+%Y-%m-%d %H:%M UTC') by \`scripts/bench/store-jmh.sh\` on $(nproc) CPUs, $(uname -r),
-$("$JAVA_HOME/bin/java" -version 2>&1 | head -1), commit $(git rev-parse --short HEAD). JMH sample mode,
+$("$JAVA_HOME/bin/java" -version 2>&1 | head -1), commit $(git describe --always --dirty). JMH sample mode,
 $FORKS fork(s), $WARMUP x 2 s warm-up, $ITERATIONS x 2 s measurement. One operation: offer a one-key delta
 to the store, run the mesh loop's batch (merge, then publish a new immutable snapshot with one
 volatile write), read the snapshot. "remoteDelta" is a peer's delta (a fresh dot replacing the key's
