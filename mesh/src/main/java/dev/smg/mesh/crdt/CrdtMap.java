@@ -1,7 +1,10 @@
 package dev.smg.mesh.crdt;
 
-import java.util.HashMap;
-import java.util.HashSet;
+import org.pcollections.HashTreePMap;
+import org.pcollections.PMap;
+
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -11,17 +14,22 @@ import java.util.Set;
  * replica and updated concurrently on another survives) and values merge pointwise. A removed
  * key's value stays in {@code values} until garbage collection prunes it (it can only matter again
  * if the key is re-added, and then merging with it is still correct for counters and LWW).
+ * <p>
+ * Persistent: {@code values} is a persistent map (read-only to callers), so merging a delta of k
+ * keys into a map of n costs O(k log n) and shares everything else with the previous state; the
+ * store publishes a new map per delta without copying the namespace. A merge that changes nothing
+ * returns this very map, which is how the store recognises a duplicate delta without comparing.
  *
  * @param keys   the live keys
  * @param values every key's value, live or not yet collected
  */
 public record CrdtMap<K, V extends Crdt<V>>(OrSet<K> keys, Map<K, V> values) implements Crdt<CrdtMap<K, V>> {
     public CrdtMap {
-        values = Map.copyOf(values);
+        values = values instanceof PMap<K, V> persistent ? persistent : HashTreePMap.from(values);
     }
 
     public static <K, V extends Crdt<V>> CrdtMap<K, V> empty() {
-        return new CrdtMap<K, V>(OrSet.<K>empty(), Map.<K, V>of());
+        return new CrdtMap<K, V>(OrSet.<K>empty(), HashTreePMap.<K, V>empty());
     }
 
     public Optional<V> get(K key) {
@@ -50,23 +58,33 @@ public record CrdtMap<K, V extends Crdt<V>>(OrSet<K> keys, Map<K, V> values) imp
         if (values.size() == keys.entries().size()) {
             return this;
         }
-        Map<K, V> live = new HashMap<>();
-        values.forEach((k, v) -> {
-            if (keys.contains(k)) {
-                live.put(k, v);
+        List<K> orphans = new ArrayList<>();
+        for (K k : values.keySet()) {
+            if (!keys.contains(k)) {
+                orphans.add(k);
             }
-        });
-        return new CrdtMap<>(keys, live);
+        }
+        return new CrdtMap<>(keys, persistent().minusAll(orphans));
     }
 
     @Override
     public CrdtMap<K, V> merge(CrdtMap<K, V> other) {
-        Map<K, V> out = new HashMap<>(values);
-        Set<K> theirs = new HashSet<>(other.values.keySet());
-        for (K k : theirs) {
-            V mine = out.get(k);
-            out.put(k, mine == null ? other.values.get(k) : mine.merge(other.values.get(k)));
+        PMap<K, V> out = persistent();
+        for (Map.Entry<K, V> theirs : other.values.entrySet()) {
+            V mine = out.get(theirs.getKey());
+            V merged = mine == null ? theirs.getValue() : mine.merge(theirs.getValue());
+            if (mine == null || !merged.equals(mine)) {
+                out = out.plus(theirs.getKey(), merged);
+            }
         }
-        return new CrdtMap<>(keys.merge(other.keys), out);
+        OrSet<K> mergedKeys = keys.merge(other.keys);
+        if (out == values && mergedKeys == keys) {
+            return this;
+        }
+        return new CrdtMap<>(mergedKeys, out);
+    }
+
+    private PMap<K, V> persistent() {
+        return (PMap<K, V>) values; // the constructor made it one
     }
 }

@@ -96,22 +96,38 @@ public final class MeshLoop implements Loop, AutoCloseable {
         return () -> cancelled[0] = true;
     }
 
+    /**
+     * Runs one batch (queued tasks, due timers, batch-end hooks) on the calling thread, for a
+     * benchmark or simulator that drives a loop it never started: the caller is then the single
+     * writer. Refused on a started loop, which would get a second writer.
+     */
+    public void runBatch() {
+        if (thread.isAlive()) {
+            throw new IllegalStateException("the loop thread is running: it is the only writer");
+        }
+        batch();
+    }
+
+    private void batch() {
+        Runnable task;
+        while ((task = inbox.poll()) != null) {
+            safely(task);
+        }
+        long now = System.nanoTime();
+        while (!timers.isEmpty() && timers.peek().at <= now) {
+            Timer timer = timers.poll();
+            if (!timer.cancelled[0]) {
+                safely(timer.task);
+            }
+        }
+        for (Runnable hook : batchEndHooks) {
+            safely(hook);
+        }
+    }
+
     private void run() {
         while (running) {
-            Runnable task;
-            while ((task = inbox.poll()) != null) {
-                safely(task);
-            }
-            long now = System.nanoTime();
-            while (!timers.isEmpty() && timers.peek().at <= now) {
-                Timer timer = timers.poll();
-                if (!timer.cancelled[0]) {
-                    safely(timer.task);
-                }
-            }
-            for (Runnable hook : batchEndHooks) {
-                safely(hook);
-            }
+            batch();
             if (inbox.isEmpty()) {
                 long wait = timers.isEmpty() ? 100_000_000L : Math.max(0, timers.peek().at - System.nanoTime());
                 if (wait > 0) {

@@ -4,6 +4,7 @@ import dev.smg.mesh.crdt.Crdt;
 import dev.smg.mesh.crdt.CrdtMap;
 import dev.smg.mesh.crdt.HybridLogicalClock;
 import dev.smg.mesh.crdt.LwwRegister;
+import dev.smg.mesh.crdt.OrSet;
 import dev.smg.mesh.runtime.MeshLoop;
 
 import java.util.ArrayList;
@@ -211,24 +212,20 @@ public final class ReplicatedStore {
             }
         }
         CrdtMap<String, ?> merged = (CrdtMap<String, ?>) current.merge(delta);
-        if (merged.equals(current)) {
-            return; // a duplicate: nothing changed, nobody to tell
+        if (merged == current) {
+            return; // a duplicate: the merge changed nothing (and says so by returning the same map)
         }
         Set<String> keys = new HashSet<>(delta.values().keySet());
         keys.addAll(delta.keys().elements());
-        keys.addAll(difference(current.keySet(), merged.keySet()));
-        state.put(namespace, merged);
-        markChanged(namespace, keys);
-    }
-
-    private static Set<String> difference(Set<?> before, Set<?> after) {
-        Set<String> gone = new HashSet<>();
-        for (Object k : before) {
-            if (!after.contains(k)) {
-                gone.add((String) k);
+        // Keys the delta removed: only those whose dots it covers can be, so no scan of the namespace.
+        OrSet<String> before = current.keys();
+        for (String k : before.touchedBy(delta.keys())) {
+            if (before.contains(k) && !merged.keys().contains(k)) {
+                keys.add(k);
             }
         }
-        return gone;
+        state.put(namespace, merged);
+        markChanged(namespace, keys);
     }
 
     private void markChanged(String namespace, Set<String> keys) {

@@ -210,10 +210,9 @@ public final class StoreSync implements AutoCloseable {
             if (!diff.isEmpty()) {
                 differing.put(ns.getNamespace(), diff);
             }
-            Map<Dot, String> holders = ns.getGapsCount() == 0 ? Map.of() : holders(map);
             for (DotState gap : ns.getGapsList()) {
                 Dot dot = DeltaCodec.decode(gap);
-                String holder = holders.get(dot);
+                String holder = map.keys().holder(dot);
                 if (holder != null) {
                     extraKeys.computeIfAbsent(ns.getNamespace(), k -> new HashSet<>()).add(holder);
                 } else if (map.keys().context().contains(dot)) {
@@ -222,13 +221,6 @@ public final class StoreSync implements AutoCloseable {
             }
         }
         sendRepair(from, theirs.getExchange(), mine, differing, extraKeys, removed, true);
-    }
-
-    /** Which live key each dot supports (built once per answer that has gaps to fill). */
-    private static Map<Dot, String> holders(CrdtMap<String, ?> map) {
-        Map<Dot, String> holders = new HashMap<>();
-        map.keys().entries().forEach((key, dots) -> dots.forEach(d -> holders.put(d, key)));
-        return holders;
     }
 
     /**

@@ -98,4 +98,36 @@ class ReplicatedStoreTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> a.refused() == 1);
         assertEquals(Set.of("requests", "workers"), a.snapshot().namespaces().keySet());
     }
+
+    @Test
+    void aRemoteRemovalAmongManyKeysIsHeardAndPublishedWhileADuplicateIsNeither() {
+        MeshLoop loop = new MeshLoop("driven"); // never started: this thread runs its batches
+        loops.add(loop);
+        ReplicatedStore b = new ReplicatedStore("b", loop, List.of(REQUESTS, WORKERS));
+        List<Set<String>> heard = new ArrayList<>();
+        b.subscribe((ns, keys, snapshot) -> heard.add(keys));
+        CrdtMap<String, GCounter> a = CrdtMap.empty(); // the peer's replica of the namespace
+        for (int i = 0; i < 2000; i++) {
+            CrdtMap<String, GCounter> delta = a.updateDelta("a", "k" + i, GCounter.EMPTY.incrementDelta("a", 1));
+            a = a.merge(delta);
+            b.mergeRemote(REQUESTS.name(), delta);
+        }
+        loop.runBatch();
+        assertEquals(2000, b.snapshot().size(REQUESTS));
+        StoreSnapshot full = b.snapshot();
+        heard.clear();
+
+        CrdtMap<String, GCounter> removal = a.removeDelta("k1234");
+        b.mergeRemote(REQUESTS.name(), removal);
+        loop.runBatch();
+        assertEquals(List.of(Set.of("k1234")), heard, "only the removed key is reported");
+        assertEquals(1999, b.snapshot().size(REQUESTS));
+        assertEquals(2000, full.size(REQUESTS), "an earlier snapshot is never changed");
+        long version = b.snapshot().version();
+
+        b.mergeRemote(REQUESTS.name(), removal); // again: already merged
+        loop.runBatch();
+        assertEquals(version, b.snapshot().version(), "a duplicate publishes nothing");
+        assertEquals(1, heard.size(), "and tells nobody");
+    }
 }
