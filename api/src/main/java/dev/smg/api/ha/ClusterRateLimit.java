@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntPredicate;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -55,7 +56,7 @@ public final class ClusterRateLimit implements RateLimiter {
     private final double configured;
     private final AtomicLong offered = new AtomicLong();
     private final AtomicLong admitted = new AtomicLong();
-    private final TokenBucket bucket = TokenBucket.empty(System::nanoTime);
+    private final TokenBucket bucket;
     private final HaLoop rebalancer;
     // HA loop only
     /** Per counter namespace, per incarnation: (time, count) samples over the last second. */
@@ -76,12 +77,13 @@ public final class ClusterRateLimit implements RateLimiter {
      *                   set through the HA API
      */
     public ClusterRateLimit(ReplicatedStore store, Supplier<MembershipView> view, String self, double configured,
-                            HaLoop loop) {
+                            HaLoop loop, LongSupplier wallClock) {
         this.store = store;
         this.rebalancer = loop;
+        this.bucket = TokenBucket.empty(loop::nanoTime);
         this.view = view;
         this.self = self;
-        this.incarnation = new RouterIncarnation(self, System.currentTimeMillis());
+        this.incarnation = new RouterIncarnation(self, wallClock.getAsLong());
         this.configured = configured;
         this.limit = configured;
         this.share = 1;
@@ -149,7 +151,7 @@ public final class ClusterRateLimit implements RateLimiter {
             StoreSnapshot snapshot = store.snapshot();
             limit = storedLimit(snapshot).orElse(configured);
             publish();
-            long now = System.nanoTime();
+            long now = rebalancer.nanoTime();
             Map<String, Double> offeredRates = rates(HaNamespaces.OFFERED, offered.get(), snapshot, now);
             Map<String, Double> admittedRates = rates(HaNamespaces.ADMITTED, admitted.get(), snapshot, now);
             MembershipView v = view.get();

@@ -2,7 +2,7 @@ package dev.smg.api.ha;
 
 import dev.smg.mesh.membership.Quorum;
 import dev.smg.mesh.HaSettings;
-import dev.smg.mesh.runtime.MeshNode;
+import dev.smg.mesh.Mesh;
 import dev.smg.router.policy.PolicyFactory;
 import dev.smg.router.policy.PolicyRegistry;
 import dev.smg.router.policy.PolicySpec;
@@ -21,7 +21,7 @@ import java.util.function.IntPredicate;
  * tree replication, the cluster rate limit, the catch-up state, and how to start a graceful
  * shutdown. {@link #start} wires them to the router's own components.
  */
-public record HaContext(MeshNode mesh, HaLoop loop, WorkerSync workers, PolicySync policies, TreeSync trees,
+public record HaContext(Mesh mesh, HaLoop loop, WorkerSync workers, PolicySync policies, TreeSync trees,
                         SessionSync sessions, ClusterRateLimit rateLimit, StartupSync startup, Runnable shutdown) {
 
     /**
@@ -33,7 +33,7 @@ public record HaContext(MeshNode mesh, HaLoop loop, WorkerSync workers, PolicySy
      * @param treeSync         replicate cache-aware trees (off: {@code --disable-tree-sync})
      * @param configuredWorkers {@code --worker-urls}, registered once caught up (the cluster's spec wins)
      */
-    public static HaContext start(MeshNode node, WorkerRegistry registry, CacheIndex cacheIndex,
+    public static HaContext start(Mesh node, WorkerRegistry registry, CacheIndex cacheIndex,
                                   PolicyRegistry policies, PolicyFactory factory,
                                   Map<String, PolicySpec> configuredPolicies, double clusterRateLimit,
                                   int clusterMaxConcurrent, IntPredicate concurrencyCap,
@@ -41,18 +41,19 @@ public record HaContext(MeshNode mesh, HaLoop loop, WorkerSync workers, PolicySy
                                   boolean treeSync, List<WorkerUrl> configuredWorkers, Runnable shutdown) {
         HaLoop loop = HaLoop.onThread("smg-ha");
         ClusterRateLimit rateLimit = new ClusterRateLimit(node.store(), node::view, node.name(), clusterRateLimit,
-                loop);
+                loop, System::currentTimeMillis);
         if (clusterMaxConcurrent > 0) {
             rateLimit.shareConcurrency(clusterMaxConcurrent, concurrencyCap);
         }
-        WorkerSync workers = new WorkerSync(registry, node.store(), node.name(), breakerOpenFor, loop);
+        WorkerSync workers = new WorkerSync(registry, node.store(), node.name(), breakerOpenFor, loop,
+                System::currentTimeMillis);
         PolicySync policySync = new PolicySync(policies, factory, configuredPolicies, node.store(), node.name(),
                 loop);
         HaSettings settings = node.tuning().ha();
         TreeSync trees = new TreeSync(cacheIndex, node, loop, treeSync, settings.treeQueueCapacity());
         SessionSync sessions = new SessionSync(policies, factory, node, loop, settings.sessionQueueCapacity());
         StartupSync startup = new StartupSync(node, List.of(trees, sessions), expectPeers, settings.startupLimit(),
-                settings.startupAttempt(), () -> {
+                settings.startupAttempt(), loop, () -> {
             workers.registerConfigured(configuredWorkers);
             policySync.publishConfigured();
         });

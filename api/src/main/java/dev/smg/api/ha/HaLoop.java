@@ -47,6 +47,16 @@ public interface HaLoop extends Loop, AutoCloseable {
             }
 
             @Override
+            public boolean offer(Runnable task) {
+                return loop.offer(task);
+            }
+
+            @Override
+            public void onBatchEnd(Runnable hook) {
+                loop.onBatchEnd(hook);
+            }
+
+            @Override
             public long nanoTime() {
                 return loop.nanoTime();
             }

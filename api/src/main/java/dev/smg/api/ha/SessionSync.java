@@ -50,7 +50,7 @@ public final class SessionSync implements Restorable {
         this.mesh = mesh;
         this.loop = loop;
         this.snapshot = new ChannelSnapshot(mesh, "sessions", this::sessions, this::adoptRecords, loop,
-                System.nanoTime());
+                loop.nanoTime());
     }
 
     /** @param flushEvery how often queued assignments are broadcast ({@code HaSettings.sessionFlush}) */

@@ -1,54 +1,69 @@
 package dev.smg.api.ha;
 
+import dev.smg.mesh.Mesh;
 import dev.smg.mesh.membership.Member;
 import dev.smg.mesh.membership.MemberStatus;
 import dev.smg.mesh.membership.MembershipView;
-import dev.smg.mesh.runtime.MeshNode;
+import dev.smg.mesh.membership.Scheduler;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 
 /**
  * Catch-up before ready: a router that starts (or restarts empty) joins the mesh, then asks one
- * ALIVE peer for its whole store (workers, health, policies, limits) and its cache trees, and only
- * then reports ready, so the first requests it takes are routed with the cluster's knowledge. A
- * router that finds no peer (the first of a cluster) is ready at once; one whose peers do not answer
- * within {@code HaSettings.startupLimit} (15 s) serves anyway, with what it has, and says so.
+ * ALIVE peer for its whole store (workers, health, policies, limits) and its cache trees and
+ * sessions, and only then reports ready, so the first requests it takes are routed with the
+ * cluster's knowledge. A router that finds no peer (the first of a cluster) is ready at once; one
+ * whose peers do not answer within the limit ({@code HaSettings.startupLimit}, 15 s) serves anyway,
+ * with what it has, and says so. A copy that does not finish within one attempt
+ * ({@code HaSettings.startupAttempt}, 4 s: a lost message costs this much, not the whole limit) is
+ * asked again, of another peer when there is one.
+ * <p>
+ * It is a small state machine on the HA loop: it looks at the membership view every
+ * {@value #POLL_MILLIS} ms until there is a peer, and waits for the copies without blocking the loop.
  */
 public final class StartupSync {
-    private final Duration limit;
-    /** One catch-up attempt; a lost message costs this much, not the whole limit. */
-    private final Duration attemptLimit;
+    static final long POLL_MILLIS = 20;
     private static final System.Logger LOG = System.getLogger(StartupSync.class.getName());
 
-    private final MeshNode mesh;
+    private final Mesh mesh;
     private final List<Restorable> parts;
     private final BooleanSupplier expectPeers;
+    private final Duration limit;
+    private final Duration attemptLimit;
     private final Runnable whenDone;
+    private final HaLoop loop;
     private volatile String state = "joining";
+    // HA loop only
+    private long deadline;
+    private int attempt;
+    private boolean finished;
 
     /**
      * @param expectPeers whether there may be peers to catch up from (false: this router is the first)
-     * @param whenDone runs once the catch-up ended, whichever way (e.g. reconcile workers, publish policies)
+     * @param whenDone    runs on the HA loop once the catch-up ended, whichever way (e.g. reconcile
+     *                    workers, publish policies)
      */
-    public StartupSync(MeshNode mesh, List<Restorable> parts, BooleanSupplier expectPeers,
-                       Duration limit, Duration attempt, Runnable whenDone) {
-        this.limit = limit;
-        this.attemptLimit = attempt;
+    public StartupSync(Mesh mesh, List<Restorable> parts, BooleanSupplier expectPeers, Duration limit,
+                       Duration attemptLimit, HaLoop loop, Runnable whenDone) {
         this.mesh = mesh;
         this.parts = List.copyOf(parts);
         this.expectPeers = expectPeers;
+        this.limit = limit;
+        this.attemptLimit = attemptLimit;
+        this.loop = loop;
         this.whenDone = whenDone;
     }
 
     public void start() {
-        Thread.ofVirtual().name("smg-startup-sync").start(this::run);
+        loop.execute(() -> {
+            deadline = loop.nanoTime() + limit.toNanos();
+            lookForPeer();
+        });
     }
 
     /** True once the catch-up is over (done, not needed, or given up). */
@@ -61,95 +76,85 @@ public final class StartupSync {
         return state;
     }
 
-    private void run() {
-        long deadline = System.nanoTime() + limit.toNanos();
-        try {
-            Optional<Member> peer = awaitPeer(deadline);
-            if (peer.isEmpty()) {
-                boolean expected = expectPeers.getAsBoolean();
-                state = expected ? "incomplete" : "alone";
-                if (expected) {
-                    LOG.log(System.Logger.Level.WARNING, "no mesh peer answered within {0} s: serving with this"
-                            + " router's own state until the cluster is reached", limit.toSeconds());
-                }
+    private void lookForPeer() {
+        if (finished) {
+            return;
+        }
+        if (loop.nanoTime() >= deadline) {
+            boolean expected = expectPeers.getAsBoolean();
+            if (attempt > 0 || expected) {
+                LOG.log(System.Logger.Level.WARNING, attempt > 0
+                        ? "catch-up from the mesh did not finish within {0} s: serving with what arrived;"
+                        + " anti-entropy fills the rest"
+                        : "no mesh peer answered within {0} s: serving with this router''s own state until the"
+                        + " cluster is reached", limit.toSeconds());
+                finish("incomplete");
+            } else {
+                finish("alone");
+            }
+            return;
+        }
+        MembershipView view = mesh.view();
+        if (view.self().status() == MemberStatus.ALIVE) {
+            List<Member> peers = view.members().stream()
+                    .filter(m -> !m.name().equals(view.self().name()) && m.status() == MemberStatus.ALIVE)
+                    .toList();
+            if (!peers.isEmpty()) {
+                copyFrom(peers.get(attempt % peers.size()).name());
                 return;
             }
-            state = "syncing";
-            // A message to a peer can be lost (it may be restarting itself): try again, with another
-            // peer when there is one, a few times within the limit.
-            for (int attempt = 0; ; attempt++) {
-                String name = peer.get().name();
-                long attemptEnd = Math.min(deadline, System.nanoTime() + attemptLimit.toNanos());
-                try {
-                    String what = copyFrom(name, attemptEnd);
-                    state = "synced";
-                    LOG.log(System.Logger.Level.INFO, "caught up from {0}: {1}", name, what);
-                    break;
-                } catch (TimeoutException e) {
-                    if (System.nanoTime() >= deadline) {
-                        throw e;
-                    }
-                    LOG.log(System.Logger.Level.INFO, "catch-up from {0} not complete after {1} s; asking again",
-                            name, attemptLimit.toSeconds());
-                    peer = awaitPeer(deadline, attempt + 1);
-                    if (peer.isEmpty()) {
-                        throw e;
-                    }
-                }
+            if (!expectPeers.getAsBoolean()) {
+                finish("alone");
+                return;
             }
-        } catch (TimeoutException e) {
-            state = "incomplete";
-            LOG.log(System.Logger.Level.WARNING, "catch-up from the mesh did not finish within {0} s: serving with"
-                    + " what arrived; anti-entropy fills the rest", limit.toSeconds());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            state = "incomplete";
-        } catch (ExecutionException e) {
-            state = "incomplete";
-            LOG.log(System.Logger.Level.WARNING, "catch-up from the mesh failed: {0}", e.getCause().toString());
-        } finally {
-            whenDone.run();
         }
+        loop.schedule(TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS), this::lookForPeer);
     }
 
-    private String copyFrom(String name, long until) throws TimeoutException,
-            ExecutionException, InterruptedException {
-        CompletableFuture<Void> store = mesh.catchUpFrom(name);
-        List<CompletableFuture<Integer>> copies = parts.stream().map(p -> p.restoreFrom(name)).toList();
-        store.get(Math.max(1, until - System.nanoTime()), TimeUnit.NANOSECONDS);
-        StringBuilder what = new StringBuilder("store");
-        for (int i = 0; i < parts.size(); i++) {
-            int n = copies.get(i).get(Math.max(1, until - System.nanoTime()), TimeUnit.NANOSECONDS);
-            what.append(", ").append(n).append(' ').append(parts.get(i).what());
-        }
-        return what.toString();
-    }
-
-    private Optional<Member> awaitPeer(long deadline) throws InterruptedException {
-        return awaitPeer(deadline, 0);
-    }
-
-    /**
-     * Waits until this node is ALIVE and, if peers are expected, until it sees an ALIVE peer (the
-     * {@code rotate}-th one, so a retry asks another). A node that expects none and is ALIVE alone has
-     * nobody to catch up from.
-     */
-    private Optional<Member> awaitPeer(long deadline, int rotate) throws InterruptedException {
-        while (System.nanoTime() < deadline) {
-            MembershipView view = mesh.view();
-            if (view.self().status() == MemberStatus.ALIVE) {
-                List<Member> peers = view.members().stream()
-                        .filter(m -> !m.name().equals(view.self().name()) && m.status() == MemberStatus.ALIVE)
-                        .toList();
-                if (!peers.isEmpty()) {
-                    return Optional.of(peers.get(rotate % peers.size()));
-                }
-                if (!expectPeers.getAsBoolean()) {
-                    return Optional.empty();
-                }
+    private void copyFrom(String peer) {
+        state = "syncing";
+        int mine = attempt;
+        List<CompletableFuture<?>> copies = new ArrayList<>();
+        copies.add(mesh.catchUpFrom(peer));
+        List<CompletableFuture<Integer>> counts = parts.stream().map(p -> p.restoreFrom(peer)).toList();
+        copies.addAll(counts);
+        long wait = Math.max(0, Math.min(deadline, loop.nanoTime() + attemptLimit.toNanos()) - loop.nanoTime());
+        Scheduler.Cancellable timeout = loop.schedule(wait, () -> attemptTimedOut(mine, peer));
+        CompletableFuture.allOf(copies.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> loop.execute(() -> {
+            if (finished || attempt != mine) {
+                return; // a later attempt is under way, or the catch-up ended
             }
-            Thread.sleep(20); // polling the membership view, which has no change notification
+            timeout.cancel();
+            if (e != null) {
+                LOG.log(System.Logger.Level.WARNING, "catch-up from the mesh failed: {0}", e.toString());
+                finish("incomplete");
+                return;
+            }
+            StringBuilder what = new StringBuilder("store");
+            for (int i = 0; i < parts.size(); i++) {
+                what.append(", ").append(counts.get(i).join()).append(' ').append(parts.get(i).what());
+            }
+            LOG.log(System.Logger.Level.INFO, "caught up from {0}: {1}", peer, what);
+            finish("synced");
+        }));
+    }
+
+    private void attemptTimedOut(int which, String peer) {
+        if (finished || attempt != which) {
+            return;
         }
-        return Optional.empty();
+        attempt++;
+        if (loop.nanoTime() < deadline) {
+            // A message to a peer can be lost (it may be restarting itself): ask again, another peer if any.
+            LOG.log(System.Logger.Level.INFO, "catch-up from {0} not complete after {1} s; asking again", peer,
+                    attemptLimit.toSeconds());
+        }
+        lookForPeer();
+    }
+
+    private void finish(String outcome) {
+        finished = true;
+        state = outcome;
+        whenDone.run();
     }
 }

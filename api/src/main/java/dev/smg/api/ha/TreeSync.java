@@ -60,7 +60,7 @@ public final class TreeSync implements Restorable {
         this.mesh = mesh;
         this.loop = loop;
         this.replicate = replicate;
-        this.snapshot = new ChannelSnapshot(mesh, "trees", this::entries, this::apply, loop, System.nanoTime());
+        this.snapshot = new ChannelSnapshot(mesh, "trees", this::entries, this::apply, loop, loop.nanoTime());
     }
 
     /** @param flushEvery how often queued inserts are shipped ({@code HaSettings.treeFlush}) */

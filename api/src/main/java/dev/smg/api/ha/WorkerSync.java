@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * Keeps this router's worker registry and the cluster's replicated one in step, both ways.
@@ -46,6 +47,8 @@ public final class WorkerSync implements WorkerReplication {
     private final String self;
     private final Duration breakerOpenFor;
     private final HaLoop applier;
+    /** Verdicts carry the wall-clock time they were reached; an old breaker opening is not adopted. */
+    private final LongSupplier wallClock;
     private final ThreadLocal<Boolean> applyingRemote = ThreadLocal.withInitial(() -> false);
     /** URLs this router has seen in the store: only those may be removed because the store lost them. */
     private final Set<WorkerUrl> seenInStore = new HashSet<>();
@@ -54,8 +57,9 @@ public final class WorkerSync implements WorkerReplication {
     private final Map<WorkerUrl, BreakerVerdict> appliedBreakers = new HashMap<>();
 
     public WorkerSync(WorkerRegistry registry, ReplicatedStore store, String self, Duration breakerOpenFor,
-                      HaLoop loop) {
+                      HaLoop loop, LongSupplier wallClock) {
         this.registry = registry;
+        this.wallClock = wallClock;
         this.applier = loop;
         this.store = store;
         this.self = self;
@@ -107,7 +111,7 @@ public final class WorkerSync implements WorkerReplication {
             return; // an opening adopted from another router's verdict
         }
         HaNamespaces.BREAKERS.put(store, url, BreakerVerdict.newBuilder()
-                .setOpen(open).setBy(self).setAtMillis(System.currentTimeMillis()).build());
+                .setOpen(open).setBy(self).setAtMillis(wallClock.getAsLong()).build());
     }
 
     @Override
@@ -144,7 +148,7 @@ public final class WorkerSync implements WorkerReplication {
     @Override
     public void healthVerdict(WorkerUrl url, boolean healthy) {
         HaNamespaces.HEALTH.put(store, url, HealthVerdict.newBuilder()
-                .setHealthy(healthy).setBy(self).setAtMillis(System.currentTimeMillis()).build());
+                .setHealthy(healthy).setBy(self).setAtMillis(wallClock.getAsLong()).build());
     }
 
     // ------------------------------------------------------------------ store -> local
@@ -230,7 +234,7 @@ public final class WorkerSync implements WorkerReplication {
             return;
         }
         if (verdict.get().getOpen()
-                && System.currentTimeMillis() - verdict.get().getAtMillis() < breakerOpenFor.toMillis()) {
+                && wallClock.getAsLong() - verdict.get().getAtMillis() < breakerOpenFor.toMillis()) {
             registry.find(url).ifPresent(worker -> worker.breaker().forceOpen());
         }
     }

@@ -75,7 +75,7 @@ class QuorumAndSharesTest {
         loop.start();
         HaLoop ha = HaLoop.onThread("test-ha-" + self);
         cleanup.add(ha);
-        ClusterRateLimit limiter = new ClusterRateLimit(store, view::get, self, limit, ha);
+        ClusterRateLimit limiter = new ClusterRateLimit(store, view::get, self, limit, ha, System::currentTimeMillis);
         limiter.start(HaSettings.LAN.rateLimitRebalance());
         cleanup.add(loop);
         return limiter;
@@ -111,7 +111,7 @@ class QuorumAndSharesTest {
         cleanup.add(loop);
         HaLoop ha = HaLoop.onThread("test-ha-cap");
         cleanup.add(ha);
-        ClusterRateLimit limiter = new ClusterRateLimit(store, view::get, "a", 0, ha);
+        ClusterRateLimit limiter = new ClusterRateLimit(store, view::get, "a", 0, ha, System::currentTimeMillis);
         java.util.concurrent.atomic.AtomicInteger cap = new java.util.concurrent.atomic.AtomicInteger();
         limiter.shareConcurrency(30, c -> {
             cap.set(c);

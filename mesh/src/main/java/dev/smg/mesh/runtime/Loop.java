@@ -10,4 +10,12 @@ import java.util.concurrent.Executor;
  * thread; the simulator runs them on simulated time.
  */
 public interface Loop extends Executor, Scheduler {
+    /** Queues {@code task} from any thread; false (and counted) when the loop's bounded inbox is full. */
+    boolean offer(Runnable task);
+
+    /**
+     * Runs {@code hook} on the loop after each batch of tasks and due timers (a store publishes its
+     * snapshot there, once per batch rather than once per write).
+     */
+    void onBatchEnd(Runnable hook);
 }

@@ -52,6 +52,7 @@ public final class MeshLoop implements Loop, AutoCloseable {
     }
 
     /** Queues {@code task}; when the inbox is full it is dropped, counted, and false is returned. */
+    @Override
     public boolean offer(Runnable task) {
         if (!inbox.offer(task)) {
             dropped.incrementAndGet();
@@ -70,6 +71,7 @@ public final class MeshLoop implements Loop, AutoCloseable {
      * Runs {@code hook} on the loop after each batch of inbox tasks and due timers: the replicated
      * store publishes its snapshot there, once per batch rather than once per write.
      */
+    @Override
     public void onBatchEnd(Runnable hook) {
         batchEndHooks.add(hook);
     }

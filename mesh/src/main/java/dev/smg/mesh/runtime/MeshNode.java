@@ -1,5 +1,6 @@
 package dev.smg.mesh.runtime;
 
+import dev.smg.mesh.Mesh;
 import dev.smg.mesh.MeshSettings;
 import dev.smg.mesh.MeshTuning;
 import dev.smg.mesh.PeerAddress;
@@ -53,7 +54,7 @@ import java.util.stream.Collectors;
  * transport to peers, and the SWIM state machine that runs on the loop. Other threads read
  * {@link #view()} (an immutable snapshot) and never touch membership state directly.
  */
-public final class MeshNode implements Channels, AutoCloseable {
+public final class MeshNode implements Mesh, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(MeshNode.class.getName());
 
     /**
@@ -366,6 +367,7 @@ public final class MeshNode implements Channels, AutoCloseable {
      * empty catches up at once instead of waiting for anti-entropy to pick it). Completes once the
      * whole answer has been merged and published here.
      */
+    @Override
     public CompletableFuture<Void> catchUpFrom(String member) {
         return storeSync.catchUpFrom(member);
     }
@@ -382,6 +384,7 @@ public final class MeshNode implements Channels, AutoCloseable {
     }
 
     /** The replicated store (empty when the node was started without namespaces). */
+    @Override
     public ReplicatedStore store() {
         return store;
     }
@@ -420,15 +423,18 @@ public final class MeshNode implements Channels, AutoCloseable {
         loop.schedule(tuning.transport().channelPruneInterval().toNanos(), this::pruneChannels);
     }
 
+    @Override
     public MembershipView view() {
         return swim.view();
     }
 
+    @Override
     public String name() {
         return settings.serverName();
     }
 
     /** The timings and bounds this node runs with (the HA layer reads its {@code ha} part). */
+    @Override
     public MeshTuning tuning() {
         return tuning;
     }

@@ -5,7 +5,7 @@ import dev.smg.mesh.crdt.CrdtMap;
 import dev.smg.mesh.crdt.HybridLogicalClock;
 import dev.smg.mesh.crdt.LwwRegister;
 import dev.smg.mesh.crdt.OrSet;
-import dev.smg.mesh.runtime.MeshLoop;
+import dev.smg.mesh.runtime.Loop;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,7 +38,7 @@ public final class ReplicatedStore {
     }
 
     private final String replica;
-    private final MeshLoop loop;
+    private final Loop loop;
     private final Map<String, Namespace<?>> declared = new HashMap<>();
     private final Map<String, CrdtMap<String, ?>> state = new HashMap<>();
     private final Map<String, Set<String>> changed = new HashMap<>();
@@ -53,7 +53,7 @@ public final class ReplicatedStore {
     private final HybridLogicalClock clock;
     private long version;
 
-    public ReplicatedStore(String replica, MeshLoop loop, List<Namespace<?>> namespaces) {
+    public ReplicatedStore(String replica, Loop loop, List<Namespace<?>> namespaces) {
         this(replica, loop, namespaces, System::currentTimeMillis);
     }
 
@@ -62,7 +62,7 @@ public final class ReplicatedStore {
      *                  restarted empty under its old identity would reissue dots its peers have seen)
      * @param wallClock the wall clock the hybrid logical clock follows (tests skew it)
      */
-    public ReplicatedStore(String replica, MeshLoop loop, List<Namespace<?>> namespaces,
+    public ReplicatedStore(String replica, Loop loop, List<Namespace<?>> namespaces,
                            LongSupplier wallClock) {
         this.replica = replica;
         this.loop = loop;

@@ -25,6 +25,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -65,8 +66,8 @@ public final class StoreSync implements AutoCloseable {
     private final ReplicatedStore store;
     private final Network network;
     private final SyncSettings settings;
-    private final ExecutorService worker;
-    private final SplittableRandom random = new SplittableRandom();
+    private final Executor worker;
+    private final SplittableRandom random;
     private final Map<Long, CatchUp> catchUps = new HashMap<>(); // worker thread only
     private final AtomicLong repairsSent = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
@@ -89,10 +90,23 @@ public final class StoreSync implements AutoCloseable {
         this.store = store;
         this.network = network;
         this.settings = settings;
+        this.random = new SplittableRandom();
         // Bounded: digests and repairs beyond it are dropped (and counted); the next round repeats them.
         this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(settings.queueCapacity()),
                 Thread.ofVirtual().name(threadName).factory(), (task, pool) -> dropped.incrementAndGet());
+    }
+
+    /**
+     * Sync whose steps run on {@code worker}, one at a time (the deterministic simulator passes its
+     * own loop), choosing peers and exchange ids from a random source seeded with {@code seed}.
+     */
+    public StoreSync(ReplicatedStore store, Network network, Executor worker, SyncSettings settings, long seed) {
+        this.store = store;
+        this.network = network;
+        this.settings = settings;
+        this.random = new SplittableRandom(seed);
+        this.worker = worker;
     }
 
     /** One anti-entropy round: a digest to one random peer. Any thread. */
@@ -441,7 +455,9 @@ public final class StoreSync implements AutoCloseable {
 
     @Override
     public void close() {
-        worker.shutdownNow();
+        if (worker instanceof ExecutorService service) {
+            service.shutdownNow();
+        }
         catchUps.values().forEach(c -> c.done.complete(null));
     }
 }

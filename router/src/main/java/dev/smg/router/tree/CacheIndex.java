@@ -28,6 +28,7 @@ public final class CacheIndex implements AutoCloseable {
     private final long evictToBlocks;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong evicted = new AtomicLong();
+    /** The writer thread; absent for an index whose owner applies the queue itself ({@link #drivenByCaller}). */
     private final Thread writer;
     private volatile Map<String, RadixTree> trees = Map.of();
     private volatile boolean running = true;
@@ -46,11 +47,36 @@ public final class CacheIndex implements AutoCloseable {
      * @param blockChars characters per block
      */
     public CacheIndex(long maxChars, int blockChars) {
+        this(maxChars, blockChars, true);
+    }
+
+    private CacheIndex(long maxChars, int blockChars, boolean ownWriter) {
         this.maxBlocksPerTree = Math.max(1, maxChars / blockChars);
         // Evict a little below the bound so a full tree does not evict on every insert.
         this.evictToBlocks = Math.max(1, maxBlocksPerTree - Math.max(1, maxBlocksPerTree / 10));
-        this.writer = Thread.ofPlatform().daemon().name("smg-cache-tree-writer").unstarted(this::run);
-        writer.start();
+        this.writer = ownWriter ? Thread.ofPlatform().daemon().name("smg-cache-tree-writer").unstarted(this::run)
+                : null;
+        if (writer != null) {
+            writer.start();
+        }
+    }
+
+    /**
+     * An index without a writer thread: its owner calls {@link #applyPending()} from one thread of its
+     * own (the deterministic simulator does, after every simulated event), so runs can be replayed.
+     */
+    public static CacheIndex drivenByCaller(long maxChars, int blockChars) {
+        return new CacheIndex(maxChars, blockChars, false);
+    }
+
+    /** Applies everything queued so far, on the caller's thread. Only for {@link #drivenByCaller} indexes. */
+    public void applyPending() {
+        if (writer != null) {
+            throw new IllegalStateException("this index has a writer thread of its own");
+        }
+        while (!queue.isEmpty()) {
+            runBatch();
+        }
     }
 
     /** Every model's current tree (an immutable map of immutable trees). */
@@ -94,8 +120,19 @@ public final class CacheIndex implements AutoCloseable {
         if (!queue.offer(insert)) {
             return false;
         }
-        LockSupport.unpark(writer);
+        wakeWriter();
         return true;
+    }
+
+    private void wakeWriter() {
+        if (writer != null) {
+            LockSupport.unpark(writer);
+        }
+    }
+
+    /** Whether a queue that stays full can still drain (a writer thread alive, or an owner who applies it). */
+    private boolean drains() {
+        return running && (writer == null || writer.isAlive());
     }
 
     /** Receives every accepted local insert, on the routing thread (must not block): tree replication. */
@@ -112,14 +149,14 @@ public final class CacheIndex implements AutoCloseable {
     public void removeTenant(String tenant) {
         // Rare and important (a removed worker must leave the tree): wait for room, but never past
         // the writer's life.
-        while (running && writer.isAlive() && !enqueue(new RemoveTenant(tenant))) {
+        while (drains() && !enqueue(new RemoveTenant(tenant)) && writer != null) {
             Thread.onSpinWait();
         }
     }
 
     /** Runs {@code done} on the writer once everything queued before it has been applied (tests). */
     public void afterPending(Runnable done) {
-        while (running && writer.isAlive() && !enqueue(new Barrier(done))) {
+        while (drains() && !enqueue(new Barrier(done)) && writer != null) {
             Thread.onSpinWait();
         }
     }
@@ -129,7 +166,7 @@ public final class CacheIndex implements AutoCloseable {
             dropped.incrementAndGet();
             return false;
         }
-        LockSupport.unpark(writer);
+        wakeWriter();
         return true;
     }
 
@@ -213,6 +250,6 @@ public final class CacheIndex implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        LockSupport.unpark(writer);
+        wakeWriter();
     }
 }
