@@ -6,6 +6,7 @@ import dev.smg.api.config.GatewayConfig;
 import dev.smg.api.config.RoutingConfig;
 import dev.smg.api.discovery.MeshDiscovery;
 import dev.smg.api.ha.HaContext;
+import dev.smg.api.ha.HaLoop;
 import dev.smg.api.ha.HaNamespaces;
 import dev.smg.mesh.runtime.MeshNode;
 import dev.smg.router.admission.AdmissionControl;
@@ -137,21 +138,24 @@ public final class GatewayProcess {
         }
         AtomicReference<Runnable> shutdownRequest = new AtomicReference<>();
         AtomicReference<AdmissionControl> admissionRef = new AtomicReference<>();
-        Optional<HaContext> ha = mesh.map(node -> HaContext.start(node, registry, cacheIndex, policies, factory,
-                configuredPolicies, ac.clusterWide() ? ac.ratePerSecond() : 0, ac.clusterMaxConcurrent(),
-                cap -> {
-                    AdmissionControl admission = admissionRef.get(); // null for the first few ms
-                    if (admission != null) {
-                        admission.resize(cap);
-                    }
-                    return admission != null;
-                }, config.breaker().openTimeout(),
-                // Seeds: there is a cluster to catch up from. Discovery: there is one unless the first pod
-                // list came back without other routers (then this is the first router of the fleet).
-                config.mesh().get().seeds().isEmpty()
-                        ? () -> discovery.map(MeshDiscovery::mayHavePeers).orElse(false)
-                        : () -> true,
-                config.treeSync(), config.workerUrls(), () -> shutdownRequest.get().run()));
+        Optional<HaContext> ha = mesh.map(node -> HaContext.start(node, HaLoop.onThread("smg-ha"),
+                System::currentTimeMillis,
+                new HaContext.Router(registry, cacheIndex, policies, factory, configuredPolicies, config.workerUrls()),
+                new HaContext.Options(ac.clusterWide() ? ac.ratePerSecond() : 0, ac.clusterMaxConcurrent(),
+                        cap -> {
+                            AdmissionControl admission = admissionRef.get(); // null for the first few ms
+                            if (admission != null) {
+                                admission.resize(cap);
+                            }
+                            return admission != null;
+                        }, config.breaker().openTimeout(),
+                        // Seeds: there is a cluster to catch up from. Discovery: there is one unless the first
+                        // pod list came back without other routers (then this is the first router of the fleet).
+                        config.mesh().get().seeds().isEmpty()
+                                ? () -> discovery.map(MeshDiscovery::mayHavePeers).orElse(false)
+                                : () -> true,
+                        config.treeSync()),
+                () -> shutdownRequest.get().run()));
         ha.ifPresent(h -> limiters.add(h.rateLimit()));
         // A cluster-wide cap starts whole here and shrinks to this router's share within 100 ms.
         int cap = ha.isPresent() && ac.clusterMaxConcurrent() > 0 ? ac.clusterMaxConcurrent() : ac.maxConcurrent();

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntPredicate;
+import java.util.function.LongSupplier;
 
 /**
  * A router's part in the HA cluster: the mesh node, the replicated views of workers and policies,
@@ -25,36 +26,55 @@ public record HaContext(Mesh mesh, HaLoop loop, WorkerSync workers, PolicySync p
                         SessionSync sessions, ClusterRateLimit rateLimit, StartupSync startup, Runnable shutdown) {
 
     /**
-     * @param clusterRateLimit the flag's cluster-wide limit (requests per second), 0 for none
-     * @param clusterMaxConcurrent the cluster-wide concurrency cap, 0 for none; {@code concurrencyCap}
-     *                         receives this router's share of it
-     * @param expectPeers      whether there may be a cluster to catch up from (seeds given, or
-     *                         discovery not yet sure this is the first router)
-     * @param treeSync         replicate cache-aware trees (off: {@code --disable-tree-sync})
-     * @param configuredWorkers {@code --worker-urls}, registered once caught up (the cluster's spec wins)
+     * The router's own components the HA layer keeps in step with the cluster.
+     *
+     * @param configuredPolicies the flags' policies, published once caught up where the cluster's differ
+     * @param configuredWorkers  {@code --worker-urls}, registered once caught up (the cluster's spec wins)
      */
-    public static HaContext start(Mesh node, WorkerRegistry registry, CacheIndex cacheIndex,
-                                  PolicyRegistry policies, PolicyFactory factory,
-                                  Map<String, PolicySpec> configuredPolicies, double clusterRateLimit,
-                                  int clusterMaxConcurrent, IntPredicate concurrencyCap,
-                                  Duration breakerOpenFor, BooleanSupplier expectPeers,
-                                  boolean treeSync, List<WorkerUrl> configuredWorkers, Runnable shutdown) {
-        HaLoop loop = HaLoop.onThread("smg-ha");
-        ClusterRateLimit rateLimit = new ClusterRateLimit(node.store(), node::view, node.name(), clusterRateLimit,
-                loop, System::currentTimeMillis);
-        if (clusterMaxConcurrent > 0) {
-            rateLimit.shareConcurrency(clusterMaxConcurrent, concurrencyCap);
+    public record Router(WorkerRegistry registry, CacheIndex cacheIndex, PolicyRegistry policies,
+                         PolicyFactory factory, Map<String, PolicySpec> configuredPolicies,
+                         List<WorkerUrl> configuredWorkers) {
+    }
+
+    /**
+     * @param clusterRateLimit     the flag's cluster-wide limit (requests per second), 0 for none
+     * @param clusterMaxConcurrent the cluster-wide concurrency cap, 0 for none; {@code concurrencyCap}
+     *                             receives this router's share of it
+     * @param breakerOpenFor       how long a breaker stays open: an older opening is not adopted
+     * @param expectPeers          whether there may be a cluster to catch up from (seeds given, or
+     *                             discovery not yet sure this is the first router)
+     * @param treeSync             replicate cache-aware trees (off: {@code --disable-tree-sync})
+     */
+    public record Options(double clusterRateLimit, int clusterMaxConcurrent, IntPredicate concurrencyCap,
+                          Duration breakerOpenFor, BooleanSupplier expectPeers, boolean treeSync) {
+    }
+
+    /**
+     * Starts the HA layer on {@code loop} (production: {@link HaLoop#onThread}; the simulator: its own).
+     *
+     * @param wallClock milliseconds of wall-clock time, for verdict stamps and the router's incarnation
+     */
+    public static HaContext start(Mesh node, HaLoop loop, LongSupplier wallClock, Router router, Options options,
+                                  Runnable shutdown) {
+        WorkerRegistry registry = router.registry();
+        PolicyRegistry policies = router.policies();
+        PolicyFactory factory = router.factory();
+        ClusterRateLimit rateLimit = new ClusterRateLimit(node.store(), node::view, node.name(),
+                options.clusterRateLimit(), loop, wallClock);
+        if (options.clusterMaxConcurrent() > 0) {
+            rateLimit.shareConcurrency(options.clusterMaxConcurrent(), options.concurrencyCap());
         }
-        WorkerSync workers = new WorkerSync(registry, node.store(), node.name(), breakerOpenFor, loop,
-                System::currentTimeMillis);
-        PolicySync policySync = new PolicySync(policies, factory, configuredPolicies, node.store(), node.name(),
-                loop);
+        WorkerSync workers = new WorkerSync(registry, node.store(), node.name(), options.breakerOpenFor(), loop,
+                wallClock);
+        PolicySync policySync = new PolicySync(policies, factory, router.configuredPolicies(), node.store(),
+                node.name(), loop);
         HaSettings settings = node.tuning().ha();
-        TreeSync trees = new TreeSync(cacheIndex, node, loop, treeSync, settings.treeQueueCapacity());
+        TreeSync trees = new TreeSync(router.cacheIndex(), node, loop, options.treeSync(),
+                settings.treeQueueCapacity());
         SessionSync sessions = new SessionSync(policies, factory, node, loop, settings.sessionQueueCapacity());
-        StartupSync startup = new StartupSync(node, List.of(trees, sessions), expectPeers, settings.startupLimit(),
-                settings.startupAttempt(), loop, () -> {
-            workers.registerConfigured(configuredWorkers);
+        StartupSync startup = new StartupSync(node, List.of(trees, sessions), options.expectPeers(),
+                settings.startupLimit(), settings.startupAttempt(), loop, () -> {
+            workers.registerConfigured(router.configuredWorkers());
             policySync.publishConfigured();
         });
         workers.start(settings.workerReconcileInterval());

@@ -55,7 +55,7 @@ public final class SessionSync implements Restorable {
 
     /** @param flushEvery how often queued assignments are broadcast ({@code HaSettings.sessionFlush}) */
     public void start(Duration flushEvery) {
-        factory.onManualAssignment((policy, key, url, placed) -> {
+        factory.replicateSessionsTo((policy, key, url, placed) -> {
             String policyKey = keyOf(policy);
             if (policyKey != null && key.length() <= MAX_KEY_CHARS && !outbound.offer(assignment(policyKey, key,
                     url, placed))) {

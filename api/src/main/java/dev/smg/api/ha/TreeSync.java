@@ -70,7 +70,7 @@ public final class TreeSync implements Restorable {
             snapshot.listen(false);
             return;
         }
-        index.onLocalInsert(insert -> {
+        index.replicateTo(insert -> {
             if (!outbound.offer(insert)) {
                 dropped.incrementAndGet();
             }

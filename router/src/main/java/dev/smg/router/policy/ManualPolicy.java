@@ -1,5 +1,6 @@
 package dev.smg.router.policy;
 
+import dev.smg.router.replication.SessionReplication;
 import dev.smg.router.worker.Worker;
 
 import java.time.Duration;
@@ -24,11 +25,6 @@ import java.util.function.LongSupplier;
  * ({@link SessionGroups}) rather than recounted per new key.
  */
 public final class ManualPolicy implements RoutingPolicy {
-    /** Told when a routing key is placed on a worker (or re-announced): session replication. */
-    public interface AssignmentListener {
-        void assigned(ManualPolicy policy, String routingKey, String workerUrl, long placedMillis);
-    }
-
     /** A placement as replicated: the later placement of a key wins on every router. */
     public record Placement(String workerUrl, long placedMillis) {
         boolean laterThan(Placement other) {
@@ -47,7 +43,7 @@ public final class ManualPolicy implements RoutingPolicy {
         }
     }
 
-    private volatile AssignmentListener listener = (policy, key, url, placed) -> { };
+    private volatile SessionReplication replication = SessionReplication.NONE;
 
     private final AssignmentMode mode;
     private final long maxIdleNanos;
@@ -98,7 +94,7 @@ public final class ManualPolicy implements RoutingPolicy {
                         announce ? now : session.announcedNanos(), session.placedMillis());
                 if (sessions.replace(key, session, touched)) {
                     if (announce) {
-                        listener.assigned(this, key, session.workerUrl(), session.placedMillis());
+                        replication.placed(this, key, session.workerUrl(), session.placedMillis());
                     }
                     return Optional.of(sticky);
                 }
@@ -115,7 +111,7 @@ public final class ManualPolicy implements RoutingPolicy {
             String url = chosen.get().url().toString();
             long placed = System.currentTimeMillis();
             if (replace(key, session, new Session(url, now, now, placed))) {
-                listener.assigned(this, key, url, placed);
+                replication.placed(this, key, url, placed);
                 return chosen;
             }
         }
@@ -213,8 +209,9 @@ public final class ManualPolicy implements RoutingPolicy {
         expired.addAndGet(dropped);
     }
 
-    public void onAssignment(AssignmentListener listener) {
-        this.listener = listener;
+    /** Where this policy's own placements go from now on (session replication). */
+    public void replicateTo(SessionReplication port) {
+        this.replication = port;
     }
 
     /**

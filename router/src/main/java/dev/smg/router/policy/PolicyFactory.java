@@ -1,5 +1,6 @@
 package dev.smg.router.policy;
 
+import dev.smg.router.replication.SessionReplication;
 import dev.smg.router.tree.CacheIndex;
 
 import java.time.Duration;
@@ -11,7 +12,7 @@ public final class PolicyFactory {
     private final CacheAwareSettings cacheAware;
     private final AssignmentMode assignmentMode;
     private final Duration maxIdle;
-    private volatile ManualPolicy.AssignmentListener assignments = (policy, key, url, placed) -> { };
+    private volatile SessionReplication sessions = SessionReplication.NONE;
 
     public PolicyFactory(CacheIndex cacheIndex, CacheAwareSettings cacheAware, AssignmentMode assignmentMode,
                          Duration maxIdle) {
@@ -26,9 +27,9 @@ public final class PolicyFactory {
         return create(spec(name));
     }
 
-    /** Hears every sticky-session assignment of every manual policy this factory made or makes. */
-    public void onManualAssignment(ManualPolicy.AssignmentListener listener) {
-        this.assignments = listener;
+    /** The session-replication port of every manual policy this factory made or makes. */
+    public void replicateSessionsTo(SessionReplication port) {
+        this.sessions = port;
     }
 
     /** The spec of policy {@code name} with this router's parameters (its flags). */
@@ -45,7 +46,7 @@ public final class PolicyFactory {
             case "consistent_hash" -> new ConsistentHashPolicy();
             case "manual" -> {
                 ManualPolicy manual = new ManualPolicy(spec.assignment(), spec.maxIdle());
-                manual.onAssignment((policy, key, url, placed) -> assignments.assigned(policy, key, url, placed));
+                manual.replicateTo((policy, key, url, placed) -> sessions.placed(policy, key, url, placed));
                 yield manual;
             }
             default -> throw new IllegalArgumentException("unknown policy " + spec.name());

@@ -1,5 +1,6 @@
 package dev.smg.router.tree;
 
+import dev.smg.router.replication.TreeReplication;
 import org.jctools.queues.atomic.MpscAtomicArrayQueue;
 
 import java.util.ArrayList;
@@ -8,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -34,7 +34,7 @@ public final class CacheIndex implements AutoCloseable {
     private volatile boolean running = true;
     /** Last stamp issued or seen: stamps follow wall time but never go backwards. */
     private final AtomicLong clock = new AtomicLong();
-    private volatile Consumer<TreeInsert> localInserts = insert -> { };
+    private volatile TreeReplication replication = TreeReplication.NONE;
 
     private record RemoveTenant(String tenant) {
     }
@@ -94,14 +94,14 @@ public final class CacheIndex implements AutoCloseable {
 
     /**
      * Queues a local insert, stamped now; never blocks. Returns false (and counts it) when the
-     * queue is full. Accepted inserts are also handed to the {@link #onLocalInsert} listener.
+     * queue is full. Accepted inserts also go out through the {@link TreeReplication} port.
      */
     public boolean offer(TreeInsert insert) {
         TreeInsert stamped = insert.stamped(nextStamp());
         if (!enqueue(stamped)) {
             return false;
         }
-        localInserts.accept(stamped);
+        replication.inserted(stamped);
         return true;
     }
 
@@ -136,8 +136,8 @@ public final class CacheIndex implements AutoCloseable {
     }
 
     /** Receives every accepted local insert, on the routing thread (must not block): tree replication. */
-    public void onLocalInsert(Consumer<TreeInsert> listener) {
-        this.localInserts = listener;
+    public void replicateTo(TreeReplication port) {
+        this.replication = port;
     }
 
     private long nextStamp() {

@@ -124,7 +124,7 @@ class ManualPolicyTest {
     void requestsRacingOnOneNewKeyAllLandOnOneWorker() throws Exception {
         ManualPolicy policy = new ManualPolicy(AssignmentMode.RANDOM, Duration.ofHours(1));
         AtomicInteger announced = new AtomicInteger();
-        policy.onAssignment((p, key, url, placed) -> announced.incrementAndGet());
+        policy.replicateTo((p, key, url, placed) -> announced.incrementAndGet());
         int threads = 8;
         int keys = 300;
         String[][] chosen = new String[threads][keys];
