@@ -19,6 +19,31 @@ bench_prepare_jar() {
   smg=("$repo/scripts/smg")
 }
 
+# bench_mesh_java: sets mesh_java, a java command line whose classpath is the mesh module's test
+# classpath: the membership simulator and the mesh benchmarks (dev.smg.mesh.sim.FailureDetectionBench,
+# ConvergenceBench) live in mesh's test sources, not in smg.jar. It compiles mesh and its tests and
+# asks Maven for their dependencies (dependency:build-classpath) through the wrapper, or through MVN
+# when set (e.g. MVN="./mvnw -o -q" to insist on working offline). The first run may download the
+# dependency plugin; later ones need no network. Maven is skipped while mesh/target/bench-classpath.txt
+# is newer than every source and pom the classes come from.
+bench_mesh_java() {
+  local cp_file=$repo/mesh/target/bench-classpath.txt mvn stale
+  java_home=${java_home:-$("$repo/scripts/find-jdk")}
+  stale=$(find "$repo/pom.xml" "$repo/proto/pom.xml" "$repo/proto/src" "$repo/mesh/pom.xml" "$repo/mesh/src" \
+    -newer "$cp_file" -type f -print -quit 2>/dev/null || echo missing)
+  if [[ ! -s $cp_file || -n $stale ]]; then
+    read -r -a mvn <<<"${MVN:-$repo/mvnw -B -ntp -q}"
+    log "compiling mesh with its test classes (the simulator and the mesh benchmarks): ${mvn[*]}"
+    (cd "$repo" && JAVA_HOME=$java_home "${mvn[@]}" -pl mesh -am test-compile dependency:build-classpath \
+      -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt) >&2 ||
+      die "could not compile mesh's test classes or resolve their classpath"
+    touch "$cp_file" # the plugin leaves an unchanged file alone, which would look stale next time
+  fi
+  # Native access: gRPC's shaded netty (smg.jar's manifest grants it the same way).
+  mesh_java=("$java_home/bin/java" --enable-native-access=ALL-UNNAMED
+    -cp "$repo/mesh/target/test-classes:$repo/mesh/target/classes:$(cat "$cp_file")")
+}
+
 # --- processes, ports and routers, for the mesh benchmarks (ha-routing, rate-limit, convergence) ---
 
 # bench_load: the load averages over 1, 5 and 15 minutes, e.g. "3.10 2.50 2.00".

@@ -14,8 +14,9 @@
 # state per update from router_mesh_bytes_total minus anti-entropy digests and repairs
 # (router_mesh_sync_bytes_total), protobuf payload without gRPC/HTTP/2 framing.
 #
-# Part 2, N nodes in one JVM (`smg mesh-bench convergence`, mesh/.../sim/ConvergenceBench.java):
-# real MeshNodes over gRPC on 127.0.0.1 at each size in JVM_NODES; JVM_UPDATES writes at one node,
+# Part 2, N nodes in one JVM (ConvergenceBench, in mesh's test sources: mesh/src/test/.../sim; run from
+# mesh's test classpath, which the script compiles with the Maven wrapper, see bench_mesh_java in
+# common.sh): real MeshNodes over gRPC on 127.0.0.1 at each size in JVM_NODES; JVM_UPDATES writes at one node,
 # each timed until every other node's store published it (one clock, no wall-clock stamps); then
 # the catch-up of a node joining a cluster whose store holds JOINER_ENTRIES worker-like entries.
 #
@@ -32,8 +33,9 @@
 #   JVM_UPDATES     writes per size in part 2 [200]
 #   JVM_SPACING_MS  time between two writes in part 2 [20]
 #   JOINER_ENTRIES  entries in the store a joiner catches up with in part 2 (0: skip) [10000]
-#   MEMBERSHIP      part 2's failure-detection timings: one-jvm (2 s period, 1.5 s probe timeout) or
-#                   production (1 s, 400 ms); see `smg mesh-bench convergence --help` [one-jvm]
+#   MEMBERSHIP      part 2's failure-detection timings: one-jvm (2 s period, 1.5 s probe timeout: the
+#                   nodes share this machine's CPUs) or production (1 s, 400 ms) [one-jvm]
+#   MVN             Maven command that compiles part 2's classes [<repo>/mvnw -B -ntp -q]
 # Loopback only; ports are chosen free at run time; every process started is stopped on exit.
 # About 2-3 minutes with the defaults.
 set -euo pipefail
@@ -55,7 +57,9 @@ for v in UPDATES SPACING_MS JVM_UPDATES JVM_SPACING_MS JOINER_ENTRIES; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number (got '${!v}')"
 done
 ((UPDATES > 0 && JVM_UPDATES > 0)) || die "UPDATES and JVM_UPDATES must be > 0"
-[[ $JVM_NODES =~ ^[0-9]+(,[0-9]+)*$ ]] || die "JVM_NODES must be comma-separated numbers (got '$JVM_NODES')"
+[[ $JVM_NODES =~ ^[0-9]{1,3}(,[0-9]{1,3})*$ ]] || die "JVM_NODES must be comma-separated numbers (got '$JVM_NODES')"
+for n in ${JVM_NODES//,/ }; do ((n >= 2 && n <= 200)) || die "JVM_NODES: $n is not from 2 to 200"; done
+[[ $MEMBERSHIP == one-jvm || $MEMBERSHIP == production ]] || die "MEMBERSHIP must be one-jvm or production (got '$MEMBERSHIP')"
 read -r -a kinds <<<"$KINDS"
 for k in "${kinds[@]}"; do [[ $k == workers || $k == rate-limit ]] || die "KINDS: '$k' is not workers or rate-limit"; done
 bench_need python3:python3 curl:curl
@@ -64,7 +68,7 @@ work=$(mktemp -d /tmp/smg-convergence-bench.XXXXXX)
 bench_processes
 load_at_start=$(bench_load)
 bench_prepare_jar
-"${smg[@]}" mesh-bench convergence --help >/dev/null 2>&1 || die "this smg has no 'mesh-bench convergence'; build a newer jar"
+bench_mesh_java # before part 1, so that a compile error shows before minutes of measuring
 
 # --- part 1: three router processes ------------------------------------------------------------
 bench_router_ports 3
@@ -90,10 +94,11 @@ done
 for i in 1 2 3; do bench_stop "${router_pids[i]}"; done # part 2 gets the CPUs to itself
 
 # --- part 2: N nodes in one JVM ----------------------------------------------------------------
-log "part 2: mesh-bench convergence --nodes $JVM_NODES (each size a fresh cluster, then a joiner)"
-timeout 1200 "${smg[@]}" mesh-bench convergence --nodes "$JVM_NODES" --updates "$JVM_UPDATES" \
-  --spacing-ms "$JVM_SPACING_MS" --joiner-entries "$JOINER_ENTRIES" --membership "$MEMBERSHIP" \
-  >"$work/jvm.md" 2>"$work/jvm.log" || die "mesh-bench convergence failed: $(tail -c 800 "$work/jvm.log")"
+log "part 2: ConvergenceBench, nodes $JVM_NODES (each size a fresh cluster, then a joiner)"
+# Args: node counts, updates, spacing ms, joiner entries, size of the cluster the joiner joins, timings.
+timeout 1200 "${mesh_java[@]}" dev.smg.mesh.sim.ConvergenceBench "$JVM_NODES" "$JVM_UPDATES" \
+  "$JVM_SPACING_MS" "$JOINER_ENTRIES" 3 "$MEMBERSHIP" \
+  >"$work/jvm.md" 2>"$work/jvm.log" || die "ConvergenceBench failed: $(tail -c 800 "$work/jvm.log")"
 grep -q 'did not form' "$work/jvm.md" && log "some cluster size did not form: $(grep 'did not all' "$work/jvm.log" | cut -c1-400)"
 
 # --- report --------------------------------------------------------------------------------------
@@ -181,7 +186,7 @@ $part1
 - *Bytes*: \`router_mesh_bytes_total{direction="sent"}\` minus \`router_mesh_sync_bytes_total\`
   (anti-entropy digests and repairs) over all routers, per update; protobuf payload only.
 
-**N mesh nodes in one JVM** (\`smg mesh-bench convergence\`), real gRPC over 127.0.0.1:
+**N mesh nodes in one JVM** (\`ConvergenceBench\`, from mesh's test classes), real gRPC over 127.0.0.1:
 
 $(cat "$work/jvm.md")
 MD

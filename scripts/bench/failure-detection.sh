@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Failure detection of the mesh membership protocol.
 #
-# Part 1 (simulated, deterministic): `smg mesh-bench` runs the real SWIM state machine on a simulated
-# clock and network: time from a crash to the first SUSPECTED and to DOWN at every member (p50/p99)
-# at 3, 10 and 50 members; false DOWNs during a long run with 10% message loss; idle membership
-# payload per node per second. Simulated time, so the figures are the protocol's, not this machine's.
+# Part 1 (simulated, deterministic): FailureDetectionBench (mesh's test sources, run from mesh's test
+# classpath, which the script compiles with the Maven wrapper; see bench_mesh_java in common.sh) runs
+# the real SWIM state machine on a simulated clock and network: time from a crash to the first
+# SUSPECTED and to DOWN at every member (p50/p99) at 3, 10 and 50 members; false DOWNs during a long
+# run with 10% message loss; idle membership payload per node per second. Simulated time, so the
+# figures are the protocol's, not this machine's.
 #
 # Part 2 (real processes): three `smg --enable-mesh` JVMs on loopback; one is SIGKILLed REPEATS times
 # (restarted in between) and the time until both survivors report it SUSPECTED and DOWN in
@@ -12,13 +14,20 @@
 # mesh port's byte counters (ss), headers included.
 #
 # Usage: scripts/bench/failure-detection.sh     Settings: CRASHES (30), LOSS_MINUTES (60), REPEATS (5),
-#        OUT (docs/bench/failure-detection.md), SMG_JAR (default <repo>/smg.jar, built if missing).
+#        OUT (docs/bench/failure-detection.md), SMG_JAR (default <repo>/smg.jar, built if missing),
+#        MVN (the Maven command for part 1, default <repo>/mvnw -B -ntp -q).
+# Quick: CRASHES=3 LOSS_MINUTES=1 REPEATS=1 OUT=/tmp/fd.md scripts/bench/failure-detection.sh
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=scripts/bench/common.sh
+source "$here/common.sh"
 CRASHES=${CRASHES:-30}
 LOSS_MINUTES=${LOSS_MINUTES:-60}
 REPEATS=${REPEATS:-5}
+for v in CRASHES LOSS_MINUTES REPEATS; do
+  [[ ${!v} =~ ^[1-9][0-9]{0,4}$ ]] || die "$v must be a whole number from 1 to 99999 (got '${!v}')"
+done
 OUT=${OUT:-$repo/docs/bench/failure-detection.md}
 jar=${SMG_JAR:-$repo/smg.jar}
 [[ -f "$jar" ]] || (cd "$repo" && make build >&2)
@@ -36,10 +45,11 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-log() { printf '[bench] %s\n' "$*" >&2; }
 
+bench_mesh_java
 log "simulated: $CRASHES crashes per size, $LOSS_MINUTES min at 10% loss"
-simulated=$("${java[@]}" mesh-bench --crashes "$CRASHES" --loss-minutes "$LOSS_MINUTES" 2>/dev/null)
+simulated=$("${mesh_java[@]}" dev.smg.mesh.sim.FailureDetectionBench "$CRASHES" "$LOSS_MINUTES" 2>"$run_dir/simulated.log") ||
+  die "the simulation failed: $(tail -c 800 "$run_dir/simulated.log")"
 
 # ---- real processes
 declare -A http mesh metrics

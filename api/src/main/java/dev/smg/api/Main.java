@@ -45,9 +45,6 @@ public final class Main {
             System.out.println("smg " + Version.current());
             return 0;
         }
-        if (args.length > 0 && args[0].equals("mesh-bench")) {
-            return MeshBenchCommand.run(Arrays.copyOfRange(args, 1, args.length));
-        }
         if (args.length > 0 && args[0].equals("mock-worker")) {
             return MockWorkerCommand.run(Arrays.copyOfRange(args, 1, args.length));
         }

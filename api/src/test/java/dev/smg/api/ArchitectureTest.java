@@ -48,4 +48,12 @@ class ArchitectureTest {
                 .because("the HA layer runs in the deterministic simulator, where there is no HTTP server")
                 .check(main);
     }
+
+    @Test
+    void simulatorsAndBenchmarksAreNotShipped() {
+        noClasses().should().resideInAnyPackage("..sim..", "..bench..")
+                .orShould().haveSimpleNameEndingWith("Bench")
+                .because("simulators and benchmarks live in test or bench source sets, never in smg.jar")
+                .check(main);
+    }
 }

@@ -52,8 +52,6 @@ public final class GatewayFlags {
         return new FlagSet("""
                 Usage: smg [launch] [flags]          run the gateway
                        smg mock-worker [flags]       run mock inference workers (see smg mock-worker --help)
-                       smg mesh-bench [flags]        failure-detection figures from the membership simulator
-                       smg mesh-bench convergence    replication figures of mesh nodes over gRPC on loopback
                        smg --version | --help""")
                 .group("Server",
                         Flag.value("--host", "0.0.0.0", "address the HTTP server binds"),

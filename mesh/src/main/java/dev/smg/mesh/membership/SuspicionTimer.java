@@ -4,8 +4,9 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * Lifeguard-style suspicion: the timeout starts at {@code max} and shrinks towards {@code min}
- * as independent members confirm the suspicion:
+ * One suspicion of one member (Lifeguard style), owning its confirmation arithmetic and its
+ * deadline. The timeout starts at {@code max} and shrinks towards {@code min} as independent
+ * members confirm the suspicion:
  * {@code timeout(c) = max(min, max - (max - min) * log(c + 1) / log(k + 1))} for c confirmations
  * out of k expected. A lone suspecter (perhaps the one with the bad link) waits long; a suspicion
  * shared by several members resolves fast.
@@ -16,6 +17,8 @@ final class SuspicionTimer {
     private final long maxNanos;
     private final int expected;
     private final Set<String> confirmers = new HashSet<>();
+    /** The pending expiry, replaced whenever the deadline moves; null before the first arming. */
+    private Scheduler.Cancellable deadline;
 
     SuspicionTimer(long startNanos, long minNanos, long maxNanos, int expected) {
         this.startNanos = startNanos;
@@ -44,5 +47,24 @@ final class SuspicionTimer {
 
     int confirmations() {
         return confirmers.size();
+    }
+
+    /** Runs {@code onExpiry} at the deadline as it stands now (at once if it has passed), instead of any earlier arming. */
+    void arm(Timers timers, Runnable onExpiry) {
+        armIn(timers, Math.max(0, deadlineNanos() - timers.now()), onExpiry);
+    }
+
+    /** Runs {@code onExpiry} after {@code delayNanos} instead of any earlier arming. */
+    void armIn(Timers timers, long delayNanos, Runnable onExpiry) {
+        disarm();
+        deadline = timers.after(delayNanos, onExpiry);
+    }
+
+    /** The suspicion ended (refuted, convicted, or the member departed): its expiry must not run. */
+    void disarm() {
+        if (deadline != null) {
+            deadline.cancel();
+            deadline = null;
+        }
     }
 }

@@ -16,7 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Failure-detection figures from the deterministic simulator (simulated time, so the figures are
  * the protocol's, not this machine's): time from a crash to the first SUSPECTED and to DOWN at
  * every member, false DOWNs under message loss, and idle membership traffic per node. Prints a
- * Markdown report. Run through {@code smg mesh-bench}.
+ * Markdown report. Lives in mesh's test sources (not in the library or smg.jar);
+ * {@code scripts/bench/failure-detection.sh} runs it from mesh's test classpath with
+ * args {@code CRASHES LOSS_MINUTES} (30 and 60 when absent).
  */
 public final class FailureDetectionBench {
     private static final long SECOND = 1_000_000_000L;

@@ -35,8 +35,8 @@ import java.util.function.BooleanSupplier;
  * node that joins takes to hold a large store. One JVM means one clock, so arrival times need no
  * wall-clock agreement between hosts (the routers' {@code router_mesh_convergence_ms} does). All
  * nodes share this machine's CPUs: the figures are an upper bound for a real network of idle hosts
- * only as far as loopback latency stands in for the network's. Run through
- * {@code smg mesh-bench convergence}.
+ * only as far as loopback latency stands in for the network's. Lives in mesh's test sources (not
+ * in the library or smg.jar); {@code scripts/bench/convergence.sh} runs it from mesh's test classpath.
  */
 public final class ConvergenceBench {
     /** Worker-like entries: LWW registers of JSON strings, as the router's worker registry writes. */
@@ -122,12 +122,12 @@ public final class ConvergenceBench {
                 + "| delta bytes per update per peer | missing |\n");
         out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (int n : sizes) {
-            System.err.printf(Locale.ROOT, "[mesh-bench] convergence: %d nodes, %d updates%n", n, updates);
+            System.err.printf(Locale.ROOT, "[bench] convergence: %d nodes, %d updates%n", n, updates);
             Spread s;
             try {
                 s = spread(n, updates, spacing, membership);
             } catch (IllegalStateException e) {
-                System.err.println("[mesh-bench] " + e.getMessage());
+                System.err.println("[bench] " + e.getMessage());
                 out.append(String.format(Locale.ROOT, "| %d | **did not form** (see stderr) | | | | | | | |%n", n));
                 continue;
             }
@@ -136,7 +136,7 @@ public final class ConvergenceBench {
                     s.arrivalP50Ms(), s.arrivalP99Ms(), s.deltaBytesPerPeer(), s.missing()));
         }
         if (entries > 0) {
-            System.err.printf(Locale.ROOT, "[mesh-bench] catch-up: %d entries, cluster of %d%n", entries, joinCluster);
+            System.err.printf(Locale.ROOT, "[bench] catch-up: %d entries, cluster of %d%n", entries, joinCluster);
             CatchUp c = catchUp(joinCluster, entries, membership);
             out.append(String.format(Locale.ROOT, "%n| joiner catch-up | value |%n|---|---:|%n"
                             + "| cluster it joins | %d nodes |%n| entries in the store | %,d |%n"
@@ -163,7 +163,7 @@ public final class ConvergenceBench {
             if (!await(JOIN_LIMIT_NANOS, () -> {
                 if (System.nanoTime() - lastLog[0] > TimeUnit.SECONDS.toNanos(5)) {
                     lastLog[0] = System.nanoTime();
-                    System.err.println("[mesh-bench] waiting for full membership; ALIVE members seen per node: "
+                    System.err.println("[bench] waiting for full membership; ALIVE members seen per node: "
                             + cluster.nodes.stream().mapToLong(m -> m.view().count(MemberStatus.ALIVE))
                             .summaryStatistics());
                 }
