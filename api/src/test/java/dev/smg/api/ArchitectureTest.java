@@ -18,6 +18,7 @@ class ArchitectureTest {
 
     @BeforeAll
     static void importMainClasses() {
+        java.util.logging.Logger.getLogger("com.tngtech").setLevel(java.util.logging.Level.WARNING); // its JDK notice
         main = new ClassFileImporter()
                 .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)

@@ -1,5 +1,6 @@
 package dev.smg.api.ha;
 
+import dev.smg.mesh.crdt.CrdtMap;
 import dev.smg.mesh.crdt.GCounter;
 import dev.smg.mesh.membership.Member;
 import dev.smg.mesh.membership.MemberStatus;
@@ -62,8 +63,13 @@ public final class ClusterRateLimit implements RateLimiter {
     /** Per counter namespace, per incarnation: (time, count) samples over the last second. */
     private final Map<String, Map<RouterIncarnation, ArrayDeque<long[]>>> history = new HashMap<>();
     private final Map<String, Double> demand = new HashMap<>();
-    private long publishedOffered;
-    private long publishedAdmitted;
+    /**
+     * The totals last published; -1 until the first publication, so a router offered nothing still
+     * publishes its zero: peers then measure it at rate 0 (the floor), instead of holding back an equal
+     * share of the limit for it forever (found by HaSimulationTest: the busy routers' shares summed to 0.77).
+     */
+    private long publishedOffered = -1;
+    private long publishedAdmitted = -1;
     private volatile double limit;
     private volatile double share;
     private boolean measuredShare; // HA loop only
@@ -264,13 +270,16 @@ public final class ClusterRateLimit implements RateLimiter {
     private Map<String, Double> rates(Namespace<GCounter> counters, long own, StoreSnapshot snapshot, long now) {
         Map<String, RouterIncarnation> newest = new HashMap<>();
         Map<RouterIncarnation, Long> values = new HashMap<>();
-        snapshot.get(counters).values().forEach((key, counter) -> incarnation(key).ifPresent(inc -> {
-            RouterIncarnation current = newest.get(inc.member());
-            if (current == null || inc.startMillis() > current.startMillis()) {
-                newest.put(inc.member(), inc);
-            }
-            values.put(inc, counter.value());
-        }));
+        CrdtMap<String, GCounter> map = snapshot.get(counters);
+        for (String key : map.keySet()) { // live keys only: a collected incarnation's value lingers until GC
+            incarnation(key).ifPresent(inc -> map.get(key).ifPresent(counter -> {
+                RouterIncarnation current = newest.get(inc.member());
+                if (current == null || inc.startMillis() > current.startMillis()) {
+                    newest.put(inc.member(), inc);
+                }
+                values.put(inc, counter.value());
+            }));
+        }
         newest.put(self, incarnation);
         values.put(incarnation, own);
         Map<String, Double> rates = new HashMap<>();

@@ -67,12 +67,17 @@ final class LwwTable<K, M extends Message> {
         return get(snapshot, key).map(Entry::value);
     }
 
-    /** Every present entry, in key order of the store. */
+    /**
+     * Every present entry. Walks the live keys, not the map's values: a removed key's value stays
+     * until garbage collection, and must not read as present (HaSimulationTest caught /ha/workers
+     * listing removed workers for up to a minute).
+     */
     Map<K, Entry<M>> entries(StoreSnapshot snapshot) {
         CrdtMap<String, LwwRegister<ByteString>> map = snapshot.get(namespace);
         Map<K, Entry<M>> out = new LinkedHashMap<>();
-        map.values().forEach((storeKey, register) -> key(storeKey)
-                .ifPresent(k -> entry(register).ifPresent(e -> out.put(k, e))));
+        for (String storeKey : map.keySet()) {
+            key(storeKey).ifPresent(k -> map.get(storeKey).flatMap(this::entry).ifPresent(e -> out.put(k, e)));
+        }
         return out;
     }
 

@@ -42,6 +42,8 @@ public final class StartupSync {
     private long deadline;
     private int attempt;
     private boolean finished;
+    /** The copies under way or done: the store's first, then each part's. A retry repeats only those not done. */
+    private final List<CompletableFuture<?>> copies = new ArrayList<>();
 
     /**
      * @param expectPeers whether there may be peers to catch up from (false: this router is the first)
@@ -114,13 +116,20 @@ public final class StartupSync {
     private void copyFrom(String peer) {
         state = "syncing";
         int mine = attempt;
-        List<CompletableFuture<?>> copies = new ArrayList<>();
-        copies.add(mesh.catchUpFrom(peer));
-        List<CompletableFuture<Integer>> counts = parts.stream().map(p -> p.restoreFrom(peer)).toList();
-        copies.addAll(counts);
+        // A retry asks again only for what has not arrived (under loss, all of it at once may never).
+        for (int i = 0; i <= parts.size(); i++) {
+            if (copies.size() <= i) {
+                copies.add(null);
+            }
+            CompletableFuture<?> copy = copies.get(i);
+            if (copy == null || !copy.isDone() || copy.isCompletedExceptionally()) {
+                copies.set(i, i == 0 ? mesh.catchUpFrom(peer) : parts.get(i - 1).restoreFrom(peer));
+            }
+        }
+        List<CompletableFuture<?>> current = List.copyOf(copies);
         long wait = Math.max(0, Math.min(deadline, loop.nanoTime() + attemptLimit.toNanos()) - loop.nanoTime());
-        Scheduler.Cancellable timeout = loop.schedule(wait, () -> attemptTimedOut(mine, peer));
-        CompletableFuture.allOf(copies.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> loop.execute(() -> {
+        Scheduler.Cancellable timeout = loop.schedule(wait, () -> attemptTimedOut(mine, peer, pending(current)));
+        CompletableFuture.allOf(current.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> loop.execute(() -> {
             if (finished || attempt != mine) {
                 return; // a later attempt is under way, or the catch-up ended
             }
@@ -132,22 +141,33 @@ public final class StartupSync {
             }
             StringBuilder what = new StringBuilder("store");
             for (int i = 0; i < parts.size(); i++) {
-                what.append(", ").append(counts.get(i).join()).append(' ').append(parts.get(i).what());
+                what.append(", ").append(current.get(i + 1).join()).append(' ').append(parts.get(i).what());
             }
             LOG.log(System.Logger.Level.INFO, "caught up from {0}: {1}", peer, what);
             finish("synced");
         }));
     }
 
-    private void attemptTimedOut(int which, String peer) {
+    /** What an attempt still waits for, for the log: "store", "cache-tree entries", ... */
+    private String pending(List<CompletableFuture<?>> copies) {
+        List<String> waiting = new ArrayList<>();
+        for (int i = 0; i < copies.size(); i++) {
+            if (!copies.get(i).isDone()) {
+                waiting.add(i == 0 ? "store" : parts.get(i - 1).what());
+            }
+        }
+        return String.join(", ", waiting);
+    }
+
+    private void attemptTimedOut(int which, String peer, String waiting) {
         if (finished || attempt != which) {
             return;
         }
         attempt++;
         if (loop.nanoTime() < deadline) {
             // A message to a peer can be lost (it may be restarting itself): ask again, another peer if any.
-            LOG.log(System.Logger.Level.INFO, "catch-up from {0} not complete after {1} s; asking again", peer,
-                    attemptLimit.toSeconds());
+            LOG.log(System.Logger.Level.INFO, "catch-up from {0} not complete after {1} s (waiting for {2});"
+                    + " asking again", peer, attemptLimit.toSeconds(), waiting);
         }
         lookForPeer();
     }

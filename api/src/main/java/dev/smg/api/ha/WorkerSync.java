@@ -241,7 +241,7 @@ public final class WorkerSync implements WorkerReplication {
 
     private void reconcile() {
         StoreSnapshot snapshot = store.snapshot();
-        Set<String> keys = new HashSet<>(snapshot.get(HaNamespaces.WORKERS.namespace()).values().keySet());
+        Set<String> keys = new HashSet<>(snapshot.get(HaNamespaces.WORKERS.namespace()).keySet());
         for (Worker w : registry.snapshot()) {
             keys.add(w.url().toString());
         }
