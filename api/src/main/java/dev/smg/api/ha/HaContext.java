@@ -3,6 +3,7 @@ package dev.smg.api.ha;
 import dev.smg.mesh.membership.Quorum;
 import dev.smg.mesh.HaSettings;
 import dev.smg.mesh.Mesh;
+import dev.smg.router.policy.LocalPolicyTable;
 import dev.smg.router.policy.PolicyFactory;
 import dev.smg.router.policy.PolicyRegistry;
 import dev.smg.router.policy.PolicySpec;
@@ -66,8 +67,8 @@ public record HaContext(Mesh mesh, HaLoop loop, WorkerSync workers, PolicySync p
         }
         WorkerSync workers = new WorkerSync(registry, node.store(), node.name(), options.breakerOpenFor(), loop,
                 wallClock);
-        PolicySync policySync = new PolicySync(policies, factory, router.configuredPolicies(), node.store(),
-                node.name(), loop);
+        PolicySync policySync = new PolicySync(new LocalPolicyTable(policies, factory, router.configuredPolicies()),
+                router.configuredPolicies(), node.store(), node.name(), loop);
         HaSettings settings = node.tuning().ha();
         TreeSync trees = new TreeSync(router.cacheIndex(), node, loop, options.treeSync(),
                 settings.treeQueueCapacity());

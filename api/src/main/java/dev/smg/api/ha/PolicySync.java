@@ -4,13 +4,12 @@ import dev.smg.mesh.store.ReplicatedStore;
 import dev.smg.proto.ha.PolicyValue;
 import dev.smg.router.policy.AssignmentMode;
 import dev.smg.router.policy.CacheAwareSettings;
-import dev.smg.router.policy.PolicyFactory;
 import dev.smg.router.policy.PolicyRegistry;
 import dev.smg.router.policy.PolicySpec;
+import dev.smg.router.replication.PolicyTable;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,23 +25,20 @@ import java.util.TreeMap;
 public final class PolicySync {
     private static final System.Logger LOG = System.getLogger(PolicySync.class.getName());
 
-    private final PolicyRegistry policies;
-    private final PolicyFactory factory;
+    private final PolicyTable table;
     private final Map<String, PolicySpec> configured;
     private final ReplicatedStore store;
     private final String self;
-    private final Map<String, PolicySpec> current = new HashMap<>(); // HA loop only
     private final HaLoop applier;
 
-    public PolicySync(PolicyRegistry policies, PolicyFactory factory, Map<String, PolicySpec> configured,
-                      ReplicatedStore store, String self, HaLoop loop) {
-        this.applier = loop;
-        this.policies = policies;
-        this.factory = factory;
+    /** @param configured this router's flags' policies, published once caught up where the cluster's differ */
+    public PolicySync(PolicyTable table, Map<String, PolicySpec> configured, ReplicatedStore store, String self,
+                      HaLoop loop) {
+        this.table = table;
         this.configured = Map.copyOf(configured);
         this.store = store;
         this.self = self;
-        current.putAll(configured);
+        this.applier = loop;
     }
 
     public void start() {
@@ -68,9 +64,7 @@ public final class PolicySync {
         HaNamespaces.POLICIES.value(store.snapshot(), key).ifPresent(value -> {
             try {
                 PolicySpec spec = spec(value);
-                if (!spec.equals(current.get(key))) {
-                    policies.replace(key, factory.create(spec));
-                    current.put(key, spec);
+                if (table.adopt(key, spec)) {
                     LOG.log(System.Logger.Level.INFO, "policy for {0} is now {1} (set by {2})",
                             key.equals(PolicyRegistry.DEFAULT) ? "the default" : "model " + key, spec.name(),
                             value.getSetBy());

@@ -1,5 +1,6 @@
 package dev.smg.router.policy;
 
+import dev.smg.router.replication.WorkerLoad;
 import dev.smg.router.tree.CacheIndex;
 import dev.smg.router.tree.PromptBlocks;
 import dev.smg.router.tree.RadixTree;
@@ -27,9 +28,17 @@ public final class CacheAwarePolicy implements RoutingPolicy {
     private final CacheIndex index;
     private final CacheAwareSettings settings;
 
-    public CacheAwarePolicy(CacheIndex index, CacheAwareSettings settings) {
+    private final WorkerLoad load;
+
+    /** @param load what the balance check compares ({@link WorkerLoad#LOCAL}: this router's in-flight counts) */
+    public CacheAwarePolicy(CacheIndex index, CacheAwareSettings settings, WorkerLoad load) {
         this.index = index;
         this.settings = settings;
+        this.load = load;
+    }
+
+    public CacheAwarePolicy(CacheIndex index, CacheAwareSettings settings) {
+        this(index, settings, WorkerLoad.LOCAL);
     }
 
     @Override
@@ -46,7 +55,7 @@ public final class CacheAwarePolicy implements RoutingPolicy {
         int min = Integer.MAX_VALUE;
         int max = Integer.MIN_VALUE;
         for (Worker w : candidates) {
-            int load = w.inFlight();
+            int load = this.load.of(w);
             if (load < min || load == min && w.served() < least.served()) {
                 least = w;
             }

@@ -1,6 +1,7 @@
 package dev.smg.router.policy;
 
 import dev.smg.router.replication.SessionReplication;
+import dev.smg.router.replication.WorkerLoad;
 import dev.smg.router.worker.Worker;
 
 import java.time.Duration;
@@ -43,6 +44,9 @@ public final class ManualPolicy implements RoutingPolicy {
         }
     }
 
+    /** Sessions kept at most (the oldest beyond it are dropped). */
+    public static final int MAX_SESSIONS = 1_000_000;
+    private final WorkerLoad load;
     private volatile SessionReplication replication = SessionReplication.NONE;
 
     private final AssignmentMode mode;
@@ -55,6 +59,12 @@ public final class ManualPolicy implements RoutingPolicy {
     private final RandomPolicy random = new RandomPolicy();
 
     public ManualPolicy(AssignmentMode mode, Duration maxIdle, int maxSessions, LongSupplier clock) {
+        this(mode, maxIdle, maxSessions, clock, WorkerLoad.LOCAL);
+    }
+
+    /** @param load what {@code min_load} compares ({@link WorkerLoad#LOCAL}: this router's in-flight counts) */
+    public ManualPolicy(AssignmentMode mode, Duration maxIdle, int maxSessions, LongSupplier clock, WorkerLoad load) {
+        this.load = load;
         this.mode = mode;
         this.maxIdleNanos = maxIdle.toNanos();
         this.maxSessions = maxSessions;
@@ -62,7 +72,7 @@ public final class ManualPolicy implements RoutingPolicy {
     }
 
     public ManualPolicy(AssignmentMode mode, Duration maxIdle) {
-        this(mode, maxIdle, 1_000_000, System::nanoTime);
+        this(mode, maxIdle, MAX_SESSIONS, System::nanoTime);
     }
 
     @Override
@@ -129,7 +139,7 @@ public final class ManualPolicy implements RoutingPolicy {
     private Optional<Worker> assign(List<Worker> candidates) {
         return switch (mode) {
             case RANDOM -> random.select(candidates, RoutingRequest.ANY);
-            case MIN_LOAD -> candidates.stream().min((a, b) -> Integer.compare(a.inFlight(), b.inFlight()));
+            case MIN_LOAD -> candidates.stream().min((a, b) -> Integer.compare(load.of(a), load.of(b)));
             case MIN_GROUP -> {
                 int best = Integer.MAX_VALUE;
                 Worker pick = null;

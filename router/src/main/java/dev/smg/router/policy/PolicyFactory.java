@@ -1,6 +1,7 @@
 package dev.smg.router.policy;
 
 import dev.smg.router.replication.SessionReplication;
+import dev.smg.router.replication.WorkerLoad;
 import dev.smg.router.tree.CacheIndex;
 
 import java.time.Duration;
@@ -13,6 +14,9 @@ public final class PolicyFactory {
     private final AssignmentMode assignmentMode;
     private final Duration maxIdle;
     private volatile SessionReplication sessions = SessionReplication.NONE;
+    private volatile WorkerLoad load = WorkerLoad.LOCAL;
+    /** What every policy made here balances on: read through the factory, so a later {@link #balanceOn} reaches them all. */
+    private final WorkerLoad currentLoad = worker -> load.of(worker);
 
     public PolicyFactory(CacheIndex cacheIndex, CacheAwareSettings cacheAware, AssignmentMode assignmentMode,
                          Duration maxIdle) {
@@ -32,6 +36,11 @@ public final class PolicyFactory {
         this.sessions = port;
     }
 
+    /** The load view of every policy this factory made or makes (default: this router's in-flight counts). */
+    public void balanceOn(WorkerLoad view) {
+        this.load = view;
+    }
+
     /** The spec of policy {@code name} with this router's parameters (its flags). */
     public PolicySpec spec(String name) {
         return new PolicySpec(name, cacheAware, assignmentMode, maxIdle);
@@ -41,11 +50,12 @@ public final class PolicyFactory {
         return switch (spec.name()) {
             case "random" -> new RandomPolicy();
             case "round_robin" -> new RoundRobinPolicy();
-            case "power_of_two" -> new PowerOfTwoPolicy();
-            case "cache_aware" -> new CacheAwarePolicy(cacheIndex, spec.cacheAware());
+            case "power_of_two" -> new PowerOfTwoPolicy(currentLoad);
+            case "cache_aware" -> new CacheAwarePolicy(cacheIndex, spec.cacheAware(), currentLoad);
             case "consistent_hash" -> new ConsistentHashPolicy();
             case "manual" -> {
-                ManualPolicy manual = new ManualPolicy(spec.assignment(), spec.maxIdle());
+                ManualPolicy manual = new ManualPolicy(spec.assignment(), spec.maxIdle(), ManualPolicy.MAX_SESSIONS,
+                        System::nanoTime, currentLoad);
                 manual.replicateTo((policy, key, url, placed) -> sessions.placed(policy, key, url, placed));
                 yield manual;
             }

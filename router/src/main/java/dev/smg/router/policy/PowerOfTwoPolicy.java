@@ -1,5 +1,6 @@
 package dev.smg.router.policy;
 
+import dev.smg.router.replication.WorkerLoad;
 import dev.smg.router.worker.Worker;
 
 import java.util.List;
@@ -7,11 +8,22 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Power of two choices on the gateway's own in-flight counts: pick two distinct workers at random,
+ * Power of two choices on the workers' load ({@link WorkerLoad}: by default the gateway's own in-flight counts): pick two distinct workers at random,
  * send to the less loaded (ties to the first). The counts are real for every request (upstream's
  * were only kept for two policies, so this degenerated to random over HTTP).
  */
 public final class PowerOfTwoPolicy implements RoutingPolicy {
+    private final WorkerLoad load;
+
+    public PowerOfTwoPolicy(WorkerLoad load) {
+        this.load = load;
+    }
+
+    /** On this router's own in-flight counts. */
+    public PowerOfTwoPolicy() {
+        this(WorkerLoad.LOCAL);
+    }
+
     @Override
     public String name() {
         return "power_of_two";
@@ -34,6 +46,6 @@ public final class PowerOfTwoPolicy implements RoutingPolicy {
         }
         Worker first = candidates.get(a);
         Worker second = candidates.get(b);
-        return Optional.of(second.inFlight() < first.inFlight() ? second : first);
+        return Optional.of(load.of(second) < load.of(first) ? second : first);
     }
 }

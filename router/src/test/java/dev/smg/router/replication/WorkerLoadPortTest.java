@@ -1,0 +1,50 @@
+package dev.smg.router.replication;
+
+import dev.smg.router.policy.AssignmentMode;
+import dev.smg.router.policy.CacheAwareSettings;
+import dev.smg.router.policy.PolicyFactory;
+import dev.smg.router.policy.RoutingPolicy;
+import dev.smg.router.policy.RoutingRequest;
+import dev.smg.router.tree.CacheIndex;
+import dev.smg.router.worker.Worker;
+import dev.smg.router.worker.WorkerUrl;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Policies that balance on load read it through the {@link WorkerLoad} port: a view plugged into the
+ * factory later (a cluster's) reaches the policies it made before, and they follow it, not their own
+ * router's in-flight counts.
+ */
+class WorkerLoadPortTest {
+    @Test
+    void policiesBalanceOnTheLoadViewTheyAreGiven() {
+        Worker busyHere = new Worker("a", WorkerUrl.parse("http://a:8000"), List.of(), Optional.empty());
+        Worker busyElsewhere = new Worker("b", WorkerUrl.parse("http://b:8000"), List.of(), Optional.empty());
+        List<Worker> both = List.of(busyHere, busyElsewhere);
+        try (CacheIndex index = new CacheIndex(1 << 20, 16);
+             Worker.Lease lease1 = busyHere.acquire(); Worker.Lease lease2 = busyHere.acquire()) {
+            PolicyFactory factory = new PolicyFactory(index, CacheAwareSettings.DEFAULTS, AssignmentMode.MIN_LOAD,
+                    Duration.ofHours(1));
+            RoutingPolicy powerOfTwo = factory.create("power_of_two");
+            RoutingPolicy manual = factory.create("manual");
+            // On this router's own counts, b (nothing in flight here) wins.
+            assertEquals(busyElsewhere, powerOfTwo.select(both, RoutingRequest.ANY).orElseThrow());
+            assertEquals(busyElsewhere, manual.select(both, new RoutingRequest("m", Optional.of("u1"), ""))
+                    .orElseThrow());
+            // The cluster says b carries 10 requests through other routers: a wins, for policies made before.
+            Map<Worker, Integer> cluster = Map.of(busyHere, 2, busyElsewhere, 10);
+            factory.balanceOn(cluster::get);
+            for (int i = 0; i < 20; i++) {
+                assertEquals(busyHere, powerOfTwo.select(both, RoutingRequest.ANY).orElseThrow());
+            }
+            assertEquals(busyHere, manual.select(both, new RoutingRequest("m", Optional.of("u2"), "")).orElseThrow());
+        }
+    }
+}
