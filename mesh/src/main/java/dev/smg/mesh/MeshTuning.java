@@ -37,8 +37,8 @@ public record MeshTuning(MembershipSettings membership, SyncSettings sync, Trans
 
     /**
      * A few nodes on one machine (tests, demos): failures are found about twice as fast, at twice the
-     * probe traffic. Membership is the 0.5 s variant measured by {@code smg mesh-bench} (crash to DOWN
-     * at 10 members 1.30 s p50, 3.47 s p99; no false DOWN at 10% loss). Not for many nodes in one JVM:
+     * probe traffic. Membership is the 0.5 s variant measured by {@code scripts/bench/failure-detection.sh}
+     * (crash to DOWN at 10 members 1.30 s p50, 3.47 s p99; no false DOWN at 10% loss). Not for many nodes in one JVM:
      * they share its CPUs and need slower timings, not faster (see {@code ConvergenceBench}).
      */
     public static final MeshTuning LOCAL = new MeshTuning(

@@ -60,7 +60,7 @@ class MeshTuningSettingsTest {
             Duration wan = field.apply(MeshTuning.WAN);
             assertTrue(local.compareTo(lan) < 0 && lan.compareTo(wan) < 0, local + " < " + lan + " < " + wan);
         }
-        // The local profile's membership is the 0.5 s variant that smg mesh-bench measures.
+        // The local profile's membership is the 0.5 s variant that scripts/bench/failure-detection.sh measures.
         assertEquals(Duration.ofMillis(500), MeshTuning.LOCAL.membership().protocolPeriod());
         // wan follows memberlist's WAN profile: 5 s probe interval, 3 s probe timeout, 6x suspicion.
         assertEquals(Duration.ofSeconds(5), MeshTuning.WAN.membership().protocolPeriod());
