@@ -3,7 +3,6 @@ package dev.smg.api.ha;
 import dev.smg.mesh.runtime.Loop;
 import dev.smg.mesh.runtime.MeshLoop;
 
-import java.time.Duration;
 
 /**
  * The HA layer's single writer. Every state change of the HA layer (applying the cluster's workers,
@@ -15,24 +14,6 @@ import java.time.Duration;
  * can run it on simulated time.
  */
 public interface HaLoop extends Loop, AutoCloseable {
-    /**
-     * Runs {@code task} every {@code period}, first after one period, until the loop is closed. A
-     * task that throws is logged by the loop and runs again next period.
-     */
-    default void every(Duration period, Runnable task) {
-        long nanos = period.toNanos();
-        schedule(nanos, new Runnable() {
-            @Override
-            public void run() {
-                try {
-                    task.run();
-                } finally {
-                    schedule(nanos, this);
-                }
-            }
-        });
-    }
-
     @Override
     void close();
 

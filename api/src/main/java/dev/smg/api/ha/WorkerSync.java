@@ -78,11 +78,6 @@ public final class WorkerSync implements WorkerReplication {
         applier.every(reconcileEvery, this::reconcile);
     }
 
-    /** Re-reads the whole store and applies it (after a catch-up, and periodically for lost events). */
-    public void reconcileSoon() {
-        applier.execute(this::reconcile);
-    }
-
     /**
      * Registers this router's {@code --worker-urls} once it has caught up: a URL the cluster already
      * knows keeps the cluster's spec (models, labels, key) instead of being reset by a restart; an

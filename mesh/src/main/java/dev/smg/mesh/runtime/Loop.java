@@ -2,6 +2,7 @@ package dev.smg.mesh.runtime;
 
 import dev.smg.mesh.membership.Scheduler;
 
+import java.time.Duration;
 import java.util.concurrent.Executor;
 
 /**
@@ -18,4 +19,22 @@ public interface Loop extends Executor, Scheduler {
      * snapshot there, once per batch rather than once per write).
      */
     void onBatchEnd(Runnable hook);
+
+    /**
+     * Runs {@code task} every {@code period}, first after one period, until the loop is closed. A
+     * task that throws is logged by the loop and runs again next period.
+     */
+    default void every(Duration period, Runnable task) {
+        long nanos = period.toNanos();
+        schedule(nanos, new Runnable() {
+            @Override
+            public void run() {
+                try {
+                    task.run();
+                } finally {
+                    schedule(nanos, this);
+                }
+            }
+        });
+    }
 }

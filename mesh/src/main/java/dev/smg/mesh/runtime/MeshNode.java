@@ -231,9 +231,9 @@ public final class MeshNode implements Mesh, AutoCloseable {
         MeshNode node = new MeshNode(settings, tuning, loop, transport, swim, server, store, metrics, channels, storeSync,
                 credentials);
         loop.schedule(membership.reapAfter().toNanos(), node::pruneChannels);
-        loop.schedule(tuning.sync().garbageInterval().toNanos(), node::collectGarbage);
+        loop.every(tuning.sync().garbageInterval(), store::collectGarbage);
         if (!namespaces.isEmpty()) {
-            loop.schedule(tuning.sync().antiEntropyInterval().toNanos(), node::antiEntropy);
+            loop.every(tuning.sync().antiEntropyInterval(), storeSync::round); // digests with one random peer
         }
         LOG.log(System.Logger.Level.INFO, "mesh member {0} listening on {1}:{2} ({3}), advertised as {4}, seeds {5}",
                 settings.serverName(), settings.bindHost(), String.valueOf(server.port()), security.describe(),
@@ -296,22 +296,6 @@ public final class MeshNode implements Mesh, AutoCloseable {
         for (Member m : reachablePeers(swim.view())) {
             transport.send(m.address(), envelope);
             metrics.batchSent(m.name(), size, false);
-        }
-    }
-
-    /** Drops the values of removed keys, every {@code sync.garbageInterval}. */
-    private void collectGarbage() {
-        store.collectGarbage();
-        if (!closed.get()) {
-            loop.schedule(tuning.sync().garbageInterval().toNanos(), this::collectGarbage);
-        }
-    }
-
-    /** Compares digests with one random peer, every {@code sync.antiEntropyInterval}. */
-    private void antiEntropy() {
-        storeSync.round();
-        if (!closed.get()) {
-            loop.schedule(tuning.sync().antiEntropyInterval().toNanos(), this::antiEntropy);
         }
     }
 
