@@ -52,10 +52,10 @@ public final class CacheAwarePolicy implements RoutingPolicy {
             return Optional.empty();
         }
         Worker least = candidates.get(0);
-        int min = Integer.MAX_VALUE;
-        int max = Integer.MIN_VALUE;
+        double min = Double.MAX_VALUE;
+        double max = -Double.MAX_VALUE;
         for (Worker w : candidates) {
-            int load = this.load.of(w);
+            double load = this.load.of(w);
             if (load < min || load == min && w.served() < least.served()) {
                 least = w;
             }

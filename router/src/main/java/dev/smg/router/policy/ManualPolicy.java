@@ -139,7 +139,7 @@ public final class ManualPolicy implements RoutingPolicy {
     private Optional<Worker> assign(List<Worker> candidates) {
         return switch (mode) {
             case RANDOM -> random.select(candidates, RoutingRequest.ANY);
-            case MIN_LOAD -> candidates.stream().min((a, b) -> Integer.compare(load.of(a), load.of(b)));
+            case MIN_LOAD -> candidates.stream().min((a, b) -> Double.compare(load.of(a), load.of(b)));
             case MIN_GROUP -> {
                 int best = Integer.MAX_VALUE;
                 Worker pick = null;

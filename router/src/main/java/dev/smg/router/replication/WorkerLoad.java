@@ -12,8 +12,11 @@ import dev.smg.router.worker.Worker;
  */
 @FunctionalInterface
 public interface WorkerLoad {
-    /** The worker's load in requests (in flight, and waiting where known). */
-    int of(Worker worker);
+    /**
+     * The worker's load in requests: in flight, plus engine-reported pressure where known (see
+     * docs/routing.md, "Load score"). A double, so engine terms (KV use) add fractions of a request.
+     */
+    double of(Worker worker);
 
     /** This router's own in-flight count. */
     WorkerLoad LOCAL = Worker::inFlight;

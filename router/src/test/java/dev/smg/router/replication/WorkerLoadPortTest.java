@@ -39,7 +39,7 @@ class WorkerLoadPortTest {
             assertEquals(busyElsewhere, manual.select(both, new RoutingRequest("m", Optional.of("u1"), ""))
                     .orElseThrow());
             // The cluster says b carries 10 requests through other routers: a wins, for policies made before.
-            Map<Worker, Integer> cluster = Map.of(busyHere, 2, busyElsewhere, 10);
+            Map<Worker, Double> cluster = Map.of(busyHere, 2.0, busyElsewhere, 10.0);
             factory.balanceOn(cluster::get);
             for (int i = 0; i < 20; i++) {
                 assertEquals(busyHere, powerOfTwo.select(both, RoutingRequest.ANY).orElseThrow());
