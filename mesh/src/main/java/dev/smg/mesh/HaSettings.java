@@ -22,13 +22,18 @@ import java.time.Duration;
  *                               set, repairing anything an event missed (30 s)
  * @param housekeepingInterval   how often the quorum's leader runs cluster-wide housekeeping, such as
  *                               removing the rate-limit counters of departed routers (30 s)
+ * @param loadPublish            how often each router publishes its per-worker in-flight counts when they
+ *                               changed, and reads its peers' (50 ms)
+ * @param loadStaleAfter         a peer's load report not renewed for this long leaves the load view
+ *                               (3 s; reports are renewed at least every second)
  */
 public record HaSettings(Duration rateLimitRebalance, Duration treeFlush, int treeQueueCapacity,
                          Duration sessionFlush, int sessionQueueCapacity, Duration startupLimit,
-                         Duration startupAttempt, Duration workerReconcileInterval, Duration housekeepingInterval) {
+                         Duration startupAttempt, Duration workerReconcileInterval, Duration housekeepingInterval,
+                         Duration loadPublish, Duration loadStaleAfter) {
     public static final HaSettings LAN = new HaSettings(Duration.ofMillis(100), Duration.ofMillis(20), 65_536,
             Duration.ofMillis(50), 65_536, Duration.ofSeconds(15), Duration.ofSeconds(4), Duration.ofSeconds(30),
-            Duration.ofSeconds(30));
+            Duration.ofSeconds(30), Duration.ofMillis(50), Duration.ofSeconds(3));
 
     public HaSettings {
         positive("rate-limit rebalance interval", rateLimitRebalance);
@@ -38,6 +43,12 @@ public record HaSettings(Duration rateLimitRebalance, Duration treeFlush, int tr
         positive("startup catch-up attempt", startupAttempt);
         positive("worker reconcile interval", workerReconcileInterval);
         positive("housekeeping interval", housekeepingInterval);
+        positive("load publication interval", loadPublish);
+        if (loadStaleAfter.compareTo(Duration.ofSeconds(2)) < 0) {
+            // Reports are renewed every second at least: a shorter bound would drop live routers' counts.
+            throw new IllegalArgumentException("load report staleness must be at least 2000 ms, got "
+                    + loadStaleAfter.toMillis() + " ms");
+        }
         if (startupAttempt.compareTo(startupLimit) > 0) {
             throw new IllegalArgumentException("startup catch-up attempt (" + startupAttempt.toMillis()
                     + " ms) must not exceed the startup limit (" + startupLimit.toMillis() + " ms)");

@@ -50,7 +50,8 @@ public record MeshTuning(MembershipSettings membership, SyncSettings sync, Trans
             new TransportSettings(Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofSeconds(10),
                     Duration.ofSeconds(5), 2048, 65_536, Duration.ofSeconds(10)),
             new HaSettings(Duration.ofMillis(100), Duration.ofMillis(20), 65_536, Duration.ofMillis(50), 65_536,
-                    Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(10)));
+                    Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(10),
+                    Duration.ofMillis(50), Duration.ofSeconds(3)));
 
     /**
      * Members across data centres or regions (round trips of tens to hundreds of ms, occasional
@@ -69,7 +70,8 @@ public record MeshTuning(MembershipSettings membership, SyncSettings sync, Trans
             // Shares computed from counters a WAN round trip old gain nothing from 100 ms rebalances;
             // fewer, larger batches cost less on a long link.
             new HaSettings(Duration.ofMillis(250), Duration.ofMillis(50), 65_536, Duration.ofMillis(100), 65_536,
-                    Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(60)));
+                    Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(60),
+                    Duration.ofMillis(100), Duration.ofSeconds(6)));
 
     /** The named profiles of {@code --mesh-profile}. */
     public enum Profile {

@@ -35,8 +35,8 @@ class MeshTuningSettingsTest {
         assertEquals(new TransportSettings(Duration.ofMillis(500), Duration.ofMillis(500), Duration.ofSeconds(10),
                 Duration.ofSeconds(5), 2048, 65_536, Duration.ofSeconds(30)), lan.transport());
         assertEquals(new HaSettings(Duration.ofMillis(100), Duration.ofMillis(20), 65_536, Duration.ofMillis(50),
-                65_536, Duration.ofSeconds(15), Duration.ofSeconds(4), Duration.ofSeconds(30), Duration.ofSeconds(30)),
-                lan.ha());
+                65_536, Duration.ofSeconds(15), Duration.ofSeconds(4), Duration.ofSeconds(30), Duration.ofSeconds(30),
+                Duration.ofMillis(50), Duration.ofSeconds(3)), lan.ha());
         assertEquals(Duration.ofSeconds(1), lan.membership().protocolPeriod());
         assertEquals(Duration.ofMillis(400), lan.membership().probeTimeout());
     }
@@ -96,7 +96,7 @@ class MeshTuningSettingsTest {
         assertRefused("startup catch-up attempt (20000 ms) must not exceed the startup limit (15000 ms)",
                 () -> new HaSettings(Duration.ofMillis(100), Duration.ofMillis(20), 65_536, Duration.ofMillis(50),
                         65_536, Duration.ofSeconds(15), Duration.ofSeconds(20), Duration.ofSeconds(30),
-                        Duration.ofSeconds(30)));
+                        Duration.ofSeconds(30), Duration.ofMillis(50), Duration.ofSeconds(3)));
     }
 
     private static void assertRefused(String message, Executable build) {

@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param prometheusPort metrics port; 0 picks a free one
  * @param meshTuning     the mesh's timings and bounds ({@code --mesh-profile} and its overrides); the
  *                       default profile when the mesh is off
+ * @param load           engine-load polling, the load score, and load sharing through the mesh
  * @param discovery      Kubernetes router discovery; present only together with {@code mesh}
  * @param warnings       printed at start-up: things the user asked for that this build does not do yet,
  *                       and choices that leave something open (a plaintext mesh port)
@@ -42,6 +43,7 @@ public record GatewayConfig(
         Optional<MeshSettings> mesh,
         MeshTuning meshTuning,
         boolean treeSync,
+        LoadConfig load,
         Optional<DiscoveryConfig> discovery,
         List<String> warnings) {
 

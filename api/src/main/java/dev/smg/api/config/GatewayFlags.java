@@ -13,6 +13,7 @@ import dev.smg.mesh.tls.TlsMaterial;
 import dev.smg.mesh.tls.TlsMaterialException;
 import dev.smg.router.breaker.BreakerSettings;
 import dev.smg.router.health.HealthSettings;
+import dev.smg.router.load.LoadScore;
 import dev.smg.router.policy.AssignmentMode;
 import dev.smg.router.policy.CacheAwareSettings;
 import dev.smg.router.retry.RetrySettings;
@@ -74,7 +75,11 @@ public final class GatewayFlags {
                         Flag.value("--eviction-interval", EVICTION_INTERVAL_SECS, "same as --eviction-interval-secs (upstream's Rust spelling)"),
                         Flag.value("--max-idle-secs", 14_400, "manual: sticky sessions idle this long are forgotten"),
                         Flag.value("--assignment-mode", "random", "manual: placing a new key: " + String.join(", ", ASSIGNMENT_MODES)),
-                        Flag.value("--routing-key-field", "user", "consistent_hash/manual: body field used as routing key when X-SMG-Routing-Key is absent"))
+                        Flag.value("--routing-key-field", "user", "consistent_hash/manual: body field used as routing key when X-SMG-Routing-Key is absent"),
+                        Flag.value("--load-monitor-interval", 0.5, "seconds between polls of each worker's engine load (/v1/loads, /get_load or /metrics); 0: off"),
+                        Flag.value("--load-monitor-timeout-ms", 1000, "bound of one engine-load poll"),
+                        Flag.value("--load-queue-weight", LoadScore.DEFAULTS.queueWeight(), "load score: extra weight of a request queued at the engine (docs/routing.md)"),
+                        Flag.value("--load-kv-weight", LoadScore.DEFAULTS.kvWeight(), "load score: weight of KV-cache pressure k/(1-k)"))
                 .group("Admission",
                         Flag.value("--max-concurrent-requests", -1, "hard cap on inference requests in flight (0 or less: none)"),
                         Flag.value("--queue-size", 100, "requests that may wait for a slot (full: 429)"),
@@ -114,6 +119,7 @@ public final class GatewayFlags {
                         Flag.value("--mesh-port", MeshSettings.DEFAULT_PORT, "port for mesh gRPC"),
                         Flag.list("--mesh-peer-urls", "bootstrap peers host:port, tried in order until one answers"),
                         Flag.toggle("--disable-tree-sync", "do not replicate cache-aware trees (each router learns its own; for comparison)"),
+                        Flag.toggle("--disable-load-sync", "do not share in-flight counts and engine loads (each router balances on its own view; for comparison)"),
                         Flag.value("--mesh-tls-cert", "PEM certificate chain this node presents on the mesh port (mutual TLS; with --mesh-tls-key and --mesh-tls-ca)"),
                         Flag.value("--mesh-tls-key", "PEM PKCS#8 private key of --mesh-tls-cert, unencrypted"),
                         Flag.value("--mesh-tls-ca", "PEM CA bundle: peers must present a certificate issued by one of these (files reloaded when changed)"),
@@ -122,6 +128,17 @@ public final class GatewayFlags {
                         Flag.described("--service-discovery-namespace", "this pod's namespace, else the kubeconfig context's, else default", "namespace whose router pods are watched"),
                         Flag.value("--router-mesh-port-annotation", DiscoveryConfig.DEFAULT_PORT_ANNOTATION, "pod annotation with a peer's mesh port (absent: --mesh-port)"))
                 .group("Mesh tuning (see docs/operations.md#tuning-the-mesh)", MeshTuningFlags.flags());
+    }
+
+    private static LoadConfig load(ParsedArgs a) {
+        double interval = a.doubleValue("--load-monitor-interval", 0, 3600);
+        if (interval > 0 && interval < 0.05) {
+            throw new CliException("--load-monitor-interval: " + interval + " s is below 0.05 s (use 0 to turn polling off)");
+        }
+        return new LoadConfig(Duration.ofNanos(Math.round(interval * 1e9)),
+                Duration.ofMillis(a.longValue("--load-monitor-timeout-ms", 10, 60_000)),
+                new LoadScore(a.doubleValue("--load-queue-weight", 0, 1000), a.doubleValue("--load-kv-weight", 0, 1000)),
+                !a.enabled("--disable-load-sync"));
     }
 
     private static RoutingConfig routing(ParsedArgs a) {
@@ -314,7 +331,7 @@ public final class GatewayFlags {
         }
         return new GatewayConfig(host, port, workers, routing, admission, logLevel, requestTimeout, maxPayload, grace, apiKey,
                 health, breaker, retry, prometheusHost, prometheusPort, mesh, meshTuning, !a.enabled("--disable-tree-sync"),
-                discovery, warnings);
+                load(a), discovery, warnings);
     }
 
     /**

@@ -13,6 +13,8 @@ import dev.smg.router.admission.AdmissionControl;
 import dev.smg.router.admission.RateLimiter;
 import dev.smg.router.admission.TokenBucket;
 import dev.smg.router.health.HealthChecker;
+import dev.smg.router.load.LoadMonitor;
+import dev.smg.router.load.LoadView;
 import dev.smg.router.metrics.RouterMetrics;
 import dev.smg.router.policy.PolicyFactory;
 import dev.smg.router.policy.PolicyRegistry;
@@ -53,6 +55,7 @@ public final class GatewayProcess {
     private final GatewayConfig config;
     private final WorkerRegistry registry;
     private final HealthChecker health;
+    private final LoadMonitor loadMonitor;
     private final DrainState drain;
     private final WebServer server;
     private final WebServer metricsServer;
@@ -61,7 +64,8 @@ public final class GatewayProcess {
     private final AtomicReference<Runnable> shutdownRequest;
     private final Optional<MeshDiscovery> discovery;
 
-    private GatewayProcess(GatewayConfig config, WorkerRegistry registry, HealthChecker health, DrainState drain,
+    private GatewayProcess(GatewayConfig config, WorkerRegistry registry, HealthChecker health,
+                           LoadMonitor loadMonitor, DrainState drain,
                            WebServer server, WebServer metricsServer, Optional<MeshNode> mesh,
                            Optional<HaContext> ha, AtomicReference<Runnable> shutdownRequest,
                            Optional<MeshDiscovery> discovery) {
@@ -70,6 +74,7 @@ public final class GatewayProcess {
         this.config = config;
         this.registry = registry;
         this.health = health;
+        this.loadMonitor = loadMonitor;
         this.drain = drain;
         this.server = server;
         this.metricsServer = metricsServer;
@@ -96,6 +101,12 @@ public final class GatewayProcess {
         CacheIndex cacheIndex = new CacheIndex(routing.maxTreeChars(), routing.cacheAware().blockChars());
         PolicyFactory factory = new PolicyFactory(cacheIndex, routing.cacheAware(), routing.assignmentMode(),
                 routing.maxIdle());
+        // Policies balance on the load score: in-flight counts (the cluster's, with the mesh) and engine reports.
+        LoadView loadView = new LoadView(config.load().score(), config.load().engineStaleAfter(), System::nanoTime);
+        factory.balanceOn(loadView);
+        LoadMonitor loadMonitor = new LoadMonitor(registry, upstream, loadView, config.load().monitorInterval(),
+                config.load().monitorTimeout(), config.mesh().map(m -> m.serverName()).orElse("local"));
+        routerMetrics[0].load(loadView, loadMonitor, registry::snapshot);
         Map<String, RoutingPolicy> perModel = new HashMap<>();
         Map<String, PolicySpec> configuredPolicies = new HashMap<>();
         routing.modelPolicies().forEach((model, name) -> {
@@ -140,7 +151,8 @@ public final class GatewayProcess {
         AtomicReference<AdmissionControl> admissionRef = new AtomicReference<>();
         Optional<HaContext> ha = mesh.map(node -> HaContext.start(node, HaLoop.onThread("smg-ha"),
                 System::currentTimeMillis,
-                new HaContext.Router(registry, cacheIndex, policies, factory, configuredPolicies, config.workerUrls()),
+                new HaContext.Router(registry, cacheIndex, policies, factory, configuredPolicies, config.workerUrls(),
+                        loadView, config.load().engineStaleAfter()),
                 new HaContext.Options(ac.clusterWide() ? ac.ratePerSecond() : 0, ac.clusterMaxConcurrent(),
                         cap -> {
                             AdmissionControl admission = admissionRef.get(); // null for the first few ms
@@ -154,8 +166,11 @@ public final class GatewayProcess {
                         config.mesh().get().seeds().isEmpty()
                                 ? () -> discovery.map(MeshDiscovery::mayHavePeers).orElse(false)
                                 : () -> true,
-                        config.treeSync()),
+                        config.treeSync(), config.load().sync()),
                 () -> shutdownRequest.get().run()));
+        if (config.load().sync()) {
+            ha.ifPresent(h -> loadMonitor.shareThrough(h.load())); // one router polls each engine
+        }
         ha.ifPresent(h -> limiters.add(h.rateLimit()));
         // A cluster-wide cap starts whole here and shrinks to this router's share within 100 ms.
         int cap = ha.isPresent() && ac.clusterMaxConcurrent() > 0 ? ac.clusterMaxConcurrent() : ac.maxConcurrent();
@@ -186,6 +201,7 @@ public final class GatewayProcess {
         }
         requireListening(metricsServer, config.prometheusHost(), config.prometheusPort(), "--prometheus-port");
         health.start();
+        loadMonitor.start();
         if (ha.isEmpty()) {
             for (WorkerUrl url : config.workerUrls()) {
                 registry.add(WorkerSpec.of(url)); // probed at once by the health checker
@@ -196,8 +212,8 @@ public final class GatewayProcess {
                 Version.current(), config.host(), String.valueOf(server.port()), String.valueOf(metricsServer.port()),
                 registry.snapshot().size(), policies.defaultPolicy().name(),
                 config.apiKey().isPresent() ? ", API key required" : "");
-        GatewayProcess process = new GatewayProcess(config, registry, health, drain, server, metricsServer, mesh,
-                ha, shutdownRequest, discovery);
+        GatewayProcess process = new GatewayProcess(config, registry, health, loadMonitor, drain, server,
+                metricsServer, mesh, ha, shutdownRequest, discovery);
         shutdownRequest.set(() -> Thread.ofPlatform().name("smg-shutdown").start(process::shutdownGracefully));
         return process;
     }
@@ -309,6 +325,7 @@ public final class GatewayProcess {
         ha.ifPresent(HaContext::close);
         mesh.ifPresent(MeshNode::close);
         health.close();
+        loadMonitor.close();
         server.stop();
         metricsServer.stop();
     }

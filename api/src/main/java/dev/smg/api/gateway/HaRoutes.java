@@ -7,6 +7,7 @@ import dev.smg.mesh.membership.MembershipView;
 import dev.smg.api.ha.HaContext;
 import dev.smg.api.ha.HaNamespaces;
 import dev.smg.mesh.membership.Quorum;
+import dev.smg.router.worker.WorkerUrl;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
@@ -35,10 +36,10 @@ final class HaRoutes {
     static void register(HttpRouting.Builder routing, Optional<HaContext> ha) {
         routing.get("/ha/status", meshOnly(ha, (h, req, res) -> send(res, 200, status(h))))
                 .get("/ha/health", meshOnly(ha, HaRoutes::health))
-                .get("/ha/workers", meshOnly(ha, (h, req, res) -> send(res, 200, h.workers().clusterWorkers())))
+                .get("/ha/workers", meshOnly(ha, (h, req, res) -> send(res, 200, workers(h))))
                 .get("/ha/workers/{id}", meshOnly(ha, (h, req, res) -> {
                     String id = req.path().pathParameters().get("id");
-                    Optional<Map<String, Object>> worker = h.workers().clusterWorkers().stream()
+                    Optional<Map<String, Object>> worker = workers(h).stream()
                             .filter(w -> id.equals(w.get("worker_id"))).findFirst();
                     if (worker.isPresent()) {
                         send(res, 200, worker.get());
@@ -71,6 +72,15 @@ final class HaRoutes {
                 }))
                 .post("/ha/rate-limit", meshOnly(ha, HaRoutes::setRateLimit))
                 .get("/ha/rate-limit/stats", meshOnly(ha, (h, req, res) -> send(res, 200, h.rateLimit().stats())));
+    }
+
+    /** The cluster's workers, each with its load as this router sees it (in_flight: the whole cluster's). */
+    private static List<Map<String, Object>> workers(HaContext ha) {
+        List<Map<String, Object>> workers = ha.workers().clusterWorkers();
+        for (Map<String, Object> worker : workers) {
+            worker.putAll(ha.load().json(WorkerUrl.parse((String) worker.get("url"))));
+        }
+        return workers;
     }
 
     private interface HaHandler {

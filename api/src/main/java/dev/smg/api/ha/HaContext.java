@@ -3,6 +3,7 @@ package dev.smg.api.ha;
 import dev.smg.mesh.membership.Quorum;
 import dev.smg.mesh.HaSettings;
 import dev.smg.mesh.Mesh;
+import dev.smg.router.load.LoadView;
 import dev.smg.router.policy.LocalPolicyTable;
 import dev.smg.router.policy.PolicyFactory;
 import dev.smg.router.policy.PolicyRegistry;
@@ -24,17 +25,20 @@ import java.util.function.LongSupplier;
  * shutdown. {@link #start} wires them to the router's own components.
  */
 public record HaContext(Mesh mesh, HaLoop loop, WorkerSync workers, PolicySync policies, TreeSync trees,
-                        SessionSync sessions, ClusterRateLimit rateLimit, StartupSync startup, Runnable shutdown) {
+                        SessionSync sessions, ClusterRateLimit rateLimit, LoadSync load, StartupSync startup,
+                        Runnable shutdown) {
 
     /**
      * The router's own components the HA layer keeps in step with the cluster.
      *
      * @param configuredPolicies the flags' policies, published once caught up where the cluster's differ
      * @param configuredWorkers  {@code --worker-urls}, registered once caught up (the cluster's spec wins)
+     * @param load               the load view the policies balance on (peers' counts and engine loads go there)
+     * @param engineStaleAfter   how long an engine load measurement counts
      */
     public record Router(WorkerRegistry registry, CacheIndex cacheIndex, PolicyRegistry policies,
                          PolicyFactory factory, Map<String, PolicySpec> configuredPolicies,
-                         List<WorkerUrl> configuredWorkers) {
+                         List<WorkerUrl> configuredWorkers, LoadView load, Duration engineStaleAfter) {
     }
 
     /**
@@ -45,9 +49,11 @@ public record HaContext(Mesh mesh, HaLoop loop, WorkerSync workers, PolicySync p
      * @param expectPeers          whether there may be a cluster to catch up from (seeds given, or
      *                             discovery not yet sure this is the first router)
      * @param treeSync             replicate cache-aware trees (off: {@code --disable-tree-sync})
+     * @param loadSync             share in-flight counts and engine loads (off: {@code --disable-load-sync})
      */
     public record Options(double clusterRateLimit, int clusterMaxConcurrent, IntPredicate concurrencyCap,
-                          Duration breakerOpenFor, BooleanSupplier expectPeers, boolean treeSync) {
+                          Duration breakerOpenFor, BooleanSupplier expectPeers, boolean treeSync,
+                          boolean loadSync) {
     }
 
     /**
@@ -83,14 +89,20 @@ public record HaContext(Mesh mesh, HaLoop loop, WorkerSync workers, PolicySync p
         trees.start(settings.treeFlush());
         sessions.start(settings.sessionFlush());
         rateLimit.start(settings.rateLimitRebalance());
+        LoadSync load = new LoadSync(registry, router.load(), node, loop, wallClock, settings.loadStaleAfter(),
+                router.engineStaleAfter());
+        if (options.loadSync()) {
+            load.start(settings.loadPublish());
+        }
         startup.start();
         // Cluster-wide singleton duty: only the leader of the side holding a quorum collects.
         loop.every(settings.housekeepingInterval(), () -> {
             if (Quorum.of(node.view()).isLeader(node.name())) {
                 rateLimit.collectDeparted();
+                load.collectDeparted();
             }
         });
-        return new HaContext(node, loop, workers, policySync, trees, sessions, rateLimit, startup, shutdown);
+        return new HaContext(node, loop, workers, policySync, trees, sessions, rateLimit, load, startup, shutdown);
     }
 
     /** Stops the HA loop, and with it all replication work (the mesh node is closed by its owner). */

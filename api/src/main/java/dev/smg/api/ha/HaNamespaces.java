@@ -4,9 +4,11 @@ import dev.smg.mesh.crdt.GCounter;
 import dev.smg.mesh.store.Namespace;
 import dev.smg.mesh.store.StoreSnapshot;
 import dev.smg.proto.ha.BreakerVerdict;
+import dev.smg.proto.ha.EngineLoadReport;
 import dev.smg.proto.ha.HealthVerdict;
 import dev.smg.proto.ha.PolicyValue;
 import dev.smg.proto.ha.RateLimitSetting;
+import dev.smg.proto.ha.RouterLoadReport;
 import dev.smg.proto.ha.WorkerSpecValue;
 import dev.smg.router.worker.WorkerUrl;
 
@@ -41,8 +43,16 @@ public final class HaNamespaces {
     /** Requests each router incarnation admitted (the cluster's admitted rate, for the stats). */
     public static final Namespace<GCounter> ADMITTED = new Namespace<>("rate_admitted", GCounter.EMPTY);
 
+    /** Router name -> its requests in flight per worker (load sharing). */
+    static final LwwTable<String, RouterLoadReport> ROUTER_LOAD =
+            new LwwTable<>("router_load", Function.identity(), HaNamespaces::routerKey, RouterLoadReport.parser());
+    /** Router name -> the engine loads it polled (load sharing). */
+    static final LwwTable<String, EngineLoadReport> ENGINE_LOAD =
+            new LwwTable<>("engine_load", Function.identity(), HaNamespaces::routerKey, EngineLoadReport.parser());
+
     public static final List<Namespace<?>> ALL = List.of(WORKERS.namespace(), HEALTH.namespace(),
-            BREAKERS.namespace(), POLICIES.namespace(), RATE_LIMIT_SETTING.namespace(), OFFERED, ADMITTED);
+            BREAKERS.namespace(), POLICIES.namespace(), RATE_LIMIT_SETTING.namespace(), OFFERED, ADMITTED,
+            ROUTER_LOAD.namespace(), ENGINE_LOAD.namespace());
 
     /** Keys of the settings namespace. */
     enum Setting {
@@ -80,6 +90,13 @@ public final class HaNamespaces {
     private static String modelKey(String key) {
         if (key.isEmpty()) {
             throw new IllegalArgumentException("empty model id");
+        }
+        return key;
+    }
+
+    private static String routerKey(String key) {
+        if (key.isEmpty()) {
+            throw new IllegalArgumentException("empty router name");
         }
         return key;
     }

@@ -84,6 +84,43 @@ public final class RouterMetrics {
                 .callback(cb -> cb.call(index.evicted())).register(registry);
     }
 
+    /**
+     * Exposes the load view (one series per registered worker: the label set is bounded by the
+     * registry) and the engine-load polls by outcome.
+     */
+    public void load(dev.smg.router.load.LoadView view, dev.smg.router.load.LoadMonitor monitor,
+                     Supplier<List<Worker>> workers) {
+        GaugeWithCallback.builder().name("smg_worker_cluster_requests_active")
+                .help("Requests in flight on each worker through every router of the cluster this router hears from")
+                .labelNames("worker")
+                .callback(cb -> workers.get().forEach(w -> cb.call(view.clusterInFlight(w), w.urlText())))
+                .register(registry);
+        GaugeWithCallback.builder().name("smg_worker_load_score")
+                .help("The load score power_of_two and cache_aware compare (docs/routing.md)")
+                .labelNames("worker")
+                .callback(cb -> workers.get().forEach(w -> cb.call(view.of(w), w.urlText())))
+                .register(registry);
+        GaugeWithCallback.builder().name("smg_worker_engine_requests")
+                .help("Requests the worker's engine last reported, by state (running, waiting); absent when stale")
+                .labelNames("worker", "state")
+                .callback(cb -> workers.get().forEach(w -> view.engine(w.urlText()).ifPresent(s -> {
+                    cb.call(s.load().running(), w.urlText(), "running");
+                    cb.call(s.load().waiting(), w.urlText(), "waiting");
+                })))
+                .register(registry);
+        GaugeWithCallback.builder().name("smg_worker_engine_kv_cache_usage_ratio")
+                .help("KV-cache share in use the worker's engine last reported, 0..1; absent when stale or unknown")
+                .labelNames("worker")
+                .callback(cb -> workers.get().forEach(w -> view.engine(w.urlText())
+                        .filter(s -> s.load().kvKnown()).ifPresent(s -> cb.call(s.load().kvUsage(), w.urlText()))))
+                .register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("smg_engine_load_polls_total")
+                .help("Polls of engines' load endpoints by this router, by result (ok, timeout, error, malformed, unsupported)")
+                .labelNames("result")
+                .callback(cb -> monitor.outcomes().forEach((result, n) -> cb.call(n, result)))
+                .register(registry);
+    }
+
     /** Exposes the admission queue. */
     public void admission(dev.smg.router.admission.AdmissionControl control) {
         GaugeWithCallback.builder().name("smg_admission_waiting")

@@ -18,6 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Worker {
     private final String id;
     private final WorkerSpec spec;
+    /** The URL as text, made once: load views and the cache index key by it on every routing decision. */
+    private final String urlText;
     private final CircuitBreaker breaker;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong served = new AtomicLong();
@@ -31,6 +33,7 @@ public final class Worker {
     public Worker(String id, WorkerSpec spec, BreakerSettings breakerSettings, CircuitBreaker.Listener breakerListener) {
         this.id = Objects.requireNonNull(id);
         this.spec = Objects.requireNonNull(spec);
+        this.urlText = spec.url().toString();
         this.breaker = new CircuitBreaker(breakerSettings, breakerListener);
     }
 
@@ -49,6 +52,11 @@ public final class Worker {
 
     public WorkerUrl url() {
         return spec.url();
+    }
+
+    /** {@code url().toString()}, without building the string again. */
+    public String urlText() {
+        return urlText;
     }
 
     /** Models this worker serves: configured, else discovered; empty means "any model". */

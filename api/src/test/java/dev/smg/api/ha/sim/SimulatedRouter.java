@@ -20,6 +20,8 @@ import dev.smg.proto.mesh.DeltaBatch;
 import dev.smg.proto.mesh.Envelope;
 import dev.smg.proto.mesh.NamespaceDelta;
 import dev.smg.router.breaker.BreakerSettings;
+import dev.smg.router.load.LoadScore;
+import dev.smg.router.load.LoadView;
 import dev.smg.router.policy.AssignmentMode;
 import dev.smg.router.policy.CacheAwareSettings;
 import dev.smg.router.policy.PolicyFactory;
@@ -49,6 +51,7 @@ final class SimulatedRouter {
     /** Epoch of the simulated wall clock (stamps and incarnations must look like real ones). */
     private static final long EPOCH_MILLIS = 1_800_000_000_000L;
     static final String STICKY_MODEL = "sticky";
+    static final Duration ENGINE_STALE_AFTER = Duration.ofMillis(1500);
 
     final String name;
     final String address;
@@ -59,6 +62,7 @@ final class SimulatedRouter {
     final CacheIndex index;
     final PolicyFactory factory;
     final PolicyRegistry policies;
+    final LoadView load;
     final HaContext ha;
     private final StoreSync sync;
     private final Transport transport;
@@ -106,12 +110,15 @@ final class SimulatedRouter {
         this.policies = new PolicyRegistry(factory.create(defaultPolicy),
                 Map.of(STICKY_MODEL, factory.create("manual")));
         registry.onRemove(policies::forget);
+        this.load = new LoadView(LoadScore.DEFAULTS, ENGINE_STALE_AFTER, loop::nanoTime);
+        factory.balanceOn(load);
         Map<String, PolicySpec> configured = Map.of(PolicyRegistry.DEFAULT, factory.spec(defaultPolicy),
                 STICKY_MODEL, factory.spec("manual"));
         this.ha = HaContext.start(new SimMesh(), loop, () -> wallMillis(network),
-                new HaContext.Router(registry, index, policies, factory, configured, List.<WorkerUrl>of()),
+                new HaContext.Router(registry, index, policies, factory, configured, List.<WorkerUrl>of(), load,
+                        ENGINE_STALE_AFTER),
                 new HaContext.Options(rateLimit, 0, cap -> true, BreakerSettings.DEFAULTS.openTimeout(),
-                        () -> !seeds.isEmpty(), true),
+                        () -> !seeds.isEmpty(), true, true),
                 () -> { });
     }
 
