@@ -65,6 +65,28 @@ class GatewayFlagsTest {
     }
 
     @Test
+    void loadMonitoringAndTheLoadScoreHaveDefaultsAndBounds() {
+        LoadConfig d = parse().load();
+        assertEquals(java.time.Duration.ofMillis(500), d.monitorInterval());
+        assertEquals(java.time.Duration.ofMillis(1000), d.monitorTimeout());
+        assertEquals(dev.smg.router.load.LoadScore.DEFAULTS, d.score());
+        assertTrue(d.sync());
+        assertEquals(java.time.Duration.ofMillis(1500), d.engineStaleAfter());
+        LoadConfig c = parse("--load-monitor-interval", "2", "--load-queue-weight", "0", "--load-kv-weight", "3",
+                "--disable-load-sync").load();
+        assertEquals(java.time.Duration.ofSeconds(2), c.monitorInterval());
+        assertEquals(java.time.Duration.ofSeconds(6), c.engineStaleAfter());
+        assertEquals(new dev.smg.router.load.LoadScore(0, 3), c.score());
+        assertFalse(c.sync());
+        assertTrue(parse("--load-monitor-interval", "0").load().monitorInterval().isZero());
+        for (String[] bad : new String[][] {{"--load-monitor-interval", "0.01"}, {"--load-monitor-interval", "-1"},
+                {"--load-kv-weight", "-0.5"}, {"--load-queue-weight", "NaN"}, {"--load-monitor-timeout-ms", "1"}}) {
+            CliException e = assertThrows(CliException.class, () -> parse(bad), String.join(" ", bad));
+            assertTrue(e.getMessage().startsWith(bad[0]), e.getMessage());
+        }
+    }
+
+    @Test
     void meshOnUnspecifiedAddressWithoutAdvertiseHostRefusesToStart() {
         CliException e = assertThrows(CliException.class, () -> parse("--enable-mesh", "--mesh-host", "0.0.0.0"));
         assertTrue(e.getMessage().contains("--mesh-advertise-host"), e.getMessage());
