@@ -5,7 +5,7 @@ import dev.smg.mesh.MeshTuning;
 import dev.smg.router.breaker.BreakerSettings;
 import dev.smg.router.health.HealthSettings;
 import dev.smg.router.retry.RetrySettings;
-import dev.smg.router.worker.WorkerUrl;
+import dev.smg.router.worker.WorkerSpec;
 
 import java.time.Duration;
 import java.util.List;
@@ -16,6 +16,7 @@ import java.util.Optional;
  * command line; nothing downstream re-checks these values.
  *
  * @param port           HTTP port; 0 picks a free one
+ * @param workers        {@code --worker-urls}, with their weights
  * @param prometheusPort metrics port; 0 picks a free one
  * @param meshTuning     the mesh's timings and bounds ({@code --mesh-profile} and its overrides); the
  *                       default profile when the mesh is off
@@ -27,7 +28,7 @@ import java.util.Optional;
 public record GatewayConfig(
         String host,
         int port,
-        List<WorkerUrl> workerUrls,
+        List<WorkerSpec> workers,
         RoutingConfig routing,
         AdmissionConfig admission,
         String logLevel,
@@ -48,7 +49,7 @@ public record GatewayConfig(
         List<String> warnings) {
 
     public GatewayConfig {
-        workerUrls = List.copyOf(workerUrls);
+        workers = List.copyOf(workers);
         java.util.Objects.requireNonNull(meshTuning);
         warnings = List.copyOf(warnings);
     }

@@ -17,6 +17,7 @@ import dev.smg.router.load.LoadScore;
 import dev.smg.router.policy.AssignmentMode;
 import dev.smg.router.policy.CacheAwareSettings;
 import dev.smg.router.retry.RetrySettings;
+import dev.smg.router.worker.WorkerSpec;
 import dev.smg.router.worker.WorkerUrl;
 
 import java.nio.file.InvalidPathException;
@@ -57,7 +58,7 @@ public final class GatewayFlags {
                 .group("Server",
                         Flag.value("--host", "0.0.0.0", "address the HTTP server binds"),
                         Flag.value("--port", 30000, "HTTP port for the OpenAI API (0 picks a free port)"),
-                        Flag.list("--worker-urls", "worker base URLs (space-separated; the flag may repeat)"),
+                        Flag.list("--worker-urls", "worker base URLs (space-separated; the flag may repeat), each optionally URL,weight=N (1-1000, default 1)"),
                         Flag.value("--policy", "cache_aware", "routing policy: " + String.join(", ", POLICIES)),
                         Flag.value("--request-timeout-secs", 1800, "time allowed without a byte from a worker before the request fails (504)"),
                         Flag.value("--max-payload-size", 536_870_912, "largest request body in bytes (larger: 413)"),
@@ -215,19 +216,19 @@ public final class GatewayFlags {
 
         String host = a.host("--host");
         int port = a.intValue("--port", 0, 65535);
-        List<WorkerUrl> workers = new ArrayList<>();
+        List<WorkerSpec> workers = new ArrayList<>();
         LinkedHashSet<WorkerUrl> seen = new LinkedHashSet<>();
         for (String raw : a.list("--worker-urls")) {
-            WorkerUrl url;
+            WorkerSpec worker;
             try {
-                url = WorkerUrl.parse(raw);
+                worker = WorkerArgument.parse(raw);
             } catch (IllegalArgumentException e) {
                 throw new CliException("--worker-urls: " + e.getMessage());
             }
-            if (!seen.add(url)) {
-                throw new CliException("--worker-urls: " + url + " is given twice");
+            if (!seen.add(worker.url())) {
+                throw new CliException("--worker-urls: " + worker.url() + " is given twice");
             }
-            workers.add(url);
+            workers.add(worker);
         }
         RoutingConfig routing = routing(a);
         AdmissionConfig admission = new AdmissionConfig(

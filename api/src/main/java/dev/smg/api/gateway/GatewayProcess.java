@@ -26,7 +26,6 @@ import dev.smg.router.proxy.UpstreamClient;
 import dev.smg.router.tree.CacheIndex;
 import dev.smg.router.worker.WorkerRegistry;
 import dev.smg.router.worker.WorkerSpec;
-import dev.smg.router.worker.WorkerUrl;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -151,7 +150,7 @@ public final class GatewayProcess {
         AtomicReference<AdmissionControl> admissionRef = new AtomicReference<>();
         Optional<HaContext> ha = mesh.map(node -> HaContext.start(node, HaLoop.onThread("smg-ha"),
                 System::currentTimeMillis,
-                new HaContext.Router(registry, cacheIndex, policies, factory, configuredPolicies, config.workerUrls(),
+                new HaContext.Router(registry, cacheIndex, policies, factory, configuredPolicies, config.workers(),
                         loadView, config.load().engineStaleAfter()),
                 new HaContext.Options(ac.clusterWide() ? ac.ratePerSecond() : 0, ac.clusterMaxConcurrent(),
                         cap -> {
@@ -203,8 +202,8 @@ public final class GatewayProcess {
         health.start();
         loadMonitor.start();
         if (ha.isEmpty()) {
-            for (WorkerUrl url : config.workerUrls()) {
-                registry.add(WorkerSpec.of(url)); // probed at once by the health checker
+            for (WorkerSpec worker : config.workers()) {
+                registry.add(worker); // probed at once by the health checker
             }
         } // in a mesh they are registered once caught up (HaContext), so a restart cannot reset their spec
         LOG.log(System.Logger.Level.INFO,

@@ -125,7 +125,22 @@ final class WorkerRoutes {
         } else if (rawLabels != null) {
             throw new IllegalArgumentException("'labels' must be an object");
         }
-        return new WorkerSpec(workerUrl, models, Optional.ofNullable((String) rawKey).filter(k -> !k.isEmpty()), labels);
+        return new WorkerSpec(workerUrl, models, Optional.ofNullable((String) rawKey).filter(k -> !k.isEmpty()), labels,
+                weight(json.get("weight")));
+    }
+
+    /** {@code "weight"}: absent is the default; otherwise a JSON integer in range (not 2.5, not "2"). */
+    private static int weight(Object raw) {
+        if (raw == null) {
+            return WorkerSpec.DEFAULT_WEIGHT;
+        }
+        boolean integral = raw instanceof Integer || raw instanceof Long;
+        long value = integral ? ((Number) raw).longValue() : 0;
+        if (!integral || value < WorkerSpec.MIN_WEIGHT || value > WorkerSpec.MAX_WEIGHT) {
+            throw new IllegalArgumentException("'weight' must be an integer from " + WorkerSpec.MIN_WEIGHT + " to "
+                    + WorkerSpec.MAX_WEIGHT + ", got " + (raw instanceof String ? "\"" + raw + "\"" : raw));
+        }
+        return (int) value;
     }
 
     private void list(ServerRequest req, ServerResponse res) throws IOException {
@@ -201,6 +216,7 @@ final class WorkerRoutes {
         info.put("models", w.models());
         info.put("model_id", w.models().isEmpty() ? null : w.models().get(0));
         info.put("labels", w.spec().labels());
+        info.put("weight", w.weight());
         info.put("worker_type", "regular");
         info.put("connection_mode", "http");
         info.put("status", w.status().wireName());

@@ -10,7 +10,7 @@ import dev.smg.router.policy.PolicyRegistry;
 import dev.smg.router.policy.PolicySpec;
 import dev.smg.router.tree.CacheIndex;
 import dev.smg.router.worker.WorkerRegistry;
-import dev.smg.router.worker.WorkerUrl;
+import dev.smg.router.worker.WorkerSpec;
 
 import java.time.Duration;
 import java.util.List;
@@ -38,7 +38,7 @@ public record HaContext(Mesh mesh, HaLoop loop, WorkerSync workers, PolicySync p
      */
     public record Router(WorkerRegistry registry, CacheIndex cacheIndex, PolicyRegistry policies,
                          PolicyFactory factory, Map<String, PolicySpec> configuredPolicies,
-                         List<WorkerUrl> configuredWorkers, LoadView load, Duration engineStaleAfter) {
+                         List<WorkerSpec> configuredWorkers, LoadView load, Duration engineStaleAfter) {
     }
 
     /**

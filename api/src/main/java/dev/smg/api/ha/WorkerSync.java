@@ -83,12 +83,13 @@ public final class WorkerSync implements WorkerReplication {
      * knows keeps the cluster's spec (models, labels, key) instead of being reset by a restart; an
      * unknown one is added, and so replicated.
      */
-    public void registerConfigured(List<WorkerUrl> urls) {
+    public void registerConfigured(List<WorkerSpec> specs) {
         applier.execute(() -> {
-            for (WorkerUrl url : urls) {
+            for (WorkerSpec spec : specs) {
+                WorkerUrl url = spec.url();
                 if (registry.find(url).isEmpty() && HaNamespaces.WORKERS.value(store.snapshot(), url).isEmpty()) {
                     try {
-                        registry.add(WorkerSpec.of(url));
+                        registry.add(spec);
                     } catch (IllegalStateException raced) {
                         // registered meanwhile (from the store): the cluster's spec stands
                     }
@@ -187,6 +188,10 @@ public final class WorkerSync implements WorkerReplication {
         if (local.isPresent() && local.get().spec().equals(spec)) {
             return;
         }
+        if (local.isPresent() && local.get().reweigh(spec)) {
+            LOG.log(System.Logger.Level.INFO, "worker {0}: weight {1} (set by another router)", url, spec.weight());
+            return; // only the weight changed: taken in place, the worker keeps its status and in-flight count
+        }
         if (local.isPresent()) {
             registry.forget(local.get().id()); // the spec changed elsewhere: the last writer's spec wins
         }
@@ -264,6 +269,7 @@ public final class WorkerSync implements WorkerReplication {
             row.put("url", url.toString());
             row.put("models", List.copyOf(spec.getModelsList()));
             row.put("labels", new TreeMap<>(spec.getLabelsMap()));
+            row.put("weight", weight(spec));
             Optional<Worker> local = registry.find(url);
             row.put("status", local.map(w -> w.status().wireName()).orElse("unknown"));
             row.put("health", HaNamespaces.HEALTH.value(snapshot, url).map(v -> verdictJson("healthy",
@@ -287,12 +293,19 @@ public final class WorkerSync implements WorkerReplication {
     /** The spec as replicated: the worker's API key travels (peers must call it too), over the mesh only. */
     static WorkerSpecValue specValue(WorkerSpec spec) {
         return WorkerSpecValue.newBuilder().setUrl(spec.url().toString()).addAllModels(spec.models())
-                .putAllLabels(spec.labels()).setApiKey(spec.apiKey().orElse("")).build();
+                .putAllLabels(spec.labels()).setApiKey(spec.apiKey().orElse(""))
+                // The default weight stays off the wire: a spec without a weight encodes as before weights existed.
+                .setWeight(spec.weight() == WorkerSpec.DEFAULT_WEIGHT ? 0 : spec.weight()).build();
+    }
+
+    private static int weight(WorkerSpecValue value) {
+        return value.getWeight() == 0 ? WorkerSpec.DEFAULT_WEIGHT : value.getWeight();
     }
 
     static WorkerSpec spec(WorkerSpecValue value) {
         Map<String, String> labels = new LinkedHashMap<>(new TreeMap<>(value.getLabelsMap()));
         Optional<String> key = value.getApiKey().isEmpty() ? Optional.empty() : Optional.of(value.getApiKey());
-        return new WorkerSpec(WorkerUrl.parse(value.getUrl()), List.copyOf(value.getModelsList()), key, labels);
+        return new WorkerSpec(WorkerUrl.parse(value.getUrl()), List.copyOf(value.getModelsList()), key, labels,
+                weight(value));
     }
 }

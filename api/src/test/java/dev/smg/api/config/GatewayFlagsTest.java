@@ -58,7 +58,7 @@ class GatewayFlagsTest {
     void workerUrlsAcceptSpaceSeparatedAndRepeatedValues() {
         GatewayConfig c = parse("--worker-urls", "http://a:1 http://b:2", "--worker-urls", "http://c:3");
         assertEquals(List.of("http://a:1", "http://b:2", "http://c:3"),
-                c.workerUrls().stream().map(Object::toString).toList());
+                c.workers().stream().map(w -> w.url().toString()).toList());
         assertThrows(CliException.class, () -> parse("--worker-urls", "http://a:1", "http://a:1/"));
         assertTrue(assertThrows(CliException.class, () -> parse("--worker-urls", "ftp://a"))
                 .getMessage().startsWith("--worker-urls:"));
@@ -84,6 +84,32 @@ class GatewayFlagsTest {
             CliException e = assertThrows(CliException.class, () -> parse(bad), String.join(" ", bad));
             assertTrue(e.getMessage().startsWith(bad[0]), e.getMessage());
         }
+    }
+
+    @Test
+    void workerUrlsTakeAWeightAfterAComma() {
+        GatewayConfig c = parse("--worker-urls", "http://a:1,weight=3", "http://b:2", "b:3,weight=1000");
+        assertEquals(List.of("http://a:1=3", "http://b:2=1", "http://b:3=1000"),
+                c.workers().stream().map(w -> w.url() + "=" + w.weight()).toList());
+        assertThrows(CliException.class, () -> parse("--worker-urls", "http://a:1,weight=2", "http://a:1,weight=3"));
+    }
+
+    @Test
+    void badWorkerOptionsRefuseTheStartNamingFlagAndValue() {
+        java.util.Map<String, String> refusals = java.util.Map.of(
+                "http://a:1,weight=0", "weight must be an integer from 1 to 1000, got 0",
+                "http://a:1,weight=1001", "weight must be an integer from 1 to 1000, got 1001",
+                "http://a:1,weight=-2", "weight must be an integer from 1 to 1000, got -2",
+                "http://a:1,weight=x", "weight must be an integer from 1 to 1000, got 'x'",
+                "http://a:1,weight=", "weight must be an integer from 1 to 1000, got ''",
+                "http://a:1,weight=99999999999", "weight must be an integer from 1 to 1000, got '99999999999'",
+                "http://a:1,weight=2,weight=3", "weight is given twice",
+                "http://a:1,zone=a", "unknown option 'zone=a' (the options are: weight=N)",
+                "http://a:1,", "unknown option '' (the options are: weight=N)");
+        refusals.forEach((value, reason) -> {
+            CliException e = assertThrows(CliException.class, () -> parse("--worker-urls", value));
+            assertEquals("--worker-urls: '" + value + "': " + reason, e.getMessage());
+        });
     }
 
     @Test

@@ -32,12 +32,17 @@ class PolicyAndAdmissionTest {
     }
 
     private void start(int n, long genMillis, String... flags) {
+        startWeighted(java.util.Collections.nCopies(n, 1), genMillis, flags);
+    }
+
+    /** One mock worker per weight, listed in {@code --worker-urls} as URL,weight=N (plain URL for 1). */
+    private void startWeighted(List<Integer> weights, long genMillis, String... flags) {
         List<String> args = new ArrayList<>(List.of(flags));
         args.add("--worker-urls");
-        for (int i = 0; i < n; i++) {
+        for (int weight : weights) {
             MockWorker w = MockWorker.start("127.0.0.1", 0, new MockBehaviour("mock-model", genMillis, 2));
             workers.add(w);
-            args.add("http://127.0.0.1:" + w.port());
+            args.add("http://127.0.0.1:" + w.port() + (weight == 1 ? "" : ",weight=" + weight));
         }
         gateway = TestGateway.start(args.toArray(String[]::new));
         await().atMost(Duration.ofSeconds(30)).until(() -> gateway.process().registry().snapshot().stream()
@@ -71,6 +76,17 @@ class PolicyAndAdmissionTest {
                     chat(i + " is a different system prompt", "q"))));
         }
         assertTrue(spread.size() >= 2, "unrelated prompts spread over workers: " + spread);
+    }
+
+    @Test
+    void roundRobinHonoursWeightsGivenOnTheCommandLine() {
+        startWeighted(List.of(3, 1), 0, "--policy", "round_robin");
+        java.util.Map<Object, Integer> counts = new java.util.HashMap<>();
+        for (int i = 0; i < 8; i++) {
+            counts.merge(servedBy(Http.post(gateway.url("/v1/chat/completions"), chat("s", "q" + i))), 1, Integer::sum);
+        }
+        // Two whole cycles of smooth weighted round robin: 3 and 1, twice.
+        assertEquals(java.util.Map.of("mock-" + workers.get(0).port(), 6, "mock-" + workers.get(1).port(), 2), counts);
     }
 
     @Test

@@ -26,7 +26,37 @@ class WorkerApiTest {
     @AfterEach
     void stop() {
         gateway.close();
-        worker.stop();
+        if (worker != null) {
+            worker.stop();
+        }
+    }
+
+    @Test
+    void aWeightIsGivenAtRegistrationAndShownAndABadOneIsRefused() {
+        gateway = TestGateway.start();
+        HttpResponse<String> added = Http.post(gateway.url("/workers"), "{\"url\":\"http://127.0.0.1:9\",\"weight\":3}");
+        assertEquals(202, added.statusCode(), added.body());
+        String id = (String) Http.json(added).get("worker_id");
+        assertEquals(3, ((Number) Http.json(Http.get(gateway.url("/workers/" + id))).get("weight")).intValue());
+        Map<?, ?> listed = (Map<?, ?>) ((List<?>) Http.json(Http.get(gateway.url("/workers"))).get("workers")).get(0);
+        assertEquals(3, ((Number) listed.get("weight")).intValue());
+        HttpResponse<String> unweighted = Http.post(gateway.url("/workers"), "{\"url\":\"http://127.0.0.1:10\"}");
+        assertEquals(1, ((Number) Http.json(Http.get(gateway.url("/workers/"
+                + Http.json(unweighted).get("worker_id")))).get("weight")).intValue(), "the default weight");
+
+        for (String bad : List.of("0", "-1", "1001", "2.5", "\"2\"", "true", "99999999999999999999")) {
+            HttpResponse<String> refused = Http.post(gateway.url("/workers"),
+                    "{\"url\":\"http://127.0.0.1:11\",\"weight\":" + bad + "}");
+            assertEquals(400, refused.statusCode(), bad);
+            Map<String, Object> error = Http.error(refused);
+            assertEquals("BAD_REQUEST", error.get("code"));
+            assertTrue(((String) error.get("message")).startsWith("'weight' must be an integer from 1 to 1000, got "),
+                    (String) error.get("message"));
+        }
+        // A registered URL keeps its spec: registering it again with another weight is a conflict.
+        HttpResponse<String> again = Http.post(gateway.url("/workers"), "{\"url\":\"http://127.0.0.1:9\",\"weight\":5}");
+        assertEquals(409, again.statusCode());
+        assertEquals(3, ((Number) Http.json(Http.get(gateway.url("/workers/" + id))).get("weight")).intValue());
     }
 
     @Test

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Uniform choice among the candidates. */
+/** A random candidate, with probability proportional to its weight (uniform when weights are equal). */
 public final class RandomPolicy implements RoutingPolicy {
     @Override
     public String name() {
@@ -18,6 +18,11 @@ public final class RandomPolicy implements RoutingPolicy {
         if (candidates.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(candidates.get(ThreadLocalRandom.current().nextInt(candidates.size())));
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        WeightedDraw weights = WeightedDraw.of(candidates);
+        if (weights.uniform()) {
+            return Optional.of(candidates.get(random.nextInt(candidates.size())));
+        }
+        return Optional.of(candidates.get(weights.draw(random)));
     }
 }

@@ -11,14 +11,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One inference worker as the router sees it: identity and configuration (immutable), its status in
+ * One inference worker as the router sees it: identity and configuration (immutable but for the
+ * weight, see {@link #reweigh}), its status in
  * the health state machine, its circuit breaker, and the live request count the gateway itself
  * keeps (so load-aware policies work over plain HTTP; upstream's only counted for two policies).
  */
 public final class Worker {
     private final String id;
-    private final WorkerSpec spec;
-    /** The URL as text, made once: load views and the cache index key by it on every routing decision. */
+    /** Replaced only by {@link #reweigh}, with a spec that differs in its weight alone. */
+    private volatile WorkerSpec spec;
+    /** The URL as text, made once (a reweigh keeps the URL): load views key by it on every routing decision. */
     private final String urlText;
     private final CircuitBreaker breaker;
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -57,6 +59,25 @@ public final class Worker {
     /** {@code url().toString()}, without building the string again. */
     public String urlText() {
         return urlText;
+    }
+
+    /** Its share of traffic relative to the other candidates (see {@link WorkerSpec#weight()}). */
+    public int weight() {
+        return spec.weight();
+    }
+
+    /**
+     * Takes a spec that differs from this worker's in its weight alone, in place: status, breaker and
+     * in-flight count stay, so a weight changed on another router moves traffic without a new probe
+     * (and without losing count of the requests already on the worker). Returns false, changing
+     * nothing, if anything else differs: such a change replaces the worker.
+     */
+    public synchronized boolean reweigh(WorkerSpec changed) {
+        if (!spec.withWeight(changed.weight()).equals(changed)) {
+            return false;
+        }
+        spec = changed;
+        return true;
     }
 
     /** Models this worker serves: configured, else discovered; empty means "any model". */

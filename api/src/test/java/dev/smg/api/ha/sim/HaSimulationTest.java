@@ -192,6 +192,57 @@ class HaSimulationTest {
         noFailures(sim);
     }
 
+    /** Per router, the worker's weight in its registry and in its replicated table (/ha/workers), "-" if absent. */
+    private static Map<String, String> weights(HaSimulation sim, WorkerUrl url) {
+        Map<String, String> out = new TreeMap<>();
+        for (SimulatedRouter r : sim.live()) {
+            String local = r.registry.find(url).map(w -> String.valueOf(w.weight())).orElse("-");
+            String table = r.ha.workers().clusterWorkers().stream().filter(row -> row.get("url").equals(url.toString()))
+                    .map(row -> String.valueOf(row.get("weight"))).findFirst().orElse("-");
+            out.put(r.name, local + "/" + table);
+        }
+        return out;
+    }
+
+    private static boolean weightEverywhere(HaSimulation sim, WorkerUrl url, int weight) {
+        return weights(sim, url).values().stream().allMatch(w -> w.equals(weight + "/" + weight));
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {51, 52, 53})
+    void weightsReachEveryRouterAndAConflictingWeightIsTakenInPlace(long seed) {
+        HaSimulation sim = formed(seed, 3, 0);
+        faulty(sim);
+        SimulatedRouter r0 = sim.router("r0");
+        SimulatedRouter r1 = sim.router("r1");
+        r0.registry.add(WorkerSpec.of(url(1), 3));
+        assertTrue(sim.runUntil(() -> weightEverywhere(sim, url(1), 3), Duration.ofSeconds(30)),
+                () -> "weights: " + weights(sim, url(1)));
+        // Re-registered elsewhere with another weight (removed, then added again): the new weight everywhere.
+        r1.registry.remove(r1.registry.find(url(1)).orElseThrow().id());
+        r1.registry.add(WorkerSpec.of(url(1), 5));
+        assertTrue(sim.runUntil(() -> weightEverywhere(sim, url(1), 5), Duration.ofSeconds(30)),
+                () -> "weights: " + weights(sim, url(1)));
+
+        // Two sides of a partition register one URL with different weights: the later registration wins
+        // everywhere, and on the side that loses the weight changes in place (same worker, same in-flight count).
+        clean(sim);
+        sim.network.partition(Set.of(HaSimulation.address("r0")),
+                Set.of(HaSimulation.address("r1"), HaSimulation.address("r2")));
+        Worker loser = r0.registry.add(WorkerSpec.of(url(2), 2));
+        sim.runFor(Duration.ofSeconds(1));
+        sim.router("r2").registry.add(WorkerSpec.of(url(2), 9));
+        sim.runFor(Duration.ofSeconds(1));
+        Worker.Lease inFlight = loser.acquire();
+        sim.network.heal();
+        assertTrue(sim.runUntil(() -> sim.formed() && weightEverywhere(sim, url(2), 9), FORM),
+                () -> "weights: " + weights(sim, url(2)));
+        assertTrue(r0.registry.find(url(2)).orElseThrow() == loser, "the worker was replaced, not reweighed");
+        assertEquals(1, loser.inFlight());
+        inFlight.close();
+        noFailures(sim);
+    }
+
     @ParameterizedTest(name = "seed {0}")
     @ValueSource(longs = {11, 12, 13})
     void partitionedSidesKeepWritingAndAgreeAfterTheHeal(long seed) {

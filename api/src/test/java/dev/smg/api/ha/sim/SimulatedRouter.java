@@ -29,7 +29,7 @@ import dev.smg.router.policy.PolicyRegistry;
 import dev.smg.router.policy.PolicySpec;
 import dev.smg.router.tree.CacheIndex;
 import dev.smg.router.worker.WorkerRegistry;
-import dev.smg.router.worker.WorkerUrl;
+import dev.smg.router.worker.WorkerSpec;
 
 import com.google.protobuf.ByteString;
 
@@ -115,7 +115,7 @@ final class SimulatedRouter {
         Map<String, PolicySpec> configured = Map.of(PolicyRegistry.DEFAULT, factory.spec(defaultPolicy),
                 STICKY_MODEL, factory.spec("manual"));
         this.ha = HaContext.start(new SimMesh(), loop, () -> wallMillis(network),
-                new HaContext.Router(registry, index, policies, factory, configured, List.<WorkerUrl>of(), load,
+                new HaContext.Router(registry, index, policies, factory, configured, List.<WorkerSpec>of(), load,
                         ENGINE_STALE_AFTER),
                 new HaContext.Options(rateLimit, 0, cap -> true, BreakerSettings.DEFAULTS.openTimeout(),
                         () -> !seeds.isEmpty(), true, true),
