@@ -249,7 +249,8 @@ def summarize(a, records, samples):
     errors = {}
     for r in window:
         if not r["ok"]:
-            errors[r.get("error", "?")] = errors.get(r.get("error", "?"), 0) + 1
+            kind = r.get("error", "unfinished")  # still running when the client gave up waiting
+            errors[kind] = errors.get(kind, 0) + 1
     completed = [r for r in records if r["ok"] and lo <= r["done_at"] < hi]
     per_worker, per_front = {}, {}
     for r in ok:

@@ -512,6 +512,8 @@ $results
 - *Routers' CPU*: CPU time of all the routers during the load run over its wall time, in cores (the
   machine has $(nproc)): the routers, the engines and the client share these CPUs, so latency can grow
   with it whatever the routing.
+- Each configuration runs its loads in the order listed on freshly started routers: the first
+  load's warm-up also warms the routers' JIT (their CPU figure includes it).
 - Ratios are taken run by run against the 1-router run of the same repeat, load and seed, then the median.
 
 ## Runs
