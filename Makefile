@@ -39,7 +39,7 @@ run: smg.jar
 run-single: smg.jar
 	scripts/run-local.sh
 
-# Every benchmark under scripts/bench/ (about an hour), then docs/benchmarks.md refreshed.
+# Every benchmark under scripts/bench/ (about 1.5 hours), then docs/benchmarks.md refreshed.
 bench: smg.jar
 	scripts/bench/all.sh
 

@@ -38,3 +38,21 @@ async def read_response(reader):
     else:
         body = await reader.readexactly(int(headers.get("content-length", "0")))
     return status, headers, body
+
+
+async def body_pieces(reader, headers):
+    """The body of a response whose head was read, piece by piece as it arrives (an async generator):
+    chunk by chunk when chunked, else the Content-Length bytes at once (the read ends exactly at the
+    body's end, so the connection can be reused). For streamed answers (SSE), where the time of the
+    first piece matters."""
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        while True:
+            size = int((await reader.readline()).split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                await reader.readline()
+                return
+            piece = await reader.readexactly(size)
+            await reader.readexactly(2)
+            yield piece
+    else:
+        yield await reader.readexactly(int(headers.get("content-length", "0")))
