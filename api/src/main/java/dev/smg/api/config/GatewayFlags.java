@@ -79,7 +79,7 @@ public final class GatewayFlags {
                         Flag.value("--routing-key-field", "user", "consistent_hash/manual: body field used as routing key when X-SMG-Routing-Key is absent"),
                         Flag.value("--load-monitor-interval", 0.5, "seconds between polls of each worker's engine load (/v1/loads, /get_load or /metrics); 0: off"),
                         Flag.value("--load-monitor-timeout-ms", 1000, "bound of one engine-load poll"),
-                        Flag.value("--load-queue-weight", LoadScore.DEFAULTS.queueWeight(), "load score: extra weight of a request queued at the engine (docs/routing.md)"),
+                        Flag.value("--load-queue-weight", LoadScore.DEFAULTS.queueWeight(), "load score: extra weight of a request queued at the engine (0: measured best; docs/routing.md)"),
                         Flag.value("--load-kv-weight", LoadScore.DEFAULTS.kvWeight(), "load score: weight of KV-cache pressure k/(1-k)"))
                 .group("Admission",
                         Flag.value("--max-concurrent-requests", -1, "hard cap on inference requests in flight (0 or less: none)"),

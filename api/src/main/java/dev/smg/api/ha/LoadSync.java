@@ -53,8 +53,8 @@ public final class LoadSync implements EngineLoadReplication {
     private record Heard(long incarnation, long seq, long atNanos) {
     }
 
-    /** An engine load this router measured, and when (HA loop's clock). */
-    private record Measured(EngineLoad load, long atNanos) {
+    /** An engine load this router measured, when (HA loop's clock), and the gateway's count then. */
+    private record Measured(EngineLoad load, long atNanos, int inFlightAtPoll) {
     }
 
     private final WorkerRegistry registry;
@@ -113,9 +113,9 @@ public final class LoadSync implements EngineLoadReplication {
     }
 
     @Override
-    public void measured(String workerUrl, EngineLoad load) {
+    public void measured(String workerUrl, EngineLoad load, int inFlightAtPoll) {
         if (!loop.offer(() -> {
-            own.put(workerUrl, new Measured(load, loop.nanoTime()));
+            own.put(workerUrl, new Measured(load, loop.nanoTime(), inFlightAtPoll));
             ownChanged = true;
         })) {
             droppedMeasurements.increment(); // the next poll's result will be offered again
@@ -186,7 +186,7 @@ public final class LoadSync implements EngineLoadReplication {
         own.forEach((url, m) -> report.addSamples(EngineLoadSample.newBuilder().setWorker(url)
                 .setRunning(m.load().running()).setWaiting(m.load().waiting())
                 .setKvKnown(m.load().kvKnown()).setKvUsage(m.load().kvKnown() ? m.load().kvUsage() : 0)
-                .setAgeMillis(TimeUnit.NANOSECONDS.toMillis(now - m.atNanos()))));
+                .setAgeMillis(TimeUnit.NANOSECONDS.toMillis(now - m.atNanos())).setInFlightAtPoll(m.inFlightAtPoll())));
         if (HaNamespaces.ENGINE_LOAD.put(node.store(), node.name(), report.build())) {
             engineSeq++;
             ownChanged = false;
@@ -247,12 +247,12 @@ public final class LoadSync implements EngineLoadReplication {
                 return; // adopted already; the view ages it
             }
             for (EngineLoadSample s : report.getSamplesList()) {
-                if (s.getRunning() < 0 || s.getWaiting() < 0 || s.getAgeMillis() < 0) {
+                if (s.getRunning() < 0 || s.getWaiting() < 0 || s.getAgeMillis() < 0 || s.getInFlightAtPoll() < 0) {
                     continue; // not a load any router writes
                 }
                 view.engineMeasured(s.getWorker(), new EngineLoad(s.getRunning(), s.getWaiting(),
                         s.getKvKnown() ? s.getKvUsage() : Double.NaN),
-                        now - TimeUnit.MILLISECONDS.toNanos(s.getAgeMillis()), name);
+                        now - TimeUnit.MILLISECONDS.toNanos(s.getAgeMillis()), name, s.getInFlightAtPoll());
             }
         });
         heardEngine.keySet().retainAll(seen);

@@ -10,8 +10,11 @@ public interface EngineLoadReplication {
     /** Whether this router polls the engine of {@code workerUrl} (in a cluster: one router per worker). */
     boolean pollsHere(String workerUrl);
 
-    /** A load this router measured, to be shared. Called from polling threads; must not block. */
-    void measured(String workerUrl, EngineLoad load);
+    /**
+     * A load this router measured, to be shared, with the gateway's in-flight count on the worker when
+     * it was taken. Called from polling threads; must not block.
+     */
+    void measured(String workerUrl, EngineLoad load, int inFlightAtPoll);
 
     /** A router on its own: it polls every worker and shares nothing. */
     EngineLoadReplication NONE = new EngineLoadReplication() {
@@ -21,7 +24,7 @@ public interface EngineLoadReplication {
         }
 
         @Override
-        public void measured(String workerUrl, EngineLoad load) {
+        public void measured(String workerUrl, EngineLoad load, int inFlightAtPoll) {
         }
     };
 }

@@ -102,11 +102,15 @@ public final class LoadMonitor implements AutoCloseable {
         try {
             slots.acquire();
             try {
+                // The gateway's count just before the engine answered: what its report includes of ours
+                // (taken before the request, it may miss one finishing meanwhile: a slight over-count).
+                int before = view.clusterInFlight(worker);
                 EngineLoadProbe.Result result = probe.probe(worker, System.nanoTime());
                 outcomes.get(result.outcome()).increment();
                 result.load().ifPresent(load -> {
-                    view.engineMeasured(url, load, System.nanoTime(), self);
-                    assignment.measured(url, load);
+                    int atPoll = Math.min(before, view.clusterInFlight(worker));
+                    view.engineMeasured(url, load, System.nanoTime(), self, atPoll);
+                    assignment.measured(url, load, atPoll);
                 });
             } finally {
                 slots.release();

@@ -4,21 +4,25 @@ package dev.smg.router.load;
  * The load score that {@code power_of_two}, {@code cache_aware}'s balance check and the manual
  * policy's {@code min_load} compare (docs/routing.md, "Load score"):
  * <pre>
- *   score = max(in_flight, running + waiting) + queueWeight × waiting + kvWeight × k / (1 − k)
+ *   score = in_flight + unseen + queueWeight × waiting + kvWeight × k / (1 − k)
+ *   unseen = max(0, running + waiting − in_flight_at_poll)
  * </pre>
- * where {@code in_flight} is the requests every router of the cluster has in flight on the worker,
- * {@code running} and {@code waiting} are what its engine last reported, and {@code k} its KV-cache
- * share (capped at 0.99). Without a fresh engine report the score is {@code in_flight} alone.
+ * where {@code in_flight} is the requests every router of the cluster has in flight on the worker
+ * now, {@code running} and {@code waiting} are what its engine last reported, {@code in_flight_at_poll}
+ * what the gateway counted when that report was taken, and {@code k} its KV-cache share (capped at
+ * 0.99). Without a fresh engine report the score is {@code in_flight} alone.
  * <p>
- * Why this shape: {@code in_flight} is fresh (under 100 ms old) but counts only the gateway's own
- * requests; the engine's counts include traffic from elsewhere but are a poll interval old. The
- * maximum takes whichever sees more. A queued request costs more than a running one (it waits for
- * a slot: {@code queueWeight}, 1 by default, counts it twice), and KV pressure matters only near
- * full ({@code k/(1−k)}: 0.5 at half, 4.5 at 90%, 49.5 at 99%, times {@code kvWeight}, 0.5 by default:
- * so a nearly full cache weighs like a couple of queued requests, an idle one like nothing).
+ * Why this shape: {@code in_flight} is fresh (under 100 ms old) and, when all traffic goes through
+ * the gateway, exact; the engine's report is a poll old. So the report only adds what the gateway
+ * cannot see ({@code unseen}: requests from elsewhere), instead of replacing fresh counts with stale
+ * ones. The first version used {@code max(in_flight, running + waiting) + waiting}: the benchmark
+ * (docs/benchmarks.md, load sharing) measured it steering by reports up to 0.5 s old and worsening
+ * TTFT p99 by a quarter against in-flight counts alone. Hence also {@code queueWeight} 0 by default.
+ * KV pressure matters only near full ({@code k/(1−k)}: 0.5 at half, 4.5 at 90%, 49.5 at 99%, times
+ * {@code kvWeight}, 0.5 by default).
  */
 public record LoadScore(double queueWeight, double kvWeight) {
-    public static final LoadScore DEFAULTS = new LoadScore(1.0, 0.5);
+    public static final LoadScore DEFAULTS = new LoadScore(0.0, 0.5);
     private static final double KV_CAP = 0.99;
 
     public LoadScore {
@@ -28,13 +32,16 @@ public record LoadScore(double queueWeight, double kvWeight) {
         }
     }
 
-    /** @param engine the engine's last fresh report, or null */
-    public double of(int inFlight, EngineLoad engine) {
+    /**
+     * @param engine         the engine's last fresh report, or null
+     * @param inFlightAtPoll the gateway's in-flight count on the worker when that report was taken
+     */
+    public double of(int inFlight, EngineLoad engine, int inFlightAtPoll) {
         if (engine == null) {
             return inFlight;
         }
-        double base = Math.max(inFlight, (long) engine.running() + engine.waiting());
+        long unseen = Math.max(0, (long) engine.running() + engine.waiting() - inFlightAtPoll);
         double k = engine.kvKnown() ? Math.min(engine.kvUsage(), KV_CAP) : 0;
-        return base + queueWeight * engine.waiting() + kvWeight * k / (1 - k);
+        return inFlight + unseen + queueWeight * engine.waiting() + kvWeight * k / (1 - k);
     }
 }

@@ -20,8 +20,12 @@ import java.util.function.LongSupplier;
  * router that is DOWN, LEAVING or silent.
  */
 public final class LoadView implements WorkerLoad {
-    /** An engine report as this router holds it: when it was measured (this router's clock) and by whom. */
-    public record EngineSample(EngineLoad load, long measuredNanos, String source) {
+    /**
+     * An engine report as this router holds it: when it was measured (this router's clock), by whom,
+     * and the gateway's in-flight count on the worker at that moment (what the engine's count already
+     * includes of the gateway's own requests).
+     */
+    public record EngineSample(EngineLoad load, long measuredNanos, String source, int inFlightAtPoll) {
     }
 
     /**
@@ -53,7 +57,9 @@ public final class LoadView implements WorkerLoad {
     @Override
     public double of(Worker worker) {
         String url = worker.urlText();
-        return score.of(worker.inFlight() + peers.totals().getOrDefault(url, 0), freshEngine(url));
+        EngineSample sample = freshEngine(url);
+        int inFlight = worker.inFlight() + peers.totals().getOrDefault(url, 0);
+        return sample == null ? inFlight : score.of(inFlight, sample.load(), sample.inFlightAtPoll());
     }
 
     /** Requests in flight on {@code worker} through every router this one hears from, itself included. */
@@ -84,8 +90,9 @@ public final class LoadView implements WorkerLoad {
     }
 
     /** An engine report, measured here or by another router; an older one than held is ignored. */
-    public void engineMeasured(String workerUrl, EngineLoad load, long measuredNanos, String source) {
-        EngineSample sample = new EngineSample(load, measuredNanos, source);
+    public void engineMeasured(String workerUrl, EngineLoad load, long measuredNanos, String source,
+                               int inFlightAtPoll) {
+        EngineSample sample = new EngineSample(load, measuredNanos, source, inFlightAtPoll);
         engine.merge(workerUrl, sample, (held, fresh) -> fresh.measuredNanos() - held.measuredNanos() >= 0 ? fresh : held);
     }
 
@@ -98,8 +105,8 @@ public final class LoadView implements WorkerLoad {
         return score;
     }
 
-    private EngineLoad freshEngine(String url) {
+    private EngineSample freshEngine(String url) {
         EngineSample sample = engine.get(url);
-        return sample != null && nanos.getAsLong() - sample.measuredNanos() <= engineStaleNanos ? sample.load() : null;
+        return sample != null && nanos.getAsLong() - sample.measuredNanos() <= engineStaleNanos ? sample : null;
     }
 }

@@ -20,13 +20,16 @@ class LoadViewTest {
     private final Worker a = new Worker("a", WorkerUrl.parse("http://a:8000"), List.of(), Optional.empty());
 
     @Test
-    void theScoreIsInFlightAloneWithoutAnEngineReport() {
-        assertEquals(3.0, LoadScore.DEFAULTS.of(3, null));
-        // max(in flight, running + waiting) + waiting + 0.5 k/(1-k)
-        assertEquals(Math.max(3, 6) + 2 + 0.5 * 0.9 / 0.1, LoadScore.DEFAULTS.of(3, new EngineLoad(4, 2, 0.9)), 1e-9);
-        assertEquals(10 + 0, LoadScore.DEFAULTS.of(10, new EngineLoad(1, 0, Double.NaN)), 1e-9);
+    void theEngineReportAddsOnlyWhatTheGatewayDoesNotSee() {
+        assertEquals(3.0, LoadScore.DEFAULTS.of(3, null, 0));
+        // The engine ran 6 when the gateway had 6 in flight: nothing unseen; only KV pressure is added.
+        assertEquals(3 + 0.5 * 0.9 / 0.1, LoadScore.DEFAULTS.of(3, new EngineLoad(4, 2, 0.9), 6), 1e-9);
+        // 10 at the engine, 6 of them the gateway's: 4 from elsewhere.
+        assertEquals(3 + 4, LoadScore.DEFAULTS.of(3, new EngineLoad(8, 2, Double.NaN), 6), 1e-9);
+        // The queue weight counts queued requests again, when asked for.
+        assertEquals(3 + 4 + 2 * 2, new LoadScore(2, 0).of(3, new EngineLoad(8, 2, Double.NaN), 6), 1e-9);
         // A full cache is capped at 0.99: large, but finite.
-        assertEquals(0.5 * 99, new LoadScore(0, 0.5).of(0, new EngineLoad(0, 0, 1.0)), 1e-6);
+        assertEquals(0.5 * 99, LoadScore.DEFAULTS.of(0, new EngineLoad(0, 0, 1.0), 0), 1e-6);
     }
 
     @Test
@@ -36,10 +39,11 @@ class LoadViewTest {
                     Map.of("http://a:8000", Map.of("r2", 4))));
             assertEquals(5, view.clusterInFlight(a));
             assertEquals(5.0, view.of(a));
-            view.engineMeasured("http://a:8000", new EngineLoad(6, 3, Double.NaN), clock.get(), "r2");
-            assertEquals(6 + 3 + 3.0, view.of(a));
+            // The engine holds 9, of which the gateway had 5 in flight when it was polled: 4 unseen.
+            view.engineMeasured("http://a:8000", new EngineLoad(6, 3, Double.NaN), clock.get(), "r2", 5);
+            assertEquals(5 + 4.0, view.of(a));
             // An older report than the one held is ignored (reordered delivery).
-            view.engineMeasured("http://a:8000", new EngineLoad(0, 0, Double.NaN), clock.get() - 1, "r3");
+            view.engineMeasured("http://a:8000", new EngineLoad(0, 0, Double.NaN), clock.get() - 1, "r3", 0);
             assertEquals("r2", view.engine("http://a:8000").orElseThrow().source());
             clock.addAndGet(Duration.ofMillis(2001).toNanos());
             assertTrue(view.engine("http://a:8000").isEmpty());

@@ -144,16 +144,16 @@ class LoadSharingSimulationTest {
 
         // What a router measured reaches every router's view, with its source.
         SimulatedRouter measurer = sim.router(poller.get(3));
-        EngineLoad measured = new EngineLoad(5, 2, 0.5);
+        EngineLoad measured = new EngineLoad(5, 2, 0.5); // 7 at the engine, none of them the gateway's
         // What the load monitor does with a poll's result: its own view, then the cluster.
-        measurer.load.engineMeasured(url(3).toString(), measured, measurer.loop.nanoTime(), measurer.name);
-        measurer.ha.load().measured(url(3).toString(), measured);
+        measurer.load.engineMeasured(url(3).toString(), measured, measurer.loop.nanoTime(), measurer.name, 0);
+        measurer.ha.load().measured(url(3).toString(), measured, 0);
         assertTrue(sim.runUntil(() -> sim.live().stream().allMatch(r -> r.load.engine(url(3).toString())
                 .map(s -> s.load().waiting() == 2 && s.source().equals(measurer.name)).orElse(false)),
                 Duration.ofSeconds(1)), "engine load not replicated");
-        // max(in flight 0, 5 + 2) + 1 x 2 waiting + 0.5 x 0.5/(1-0.5): the score every router balances on.
+        // in flight 0 + 7 unseen + 0.5 x 0.5/(1-0.5): the score every router balances on.
         for (SimulatedRouter r : sim.live()) {
-            assertEquals(9.5, r.load.of(worker(r, 3)), 1e-9, r.name);
+            assertEquals(7.5, r.load.of(worker(r, 3)), 1e-9, r.name);
         }
         // And it goes stale everywhere when not renewed (1.5 s in the simulator).
         assertTrue(sim.runUntil(() -> sim.live().stream().allMatch(r -> r.load.engine(url(3).toString()).isEmpty()),
