@@ -102,13 +102,14 @@ public final class LoadMonitor implements AutoCloseable {
         try {
             slots.acquire();
             try {
-                // The gateway's count just before the engine answered: what its report includes of ours
-                // (taken before the request, it may miss one finishing meanwhile: a slight over-count).
+                // The gateway's count around the poll: what the engine's report includes of ours. The
+                // larger of before and after, so a request sent while the poll was on its way (which the
+                // engine may already count) is not taken for one from elsewhere.
                 int before = view.clusterInFlight(worker);
                 EngineLoadProbe.Result result = probe.probe(worker, System.nanoTime());
                 outcomes.get(result.outcome()).increment();
                 result.load().ifPresent(load -> {
-                    int atPoll = Math.min(before, view.clusterInFlight(worker));
+                    int atPoll = Math.max(before, view.clusterInFlight(worker));
                     view.engineMeasured(url, load, System.nanoTime(), self, atPoll);
                     assignment.measured(url, load, atPoll);
                 });

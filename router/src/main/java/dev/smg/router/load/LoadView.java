@@ -62,6 +62,13 @@ public final class LoadView implements WorkerLoad {
         return sample == null ? inFlight : score.of(inFlight, sample.load(), sample.inFlightAtPoll());
     }
 
+    @Override
+    public double ownFresh(Worker worker) {
+        EngineSample sample = freshEngine(worker.urlText());
+        return sample == null ? worker.inFlight()
+                : score.of(worker.inFlight(), sample.load(), sample.inFlightAtPoll());
+    }
+
     /** Requests in flight on {@code worker} through every router this one hears from, itself included. */
     public int clusterInFlight(Worker worker) {
         return worker.inFlight() + peers.totals().getOrDefault(worker.urlText(), 0);

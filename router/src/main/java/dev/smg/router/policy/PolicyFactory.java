@@ -16,7 +16,17 @@ public final class PolicyFactory {
     private volatile SessionReplication sessions = SessionReplication.NONE;
     private volatile WorkerLoad load = WorkerLoad.LOCAL;
     /** What every policy made here balances on: read through the factory, so a later {@link #balanceOn} reaches them all. */
-    private final WorkerLoad currentLoad = worker -> load.of(worker);
+    private final WorkerLoad currentLoad = new WorkerLoad() {
+        @Override
+        public double of(dev.smg.router.worker.Worker worker) {
+            return load.of(worker);
+        }
+
+        @Override
+        public double ownFresh(dev.smg.router.worker.Worker worker) {
+            return load.ownFresh(worker);
+        }
+    };
 
     public PolicyFactory(CacheIndex cacheIndex, CacheAwareSettings cacheAware, AssignmentMode assignmentMode,
                          Duration maxIdle) {

@@ -18,6 +18,17 @@ public interface WorkerLoad {
      */
     double of(Worker worker);
 
+    /**
+     * The worker's load as this router alone sees it fresh: its own in-flight count plus what the
+     * engine reports beyond the gateway's requests, without the other routers' counts (which are up to
+     * a publication interval old). What a policy that takes the minimum should rank by first: routers
+     * that all take the minimum of one shared, slightly old view send their next requests to the same
+     * worker (measured: docs/benchmarks.md, load sharing). Without peers it is {@link #of}.
+     */
+    default double ownFresh(Worker worker) {
+        return of(worker);
+    }
+
     /** This router's own in-flight count. */
     WorkerLoad LOCAL = Worker::inFlight;
 }
