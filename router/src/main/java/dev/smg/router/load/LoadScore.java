@@ -4,22 +4,20 @@ package dev.smg.router.load;
  * The load score that {@code power_of_two}, {@code cache_aware}'s balance check and the manual
  * policy's {@code min_load} compare (docs/routing.md, "Load score"):
  * <pre>
- *   score = in_flight + unseen + queueWeight × waiting + kvWeight × k / (1 − k)
- *   unseen = max(0, running + waiting − in_flight_at_poll − (2 + in_flight_at_poll / 10))
+ *   score  = in_flight + unseen + queueWeight × waiting + kvWeight × max(0, k − 0.8) / (1 − k)
+ *   unseen = max(0, running + waiting − in_flight_at_poll − tolerance(in_flight_at_poll))
  * </pre>
  * where {@code in_flight} is the requests every router of the cluster has in flight on the worker
  * now, {@code running} and {@code waiting} are what its engine last reported, {@code in_flight_at_poll}
- * what the gateway counted when that report was taken, and {@code k} its KV-cache share (capped at
- * 0.99). Without a fresh engine report the score is {@code in_flight} alone.
+ * what the gateway counted around that poll, and {@code k} its KV-cache share (capped at 0.99).
+ * Without a fresh engine report the score is {@code in_flight} alone.
  * <p>
- * Why this shape: {@code in_flight} is fresh (under 100 ms old) and, when all traffic goes through
- * the gateway, exact; the engine's report is a poll old. So the report only adds what the gateway
- * cannot see ({@code unseen}: requests from elsewhere), instead of replacing fresh counts with stale
- * ones. The first version used {@code max(in_flight, running + waiting) + waiting}: the benchmark
- * (docs/benchmarks.md, load sharing) measured it steering by reports up to 0.5 s old and worsening
- * TTFT p99 by a quarter against in-flight counts alone. Hence also {@code queueWeight} 0 by default.
- * KV pressure matters only near full ({@code k/(1−k)}: 0.5 at half, 4.5 at 90%, 49.5 at 99%, times
- * {@code kvWeight}, 0.5 by default).
+ * Why this shape: {@code in_flight} is fresh and, when all traffic goes through the gateway, exact;
+ * the engine's report is a poll old. So the report only adds what the gateway cannot see
+ * ({@code unseen}: requests from elsewhere) and KV pressure near full. The first version used
+ * {@code max(in_flight, running + waiting) + waiting}: the load-sharing benchmark measured it steering
+ * by reports up to 0.5 s old and worsening TTFT p99 by a quarter against in-flight counts alone;
+ * hence also {@code queueWeight} 0 by default.
  */
 public record LoadScore(double queueWeight, double kvWeight) {
     public static final LoadScore DEFAULTS = new LoadScore(0.0, 1.0);

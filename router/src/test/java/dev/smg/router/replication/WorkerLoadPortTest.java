@@ -47,4 +47,38 @@ class WorkerLoadPortTest {
             assertEquals(busyHere, manual.select(both, new RoutingRequest("m", Optional.of("u2"), "")).orElseThrow());
         }
     }
+
+    /**
+     * cache_aware without a cache match takes the least loaded by this router's own fresh view (its
+     * own requests), not by the shared cluster view that every router would take the same minimum of;
+     * the cluster's view decides only when it is out of balance.
+     */
+    @Test
+    void cacheAwareRanksByItsOwnFreshViewAndRebalancesOnTheClusters() {
+        Worker a = new Worker("a", WorkerUrl.parse("http://a:8000"), List.of(), Optional.empty());
+        Worker b = new Worker("b", WorkerUrl.parse("http://b:8000"), List.of(), Optional.empty());
+        List<Worker> both = List.of(a, b);
+        try (CacheIndex index = new CacheIndex(1 << 20, 16); Worker.Lease mine = a.acquire()) {
+            PolicyFactory factory = new PolicyFactory(index, CacheAwareSettings.DEFAULTS, AssignmentMode.RANDOM,
+                    Duration.ofHours(1));
+            RoutingPolicy cacheAware = factory.create("cache_aware");
+            Map<Worker, Double> cluster = new java.util.HashMap<>(Map.of(a, 3.0, b, 4.0));
+            factory.balanceOn(new WorkerLoad() {
+                @Override
+                public double of(Worker worker) {
+                    return cluster.get(worker);
+                }
+
+                @Override
+                public double ownFresh(Worker worker) {
+                    return worker.inFlight();
+                }
+            });
+            // The cluster says a is less loaded; this router has one request on a and none on b: b.
+            assertEquals(b, cacheAware.select(both, new RoutingRequest("m", Optional.empty(), "")).orElseThrow());
+            // Out of balance in the cluster (spread over 64 and over 1.5x): the cluster's least, a.
+            cluster.put(b, 100.0);
+            assertEquals(a, cacheAware.select(both, new RoutingRequest("m", Optional.empty(), "")).orElseThrow());
+        }
+    }
 }
