@@ -57,6 +57,8 @@
 #   CAPACITY           req/s of the ENGINES engines; set to skip the measurement [measured]
 #   CAP_WARMUP, CAP_DURATION   capacity run, seconds [3, 10]
 #   WARMUP, DURATION   each load run: seconds before the window, seconds measured [3, 12]
+#   PREWARM            seconds fresh routers serve at 50% of the capacity, unmeasured, before a
+#                      configuration's load runs (JIT warm-up out of the figures) [20]
 #   REPEATS            interleaved repeats [3]
 #   SLOW               1: run the slow-engine scenario [1]
 #   SLOW_FLAGS         extra flags of the slow engine [--decode-base-ms 18] (about half the capacity
@@ -92,6 +94,7 @@ CAPACITY=${CAPACITY:-}
 CAP_WARMUP=${CAP_WARMUP:-3}
 CAP_DURATION=${CAP_DURATION:-10}
 WARMUP=${WARMUP:-3}
+PREWARM=${PREWARM:-20}
 DURATION=${DURATION:-12}
 REPEATS=${REPEATS:-3}
 SLOW=${SLOW:-1}
@@ -102,7 +105,7 @@ SLOW_LOAD=${SLOW_LOAD:-0.80}
 SLOW_DURATION=${SLOW_DURATION:-30}
 SLOW_REPEATS=${SLOW_REPEATS:-1}
 SEED=${SEED:-1}
-for v in ENGINES MAX_RUNNING PROMPT_WORDS MAX_TOKENS CAP_WARMUP CAP_DURATION WARMUP DURATION REPEATS SLOW \
+for v in ENGINES MAX_RUNNING PROMPT_WORDS MAX_TOKENS CAP_WARMUP CAP_DURATION WARMUP PREWARM DURATION REPEATS SLOW \
   SLOW_ROUTERS SLOW_DURATION SLOW_REPEATS SEED; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number (got '${!v}')"
 done
@@ -286,6 +289,16 @@ for r in $(seq 1 "$REPEATS"); do
       n=${c%%:*} arm=${c#*:}
       label="$policy-$n-$arm-r$r"
       start_routers "$label" "$n" "$policy" "$arm" "${engine_urls[@]}"
+      if ((PREWARM > 0)); then
+        # Steady state, not JIT warm-up: fresh routers first serve PREWARM s at half the capacity,
+        # unmeasured (every router JVM compiles the same hot paths; with 3 or 5 of them on 2 CPUs
+        # that alone raised the first runs' tail).
+        log "$label: pre-warm ${PREWARM}s at 50%"
+        load "$label-prewarm" "$work/runs/prewarm~$label.json" --targets "$(csv "${front_ports[@]}")" \
+          --engines "$(csv "${engine_ports[@]}")" --rate "$(rate_of 0.5)" --warmup 0 --duration "$PREWARM" \
+          --seed $((SEED * 1000 + r * 10 + 7))
+        engines_drained "${engine_ports[@]}"
+      fi
       for li in "${!loads[@]}"; do
         l=${loads[li]} rate=$(rate_of "${loads[li]}")
         log "repeat $r/$REPEATS, $policy, $(describe "$n" "$arm"), load $l ($rate req/s): ${WARMUP}s + ${DURATION}s"
