@@ -66,7 +66,7 @@
 #   SLOW_ROUTERS, SLOW_POLICY, SLOW_LOAD   [3, power_of_two, 0.80]
 #   SEED               arrivals, prompts and fronts [1]
 # Loopback only; ports are chosen free at run time; every process started is stopped on exit.
-# Time with the defaults, about 23 minutes: per repeat 10 router configurations (start-up measured on
+# Time with the defaults, about 30 minutes (PREWARM adds 20 s per router configuration): per repeat 10 router configurations (start-up measured on
 # 2 busy CPUs: 1 router 1 s, 3 routers ~7 s, 5 routers ~11 s; stop ~2 s) and 20 load runs of
 # WARMUP + DURATION + ~1.5 s (client start, drain), about 7 minutes; then the slow scenario (2
 # start-ups, 2 runs of WARMUP + SLOW_DURATION, ~1.5 minutes) and the capacity run (15 s).
