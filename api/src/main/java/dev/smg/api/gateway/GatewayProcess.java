@@ -95,7 +95,10 @@ public final class GatewayProcess {
                 });
         routerMetrics[0] = new RouterMetrics(metricsRegistry, registry::snapshot);
         UpstreamClient upstream = new UpstreamClient(CONNECT_TIMEOUT, config.requestTimeout());
-        HealthChecker health = new HealthChecker(registry, upstream, config.health(), routerMetrics[0]);
+        // Probes get a client of their own too: their short read timeout must not reach a pooled connection
+        // a proxied request reuses (see the load monitor's client below).
+        HealthChecker health = new HealthChecker(registry, new UpstreamClient(CONNECT_TIMEOUT, config.health().timeout()),
+                config.health(), routerMetrics[0]);
         RoutingConfig routing = config.routing();
         CacheIndex cacheIndex = new CacheIndex(routing.maxTreeChars(), routing.cacheAware().blockChars());
         PolicyFactory factory = new PolicyFactory(cacheIndex, routing.cacheAware(), routing.assignmentMode(),
@@ -103,7 +106,10 @@ public final class GatewayProcess {
         // Policies balance on the load score: in-flight counts (the cluster's, with the mesh) and engine reports.
         LoadView loadView = new LoadView(config.load().score(), config.load().engineStaleAfter(), System::nanoTime);
         factory.balanceOn(loadView);
-        LoadMonitor loadMonitor = new LoadMonitor(registry, upstream, loadView, config.load().monitorInterval(),
+        // A client of its own: a poll's short read timeout must never stay on a pooled connection that a
+        // proxied request (minutes long) reuses next (CI: a request timed out on one after 1 s).
+        UpstreamClient pollClient = new UpstreamClient(config.load().monitorTimeout(), config.load().monitorTimeout());
+        LoadMonitor loadMonitor = new LoadMonitor(registry, pollClient, loadView, config.load().monitorInterval(),
                 config.load().monitorTimeout(), config.mesh().map(m -> m.serverName()).orElse("local"));
         routerMetrics[0].load(loadView, loadMonitor, registry::snapshot);
         Map<String, RoutingPolicy> perModel = new HashMap<>();
