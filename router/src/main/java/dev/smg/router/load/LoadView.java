@@ -81,9 +81,7 @@ public final class LoadView implements WorkerLoad {
 
     /** The engine's last report if it is fresh. */
     public Optional<EngineSample> engine(String workerUrl) {
-        EngineSample sample = engine.get(workerUrl);
-        return sample != null && nanos.getAsLong() - sample.measuredNanos() <= engineStaleNanos
-                ? Optional.of(sample) : Optional.empty();
+        return Optional.ofNullable(freshEngine(workerUrl));
     }
 
     /** How old {@code sample} is now, in milliseconds. */
