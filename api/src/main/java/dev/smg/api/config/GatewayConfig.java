@@ -5,6 +5,7 @@ import dev.smg.mesh.MeshTuning;
 import dev.smg.router.breaker.BreakerSettings;
 import dev.smg.router.health.HealthSettings;
 import dev.smg.router.retry.RetrySettings;
+import dev.smg.router.stream.StreamFailoverSettings;
 import dev.smg.router.worker.WorkerSpec;
 
 import java.time.Duration;
@@ -20,6 +21,7 @@ import java.util.Optional;
  * @param prometheusPort metrics port; 0 picks a free one
  * @param meshTuning     the mesh's timings and bounds ({@code --mesh-profile} and its overrides); the
  *                       default profile when the mesh is off
+ * @param streams        stream failover and first-token deadlines ({@code --first-token-timeout-secs} ...)
  * @param load           engine-load polling, the load score, and load sharing through the mesh
  * @param discovery      Kubernetes router discovery; present only together with {@code mesh}
  * @param warnings       printed at start-up: things the user asked for that this build does not do yet,
@@ -39,6 +41,7 @@ public record GatewayConfig(
         HealthSettings health,
         BreakerSettings breaker,
         RetrySettings retry,
+        StreamFailoverSettings streams,
         String prometheusHost,
         int prometheusPort,
         Optional<MeshSettings> mesh,

@@ -17,6 +17,7 @@ import dev.smg.router.load.LoadScore;
 import dev.smg.router.policy.AssignmentMode;
 import dev.smg.router.policy.CacheAwareSettings;
 import dev.smg.router.retry.RetrySettings;
+import dev.smg.router.stream.StreamFailoverSettings;
 import dev.smg.router.worker.WorkerSpec;
 import dev.smg.router.worker.WorkerUrl;
 
@@ -42,6 +43,7 @@ public final class GatewayFlags {
     private static final CacheAwareSettings CACHE_AWARE = CacheAwareSettings.DEFAULTS;
     private static final BreakerSettings BREAKER = BreakerSettings.DEFAULTS;
     private static final RetrySettings RETRY = RetrySettings.DEFAULTS;
+    private static final StreamFailoverSettings STREAMS = StreamFailoverSettings.DEFAULTS;
     /** One default for the two spellings of the flag. */
     private static final long EVICTION_INTERVAL_SECS = 120;
     /** Mutual TLS on the mesh port: certificate, key and CA bundle, all three or none. */
@@ -109,6 +111,12 @@ public final class GatewayFlags {
                         Flag.value("--retry-backoff-multiplier", RETRY.multiplier(), "growth of the delay per attempt"),
                         Flag.value("--retry-jitter-factor", RETRY.jitter(), "random spread of each delay, 0..1"),
                         Flag.toggle("--disable-retries", "one attempt per request"))
+                .group("Streams (failover of streamed answers)",
+                        Flag.value("--first-token-timeout-secs", 0, "a worker that sends no content of a stream within this time is abandoned and the request retried on another (0: no deadline)"),
+                        Flag.list("--model-first-token-timeout", "per-model first-token deadline, model=secs (repeatable; 0 turns it off for that model)"),
+                        Flag.value("--stream-stall-timeout-secs", STREAMS.stallTimeout().toSeconds(), "a started stream silent this long is stalled: it is continued on another worker"),
+                        Flag.value("--stream-migration-limit", STREAMS.migrationLimit(), "continuations of one stream at most (0: a broken stream ends with an error event)"),
+                        Flag.toggle("--disable-stream-failover", "relay streams as bytes: a worker that fails mid-stream cuts the client's stream"))
                 .group("Metrics",
                         Flag.value("--prometheus-host", "0.0.0.0", "address the metrics listener binds"),
                         Flag.value("--prometheus-port", 29000, "port of GET /metrics (Prometheus text format)"))
@@ -140,6 +148,37 @@ public final class GatewayFlags {
                 Duration.ofMillis(a.longValue("--load-monitor-timeout-ms", 10, 60_000)),
                 new LoadScore(a.doubleValue("--load-queue-weight", 0, 1000), a.doubleValue("--load-kv-weight", 0, 1000)),
                 !a.enabled("--disable-load-sync"));
+    }
+
+    /**
+     * Stream failover. {@code --disable-stream-failover} alone gives the byte relay of before; a
+     * first-token deadline still needs the event-aware relay (it must see the first content).
+     */
+    private static StreamFailoverSettings streams(ParsedArgs a) {
+        Duration firstToken = seconds(a.doubleValue("--first-token-timeout-secs", 0, 86_400));
+        java.util.Map<String, Duration> perModel = new java.util.LinkedHashMap<>();
+        for (String pair : a.list("--model-first-token-timeout")) {
+            int eq = pair.indexOf('=');
+            String model = eq > 0 ? pair.substring(0, eq) : "";
+            Double secs = null;
+            try {
+                secs = eq > 0 ? Double.valueOf(pair.substring(eq + 1)) : null;
+            } catch (NumberFormatException e) {
+                secs = null;
+            }
+            if (model.isEmpty() || secs == null || !(secs >= 0 && secs <= 86_400)) {
+                throw new CliException("--model-first-token-timeout: '" + pair
+                        + "' must be model=seconds with seconds from 0 to 86400");
+            }
+            perModel.put(model, seconds(secs));
+        }
+        double stall = a.doubleValue("--stream-stall-timeout-secs", 0.05, 86_400);
+        return new StreamFailoverSettings(!a.enabled("--disable-stream-failover"), firstToken, perModel, seconds(stall),
+                a.intValue("--stream-migration-limit", 0, 100));
+    }
+
+    private static Duration seconds(double secs) {
+        return Duration.ofNanos(Math.round(secs * 1e9));
     }
 
     private static RoutingConfig routing(ParsedArgs a) {
@@ -331,7 +370,7 @@ public final class GatewayFlags {
             }
         }
         return new GatewayConfig(host, port, workers, routing, admission, logLevel, requestTimeout, maxPayload, grace, apiKey,
-                health, breaker, retry, prometheusHost, prometheusPort, mesh, meshTuning, !a.enabled("--disable-tree-sync"),
+                health, breaker, retry, streams(a), prometheusHost, prometheusPort, mesh, meshTuning, !a.enabled("--disable-tree-sync"),
                 load(a), discovery, warnings);
     }
 

@@ -55,6 +55,7 @@ public final class GatewayProcess {
     private final WorkerRegistry registry;
     private final HealthChecker health;
     private final LoadMonitor loadMonitor;
+    private final Dispatcher dispatcher;
     private final DrainState drain;
     private final WebServer server;
     private final WebServer metricsServer;
@@ -64,7 +65,7 @@ public final class GatewayProcess {
     private final Optional<MeshDiscovery> discovery;
 
     private GatewayProcess(GatewayConfig config, WorkerRegistry registry, HealthChecker health,
-                           LoadMonitor loadMonitor, DrainState drain,
+                           LoadMonitor loadMonitor, Dispatcher dispatcher, DrainState drain,
                            WebServer server, WebServer metricsServer, Optional<MeshNode> mesh,
                            Optional<HaContext> ha, AtomicReference<Runnable> shutdownRequest,
                            Optional<MeshDiscovery> discovery) {
@@ -74,6 +75,7 @@ public final class GatewayProcess {
         this.registry = registry;
         this.health = health;
         this.loadMonitor = loadMonitor;
+        this.dispatcher = dispatcher;
         this.drain = drain;
         this.server = server;
         this.metricsServer = metricsServer;
@@ -182,7 +184,8 @@ public final class GatewayProcess {
         AdmissionControl admission = new AdmissionControl(cap, ac.queueSize(), ac.queueTimeout(), limiters);
         admissionRef.set(admission);
         routerMetrics[0].admission(admission);
-        Dispatcher dispatcher = new Dispatcher(registry, policies, upstream, config.retry(), routerMetrics[0]);
+        Dispatcher dispatcher = new Dispatcher(registry, policies, upstream, config.retry(), routerMetrics[0],
+                config.streams());
 
         WebServer server = WebServer.builder()
                 .host(config.host())
@@ -217,7 +220,7 @@ public final class GatewayProcess {
                 Version.current(), config.host(), String.valueOf(server.port()), String.valueOf(metricsServer.port()),
                 registry.snapshot().size(), policies.defaultPolicy().name(),
                 config.apiKey().isPresent() ? ", API key required" : "");
-        GatewayProcess process = new GatewayProcess(config, registry, health, loadMonitor, drain, server,
+        GatewayProcess process = new GatewayProcess(config, registry, health, loadMonitor, dispatcher, drain, server,
                 metricsServer, mesh, ha, shutdownRequest, discovery);
         shutdownRequest.set(() -> Thread.ofPlatform().name("smg-shutdown").start(process::shutdownGracefully));
         return process;
@@ -332,6 +335,7 @@ public final class GatewayProcess {
         health.close();
         loadMonitor.close();
         server.stop();
+        dispatcher.close();
         metricsServer.stop();
     }
 }

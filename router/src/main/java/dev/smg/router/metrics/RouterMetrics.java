@@ -24,6 +24,10 @@ public final class RouterMetrics {
     private final Counter upstreamResponses;
     private final Counter workerErrors;
     private final Counter admissions;
+    private final Counter streamMigrations;
+    private final Counter streamBreaks;
+    private final Counter firstTokenTimeouts;
+    private final io.prometheus.metrics.core.metrics.Histogram migrationStall;
     private final PrometheusRegistry registry;
 
     public RouterMetrics(PrometheusRegistry registry, Supplier<List<Worker>> workers) {
@@ -69,6 +73,20 @@ public final class RouterMetrics {
         admissions = Counter.builder().name("smg_http_rate_limit_total")
                 .help("Admission decisions: allowed, rate_limit_exceeded, queue_full, queue_timeout")
                 .labelNames("result").register(registry);
+        streamMigrations = Counter.builder().name("smg_stream_migrations_total")
+                .help("Streams continued on another worker after theirs failed, by endpoint and reason (broken, stalled, first_token_timeout)")
+                .labelNames("endpoint", "reason").register(registry);
+        streamBreaks = Counter.builder().name("smg_stream_breaks_total")
+                .help("Started streams that could not be continued and ended with an error event, by endpoint and reason")
+                .labelNames("endpoint", "reason").register(registry);
+        firstTokenTimeouts = Counter.builder().name("smg_stream_first_token_timeouts_total")
+                .help("Stream legs whose worker sent no content within the first-token deadline")
+                .labelNames("endpoint").register(registry);
+        migrationStall = io.prometheus.metrics.core.metrics.Histogram.builder().name("smg_stream_migration_stall_seconds")
+                .help("What a client waited at a migration: from the last event it got from the failed worker to the first from the next")
+                .labelNames("endpoint")
+                .classicOnly().classicUpperBounds(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+                .register(registry);
     }
 
     /** Exposes the cache-aware index's size and its writer's counters. */
@@ -149,6 +167,23 @@ public final class RouterMetrics {
 
     public void retriesExhausted(String endpoint) {
         retriesExhausted.labelValues(endpoint).inc();
+    }
+
+    /** A stream continued elsewhere; {@code reason}: broken, stalled or first_token_timeout. */
+    public void streamMigration(String endpoint, String reason) {
+        streamMigrations.labelValues(endpoint, reason).inc();
+    }
+
+    public void streamBreak(String endpoint, String reason) {
+        streamBreaks.labelValues(endpoint, reason).inc();
+    }
+
+    public void firstTokenTimeout(String endpoint) {
+        firstTokenTimeouts.labelValues(endpoint).inc();
+    }
+
+    public void migrationStall(String endpoint, double seconds) {
+        migrationStall.labelValues(endpoint).observe(seconds);
     }
 
     public void upstreamResponse(int status) {

@@ -6,6 +6,9 @@ import dev.smg.router.policy.PolicyRegistry;
 import dev.smg.router.policy.RoutingPolicy;
 import dev.smg.router.policy.RoutingRequest;
 import dev.smg.router.retry.RetrySettings;
+import dev.smg.router.stream.StreamFailoverSettings;
+import dev.smg.router.stream.StreamShape;
+import dev.smg.router.stream.StreamWatchdog;
 import dev.smg.router.worker.Worker;
 import dev.smg.router.worker.WorkerRegistry;
 import dev.smg.router.worker.WorkerStatus;
@@ -28,11 +31,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Each attempt re-selects among available workers (READY, breaker letting traffic through),
  * preferring ones not yet tried, so a retry lands on a different worker whenever one exists. An
  * attempt is retried on a transport failure or a retryable status (408, 429, 500, 502, 503, 504),
- * but only while nothing has been sent to the client: once a streamed answer's headers are out,
- * there is no retry. Every exit path releases the worker's in-flight count and reports the outcome
+ * but only while nothing has been sent to the client. A streamed answer goes through the
+ * {@link StreamRelay} (unless stream failover and first-token deadlines are off): it holds the
+ * client's headers until the first content, so a worker that fails before it is retried too, and
+ * once content is out a failed worker's stream is continued on another. Every exit path releases the worker's in-flight count and reports the outcome
  * to its circuit breaker exactly once.
  */
-public final class Dispatcher {
+public final class Dispatcher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Dispatcher.class.getName());
     private static final int RELAY_BUFFER = 16 * 1024;
 
@@ -41,14 +46,33 @@ public final class Dispatcher {
     private final UpstreamClient upstream;
     private final RetrySettings retry;
     private final RouterMetrics metrics;
+    private final StreamWatchdog watchdog;
+    /** Null when streams are passed through as bytes ({@link StreamFailoverSettings#watchesStreams()} false). */
+    private final StreamRelay streamRelay;
 
     public Dispatcher(WorkerRegistry registry, PolicyRegistry policies, UpstreamClient upstream, RetrySettings retry,
                       RouterMetrics metrics) {
+        this(registry, policies, upstream, retry, metrics, StreamFailoverSettings.OFF);
+    }
+
+    /** @param streams stream failover and first-token deadlines; {@link #close()} stops their timer */
+    public Dispatcher(WorkerRegistry registry, PolicyRegistry policies, UpstreamClient upstream, RetrySettings retry,
+                      RouterMetrics metrics, StreamFailoverSettings streams) {
         this.registry = registry;
         this.policies = policies;
         this.upstream = upstream;
         this.retry = retry;
         this.metrics = metrics;
+        this.watchdog = streams.watchesStreams() ? new StreamWatchdog() : null;
+        this.streamRelay = watchdog != null ? new StreamRelay(streams, watchdog, metrics) : null;
+    }
+
+    /** Stops the streams' timer thread (requests still relaying lose their deadlines, nothing else). */
+    @Override
+    public void close() {
+        if (watchdog != null) {
+            watchdog.close();
+        }
     }
 
     /** Answers the call through {@code reply}; returns how it ended, for logs and metrics. */
@@ -64,16 +88,8 @@ public final class Dispatcher {
                 }
             }
             List<Worker> all = registry.snapshot();
-            List<Worker> serving = new ArrayList<>();
-            boolean anyServes = false;
-            for (Worker w : all) {
-                if (w.serves(model)) {
-                    anyServes = true;
-                    if (w.status() != WorkerStatus.DRAINING) {
-                        serving.add(w);
-                    }
-                }
-            }
+            List<Worker> serving = serving(all, model);
+            boolean anyServes = !serving.isEmpty() || all.stream().anyMatch(w -> w.serves(model));
             if (serving.isEmpty()) {
                 // Nothing to retry for: no worker can take this model now or later.
                 GatewayError error;
@@ -97,7 +113,7 @@ public final class Dispatcher {
             CircuitBreaker.Permit permit = selection.get().permit();
             tried.add(worker);
             boolean lastAttempt = attempt == retry.maxAttempts();
-            Attempt result = attempt(call, worker, permit, reply, lastAttempt);
+            Attempt result = attempt(call, worker, permit, reply, lastAttempt, tried);
             if (result.done()) {
                 return result.outcome().withAttempts(attempt);
             }
@@ -113,6 +129,62 @@ public final class Dispatcher {
     }
 
     private record Selection(Worker worker, CircuitBreaker.Permit permit) {
+    }
+
+    /** Workers that serve {@code model} and are not being removed. */
+    private static List<Worker> serving(List<Worker> all, String model) {
+        List<Worker> serving = new ArrayList<>();
+        for (Worker w : all) {
+            if (w.serves(model) && w.status() != WorkerStatus.DRAINING) {
+                serving.add(w);
+            }
+        }
+        return serving;
+    }
+
+    /**
+     * Opens the continuation of a broken stream on another worker: up to the retry budget of
+     * workers, untried ones first, each a leg with its own lease and breaker permit. A worker that
+     * refuses (any status but 200 with an event stream) or cannot be reached is passed over.
+     */
+    private Optional<StreamRelay.Leg> openContinuation(ProxyCall call, byte[] body, Set<Worker> tried) {
+        String model = call.request().model().orElse(null);
+        for (int i = 0; i < retry.maxAttempts(); i++) {
+            Optional<Selection> selection = select(serving(registry.snapshot(), model), tried, call.routing());
+            if (selection.isEmpty()) {
+                return Optional.empty();
+            }
+            Worker worker = selection.get().worker();
+            CircuitBreaker.Permit permit = selection.get().permit();
+            tried.add(worker);
+            Worker.Lease lease = worker.acquire();
+            UpstreamResponse answer;
+            try {
+                answer = upstream.post(worker.url().resolve(call.route().path()), call.headers(), worker.apiKey(),
+                        "application/json", body);
+            } catch (UpstreamFailure failure) {
+                permit.failure();
+                lease.close();
+                metrics.upstreamFailure(failure.kind().name().toLowerCase());
+                LOG.log(System.Logger.Level.WARNING, "request {0}: continuation: {1}", call.requestId(),
+                        failure.getMessage());
+                continue;
+            }
+            metrics.upstreamResponse(answer.status());
+            if (answer.status() == 200 && isEventStream(answer)) {
+                return Optional.of(new StreamRelay.Leg(worker, lease, permit, answer));
+            }
+            LOG.log(System.Logger.Level.WARNING, "request {0}: worker {1} refused the continuation with {2}",
+                    call.requestId(), worker, answer.status());
+            answer.close();
+            lease.close();
+            if (RetrySettings.isRetryable(answer.status())) {
+                permit.failure();
+            } else {
+                permit.abandon(); // a refusal of the request's form says nothing about the worker's health
+            }
+        }
+        return Optional.empty();
     }
 
     /** Picks a worker, preferring untried ones, whose breaker grants a permit. */
@@ -151,7 +223,7 @@ public final class Dispatcher {
     }
 
     private Attempt attempt(ProxyCall call, Worker worker, CircuitBreaker.Permit permit, ClientReply reply,
-                            boolean lastAttempt) {
+                            boolean lastAttempt, Set<Worker> tried) {
         try (Worker.Lease lease = worker.acquire()) {
             if (worker.status() == WorkerStatus.DRAINING) {
                 // Removal began between selection and the lease: its drain may not wait for us.
@@ -197,6 +269,12 @@ public final class Dispatcher {
                     report(permit, RetrySettings.isRetryable(status));
                     reply.complete(status, clientHeaders(answer), body);
                     return Attempt.finished(new Outcome(status, "", worker, 1));
+                }
+                StreamShape shape = shapeOf(call.route());
+                if (streamRelay != null && status == 200 && shape != null) {
+                    StreamRelay.Result r = streamRelay.relay(call, shape, new StreamRelay.Leg(worker, lease, permit,
+                            answer), clientHeaders(answer), reply, body -> openContinuation(call, body, tried));
+                    return r.retry() != null ? Attempt.retry(r.retry()) : Attempt.finished(r.outcome());
                 }
                 return Attempt.finished(relay(call, worker, permit, answer, reply));
             } catch (RuntimeException e) {
@@ -271,6 +349,15 @@ public final class Dispatcher {
         } else {
             permit.success();
         }
+    }
+
+    private static StreamShape shapeOf(InferenceRoute route) {
+        return switch (route) {
+            case CHAT -> StreamShape.CHAT;
+            case COMPLETIONS -> StreamShape.COMPLETION;
+            case GENERATE -> StreamShape.GENERATE;
+            case EMBEDDINGS -> null;
+        };
     }
 
     private static boolean isEventStream(UpstreamResponse answer) {

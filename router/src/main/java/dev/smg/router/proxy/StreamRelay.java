@@ -1,0 +1,402 @@
+package dev.smg.router.proxy;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import dev.smg.router.breaker.CircuitBreaker;
+import dev.smg.router.metrics.RouterMetrics;
+import dev.smg.router.stream.BreakReason;
+import dev.smg.router.stream.ContinuedEvents;
+import dev.smg.router.stream.Continuation;
+import dev.smg.router.stream.SseEventSplitter;
+import dev.smg.router.stream.StreamEvent;
+import dev.smg.router.stream.StreamFailoverSettings;
+import dev.smg.router.stream.StreamShape;
+import dev.smg.router.stream.StreamTranscript;
+import dev.smg.router.stream.StreamWatchdog;
+import dev.smg.router.worker.Worker;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Relays a streamed answer event by event, so that a worker failing it does not break the client's
+ * stream (issue 15).
+ * <ul>
+ *   <li>The client's status and headers wait for the first content (a role-only opening chunk is
+ *       held): a worker that fails before it, or misses the first-token deadline, is retried like
+ *       any failed attempt, and the client never knows.</li>
+ *   <li>Once content has gone out, a worker whose connection breaks, or that goes silent for the
+ *       stall timeout, is replaced: the request is re-issued elsewhere as a {@link Continuation}
+ *       and its events are rewritten ({@link ContinuedEvents}) into the same stream.</li>
+ *   <li>A stream that cannot be continued safely ends with an error event in the OpenAI shape and
+ *       {@code [DONE]}, never a silent cut.</li>
+ * </ul>
+ * Every leg's breaker permit and in-flight lease are settled when the leg ends.
+ */
+final class StreamRelay {
+    private static final System.Logger LOG = System.getLogger(StreamRelay.class.getName());
+    private static final int RELAY_BUFFER = 16 * 1024;
+    /** Largest event interpreted; a longer one is relayed as it is and the stream is no longer continued. */
+    private static final int MAX_EVENT = 1 << 20;
+    /** Bytes of opening events (roles, comments) held back before the first content at most. */
+    private static final int MAX_HELD = 64 * 1024;
+    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final StreamFailoverSettings settings;
+    private final StreamWatchdog watchdog;
+    private final RouterMetrics metrics;
+
+    StreamRelay(StreamFailoverSettings settings, StreamWatchdog watchdog, RouterMetrics metrics) {
+        this.settings = settings;
+        this.watchdog = watchdog;
+        this.metrics = metrics;
+    }
+
+    /** One worker's part of a stream: settled (permit, lease, connection) exactly once. */
+    static final class Leg {
+        final Worker worker;
+        private final Worker.Lease lease;
+        private final CircuitBreaker.Permit permit;
+        final UpstreamResponse answer;
+
+        Leg(Worker worker, Worker.Lease lease, CircuitBreaker.Permit permit, UpstreamResponse answer) {
+            this.worker = worker;
+            this.lease = lease;
+            this.permit = permit;
+            this.answer = answer;
+        }
+
+        void end(Boolean workerSucceeded) {
+            try {
+                answer.close();
+            } finally {
+                lease.close();
+                if (workerSucceeded == null) {
+                    permit.abandon();
+                } else if (workerSucceeded) {
+                    permit.success();
+                } else {
+                    permit.failure();
+                }
+            }
+        }
+    }
+
+    /** Opens a leg for a continuation body on another worker; empty when none takes it. */
+    interface Continuer {
+        Optional<Leg> open(byte[] body);
+    }
+
+    /** How the relay ended: relayed to the client (an outcome), or to be retried (nothing was sent). */
+    record Result(Dispatcher.Outcome outcome, GatewayError retry) {
+    }
+
+    private enum LegEnd { COMPLETE, BROKEN, STALLED, FIRST_TOKEN_TIMEOUT, CLIENT_GONE }
+
+    Result relay(ProxyCall call, StreamShape shape, Leg first, List<HeaderField> headers, ClientReply reply,
+                 Continuer continuer) {
+        String endpoint = call.route().endpoint();
+        ClientStream client = new ClientStream(reply, first.answer.status(), headers, shape);
+        Duration firstToken = settings.firstTokenTimeout(call.request().model().orElse(null));
+        Leg leg = first;
+        ContinuedEvents rewriter = null;
+        Continuation.Plan plan = null;
+        int migrations = 0;
+        while (true) {
+            // A continuation re-reads the prompt and the answer so far: without a first-token deadline
+            // of its own, its start is bounded by the stall timeout.
+            Duration legFirstToken = rewriter != null && firstToken.isZero() ? settings.stallTimeout() : firstToken;
+            LegEnd end;
+            Leg current = leg;
+            try (StreamWatchdog.Watch watch = watchdog.watch(legFirstToken, settings.stallTimeout(),
+                    current.answer::close)) {
+                end = pump(client, current, rewriter, watch, shape);
+            }
+            if (end == LegEnd.COMPLETE) {
+                leg.end(true);
+                client.finish();
+                return relayed(leg, client.gone() ? "client_disconnected" : "", migrations);
+            }
+            if (end == LegEnd.CLIENT_GONE) {
+                leg.end(null); // the client left; nothing is known about the worker
+                LOG.log(System.Logger.Level.DEBUG, "request {0}: client disconnected mid-stream", call.requestId());
+                return relayed(leg, "client_disconnected", migrations);
+            }
+            leg.end(false);
+            if (end == LegEnd.FIRST_TOKEN_TIMEOUT) {
+                metrics.firstTokenTimeout(endpoint);
+            }
+            LOG.log(System.Logger.Level.WARNING, "request {0}: worker {1} {2} after {3} tokens", call.requestId(),
+                    leg.worker, describe(end), client.transcript.tokens());
+            if (!client.committed()) {
+                // Nothing reached the client: an ordinary retry (a continuation commits before it starts).
+                return new Result(null, end == LegEnd.FIRST_TOKEN_TIMEOUT
+                        ? GatewayError.upstreamTimeout("worker " + leg.worker + " sent no first token within "
+                        + firstToken.toMillis() + " ms")
+                        : GatewayError.upstreamUnreachable("worker " + leg.worker + " " + describe(end)
+                        + " before its first token"));
+            }
+            BreakReason why;
+            if (!settings.migrate()) {
+                why = BreakReason.FAILOVER_DISABLED;
+            } else if (client.transcript.unsafe() != null) {
+                why = client.transcript.unsafe();
+            } else if (migrations >= settings.migrationLimit()) {
+                why = BreakReason.MIGRATION_LIMIT;
+            } else {
+                if (plan == null) {
+                    plan = Continuation.of(shape, call.body());
+                }
+                why = plan.refusal();
+            }
+            if (why != null) {
+                metrics.streamBreak(endpoint, why.label());
+                client.breakWith(why);
+                return relayed(leg, "stream_broken", migrations);
+            }
+            migrations++;
+            metrics.streamMigration(endpoint, migrationReason(end));
+            client.migrating();
+            Optional<byte[]> body = plan.continuation().orElseThrow()
+                    .body(client.transcript.text(), client.transcript.tokens());
+            if (body.isEmpty()) {
+                client.endForLength(); // the output limit was reached exactly as the worker failed
+                return relayed(leg, "", migrations);
+            }
+            Optional<Leg> next = continuer.open(body.get());
+            if (next.isEmpty()) {
+                metrics.streamBreak(endpoint, BreakReason.NO_WORKER.label());
+                client.breakWith(BreakReason.NO_WORKER);
+                return relayed(leg, "stream_broken", migrations);
+            }
+            LOG.log(System.Logger.Level.INFO, "request {0}: stream continues on worker {1} after {2} tokens",
+                    call.requestId(), next.get().worker, client.transcript.tokens());
+            leg = next.get();
+            rewriter = new ContinuedEvents(shape, client.transcript);
+        }
+    }
+
+    private static Result relayed(Leg leg, String code, int migrations) {
+        return new Result(new Dispatcher.Outcome(200, code, leg.worker, 1 + migrations), null);
+    }
+
+    private static String describe(LegEnd end) {
+        return switch (end) {
+            case STALLED -> "stalled";
+            case FIRST_TOKEN_TIMEOUT -> "missed the first-token deadline";
+            default -> "broke off its stream";
+        };
+    }
+
+    private static String migrationReason(LegEnd end) {
+        return switch (end) {
+            case STALLED -> "stalled";
+            case FIRST_TOKEN_TIMEOUT -> "first_token_timeout";
+            default -> "broken";
+        };
+    }
+
+    /** Reads one leg to its end, passing its events on. */
+    private LegEnd pump(ClientStream client, Leg leg, ContinuedEvents rewriter, StreamWatchdog.Watch watch,
+                        StreamShape shape) {
+        SseEventSplitter splitter = new SseEventSplitter(MAX_EVENT);
+        InputStream in = leg.answer.body();
+        byte[] buffer = new byte[RELAY_BUFFER];
+        boolean generate = shape == StreamShape.GENERATE;
+        while (true) {
+            int n;
+            try {
+                n = in.read(buffer);
+            } catch (IOException | RuntimeException e) {
+                return client.transcript.done() ? LegEnd.COMPLETE : failure(watch);
+            }
+            if (n < 0) {
+                if (client.transcript.done() || client.transcript.finished() && watch.expired() == null) {
+                    return LegEnd.COMPLETE;
+                }
+                return failure(watch); // ended without [DONE] or a finish: the worker went away
+            }
+            watch.progress();
+            splitter.feed(buffer, 0, n, event -> {
+                if (client.gone()) {
+                    return;
+                }
+                StreamEvent parsed = event.oversized()
+                        ? new StreamEvent(StreamEvent.Kind.UNREADABLE, null, "", false, false, false, false, false,
+                        false, false)
+                        : StreamEvent.parse(event.bytes(), generate);
+                byte[] bytes = event.bytes();
+                if (rewriter != null) {
+                    ContinuedEvents.Rewritten r = rewriter.apply(parsed, bytes);
+                    if (r == null) {
+                        return;
+                    }
+                    parsed = r.event();
+                    bytes = r.bytes();
+                }
+                if (parsed.carriesAnswer()) {
+                    watch.answered();
+                }
+                client.send(parsed, bytes);
+            });
+            if (client.gone()) {
+                return LegEnd.CLIENT_GONE;
+            }
+        }
+    }
+
+    private static LegEnd failure(StreamWatchdog.Watch watch) {
+        StreamWatchdog.Expiry expiry = watch.expired();
+        if (expiry == null) {
+            return LegEnd.BROKEN;
+        }
+        return expiry == StreamWatchdog.Expiry.FIRST_TOKEN ? LegEnd.FIRST_TOKEN_TIMEOUT : LegEnd.STALLED;
+    }
+
+    /** The client's side of the stream: committed at the first content, written event by event. */
+    private final class ClientStream {
+        final StreamTranscript transcript;
+        private final ClientReply reply;
+        private final int status;
+        private final List<HeaderField> headers;
+        private final StreamShape shape;
+        private final List<byte[]> held = new ArrayList<>();
+        private int heldBytes;
+        private OutputStream out;
+        private boolean gone;
+        private long lastWrite;
+        /** When the client last heard from the worker that failed (0: no migration pending). */
+        private long stalledSince;
+        private final String endpoint;
+
+        ClientStream(ClientReply reply, int status, List<HeaderField> headers, StreamShape shape) {
+            this.reply = reply;
+            this.status = status;
+            this.headers = headers;
+            this.shape = shape;
+            this.transcript = new StreamTranscript(shape);
+            this.endpoint = switch (shape) {
+                case CHAT -> InferenceRoute.CHAT.endpoint();
+                case COMPLETION -> InferenceRoute.COMPLETIONS.endpoint();
+                case GENERATE -> InferenceRoute.GENERATE.endpoint();
+            };
+        }
+
+        boolean committed() {
+            return out != null;
+        }
+
+        boolean gone() {
+            return gone;
+        }
+
+        void send(StreamEvent event, byte[] bytes) {
+            transcript.record(event);
+            if (out == null && !event.carriesAnswer() && heldBytes + bytes.length <= MAX_HELD) {
+                held.add(bytes);
+                heldBytes += bytes.length;
+                return;
+            }
+            if (stalledSince != 0 && event.carriesAnswer()) {
+                metrics.migrationStall(endpoint, (System.nanoTime() - stalledSince) / 1e9);
+                stalledSince = 0;
+            }
+            write(bytes);
+        }
+
+        /** A migration begins: the client's wait runs from its last event. */
+        void migrating() {
+            if (stalledSince == 0) {
+                stalledSince = lastWrite;
+            }
+        }
+
+        private void write(byte[] bytes) {
+            if (gone) {
+                return;
+            }
+            try {
+                if (out == null) {
+                    out = reply.stream(status, headers);
+                    for (byte[] h : held) {
+                        out.write(h);
+                    }
+                    held.clear();
+                }
+                out.write(bytes);
+                out.flush();
+                lastWrite = System.nanoTime();
+            } catch (IOException | RuntimeException e) {
+                gone = true;
+            }
+        }
+
+        void finish() {
+            if (out == null) {
+                write(new byte[0]);
+            }
+            close();
+        }
+
+        void breakWith(BreakReason reason) {
+            GatewayError error = new GatewayError(502, "upstream_error", "stream_interrupted",
+                    "The worker serving this stream failed and it could not be continued: " + reason.message());
+            write(("data: " + new String(error.body(), StandardCharsets.UTF_8) + "\n\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            write(DONE);
+            close();
+        }
+
+        /** Ends a stream whose output limit was used up: a final chunk with finish reason "length". */
+        void endForLength() {
+            Map<String, Object> last = new LinkedHashMap<>();
+            switch (shape) {
+                case CHAT, COMPLETION -> {
+                    last.put("id", transcript.id());
+                    last.put("object", shape == StreamShape.CHAT ? "chat.completion.chunk" : "text_completion");
+                    last.put("created", transcript.created());
+                    last.put("model", transcript.model());
+                    Map<String, Object> choice = new LinkedHashMap<>();
+                    choice.put("index", 0);
+                    if (shape == StreamShape.CHAT) {
+                        choice.put("delta", Map.of());
+                    } else {
+                        choice.put("text", "");
+                    }
+                    choice.put("finish_reason", "length");
+                    last.put("choices", List.of(choice));
+                }
+                case GENERATE -> {
+                    last.put("text", transcript.text());
+                    last.put("meta_info", Map.of("id", transcript.id(), "finish_reason", Map.of("type", "length"),
+                            "completion_tokens", transcript.tokens()));
+                }
+            }
+            try {
+                write(("data: " + JSON.std.asString(last) + "\n\n").getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new IllegalStateException("a final chunk cannot be written as JSON", e);
+            }
+            write(DONE);
+            close();
+        }
+
+        private void close() {
+            if (out == null || gone) {
+                return;
+            }
+            try {
+                out.close();
+            } catch (IOException | RuntimeException e) {
+                gone = true;
+            }
+        }
+    }
+}

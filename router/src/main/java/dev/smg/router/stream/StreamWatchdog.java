@@ -1,0 +1,136 @@
+package dev.smg.router.stream;
+
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Deadlines of streams being relayed: the first content of a leg, and silence after it. A relay
+ * thread blocks in a socket read and cannot time itself out (the socket's read timeout is the
+ * request timeout, tens of minutes); so one timer thread checks each watched stream when its
+ * deadline comes, and aborts the upstream read of a stream past it. A check that finds progress
+ * re-arms itself for the new deadline, so a flowing stream costs a timer task per stall period, not
+ * per chunk.
+ */
+public final class StreamWatchdog implements AutoCloseable {
+    /** Why a watch fired. */
+    public enum Expiry { FIRST_TOKEN, STALL }
+
+    private final ScheduledThreadPoolExecutor timer;
+
+    public StreamWatchdog() {
+        timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "smg-stream-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setRemoveOnCancelPolicy(true); // finished streams leave no task behind
+    }
+
+    /**
+     * Watches one leg of a stream.
+     *
+     * @param firstToken time allowed before the leg's first content; ZERO: none
+     * @param stall      time allowed without a byte once content has come
+     * @param abort      called once, from the timer thread, when a deadline passes
+     */
+    public Watch watch(Duration firstToken, Duration stall, Runnable abort) {
+        Watch w = new Watch(firstToken.toNanos(), stall.toNanos(), abort);
+        w.arm();
+        return w;
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+
+    /** One leg's deadlines. Progress is reported by the relay thread; checks run on the timer's. */
+    public final class Watch implements AutoCloseable {
+        private final long firstTokenNanos;
+        private final long stallNanos;
+        private final Runnable abort;
+        private final long started = System.nanoTime();
+        private volatile long lastByte = started;
+        private volatile boolean answered;
+        private volatile Expiry expired;
+        private volatile boolean closed;
+        private ScheduledFuture<?> check;
+
+        private Watch(long firstTokenNanos, long stallNanos, Runnable abort) {
+            this.firstTokenNanos = firstTokenNanos;
+            this.stallNanos = stallNanos;
+            this.abort = abort;
+        }
+
+        /** Bytes came from the worker. */
+        public void progress() {
+            lastByte = System.nanoTime();
+        }
+
+        /** The leg's first content came: from now on only silence is timed. */
+        public void answered() {
+            if (!answered) {
+                answered = true;
+                lastByte = System.nanoTime();
+                arm(); // from the first-token deadline (or none) to the stall deadline
+            }
+        }
+
+        /** Why the leg was aborted, or null. */
+        public Expiry expired() {
+            return expired;
+        }
+
+        private synchronized void arm() {
+            if (closed || expired != null) {
+                return;
+            }
+            long deadline = deadline();
+            if (deadline == Long.MAX_VALUE) {
+                return;
+            }
+            if (check != null) {
+                check.cancel(false);
+            }
+            long delay = Math.max(0, deadline - System.nanoTime());
+            check = timer.schedule(this::check, delay, TimeUnit.NANOSECONDS);
+        }
+
+        private long deadline() {
+            if (!answered) {
+                return firstTokenNanos == 0 ? Long.MAX_VALUE : started + firstTokenNanos;
+            }
+            return lastByte + stallNanos;
+        }
+
+        private void check() {
+            Expiry fire;
+            synchronized (this) {
+                if (closed || expired != null) {
+                    return;
+                }
+                long deadline = deadline();
+                if (deadline == Long.MAX_VALUE) {
+                    return;
+                }
+                if (System.nanoTime() - deadline < 0) {
+                    check = timer.schedule(this::check, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                    return;
+                }
+                fire = answered ? Expiry.STALL : Expiry.FIRST_TOKEN;
+                expired = fire;
+            }
+            abort.run();
+        }
+
+        @Override
+        public synchronized void close() {
+            closed = true;
+            if (check != null) {
+                check.cancel(false);
+            }
+        }
+    }
+}
