@@ -24,6 +24,11 @@ Nodes are given as NAME=HOST:PORT (the node's HTTP port), workers as their base 
            member of --live was seen SUSPECTED (2) or DOWN (3); writes JSON to --out.
   view     prints each node's view once (for logs).
   counter  sums a Prometheus counter over the given metrics endpoints (NAME=HOST:PORT).
+  streams  fixed-rate streamed chat completions (--rps per second, --model, --max-tokens), each to a
+           random router (retried once on another if it fails before any byte, as `load`); every
+           stream is checked: HTTP 200, ends with [DONE], no error event, and its text equal to the
+           same request answered whole by --reference (a worker that is not killed: the mock
+           generates deterministically). Writes a JSON summary to --out.
 """
 import argparse
 import collections
@@ -368,6 +373,120 @@ def cmd_load(args):
     return 0
 
 
+# ----------------------------------------------------------------------------- streams
+
+def stream_once(addr, body, timeout):
+    """One streamed request; returns (outcome, text). outcome: ok, broken, error_event, or a reason
+    the request failed before any byte (refused, reset, timeout, http_NNN)."""
+    conn = http.client.HTTPConnection(addr[0], addr[1], timeout=timeout)
+    text = []
+    got_bytes = False
+    try:
+        conn.request("POST", "/v1/chat/completions", body,
+                     {"Content-Type": "application/json", "Connection": "close"})
+        resp = conn.getresponse()
+        if resp.status != 200:
+            resp.read()
+            return "http_%d" % resp.status, ""
+        done = False
+        error = False
+        for raw in resp:
+            got_bytes = True
+            line = raw.decode("utf-8").rstrip("\r\n")
+            if not line.startswith("data: "):
+                continue
+            data = line[6:]
+            if data == "[DONE]":
+                done = True
+                continue
+            chunk = json.loads(data)
+            if chunk.get("error"):
+                error = True
+                continue
+            for choice in chunk.get("choices") or []:
+                piece = (choice.get("delta") or {}).get("content")
+                if isinstance(piece, str):
+                    text.append(piece)
+        if error:
+            return "error_event", "".join(text)
+        return ("ok" if done else "broken"), "".join(text)
+    except ConnectionRefusedError:
+        return "refused", ""
+    except TimeoutError:
+        return ("broken" if got_bytes else "timeout"), ""
+    except (ConnectionResetError, http.client.RemoteDisconnected, BrokenPipeError, http.client.IncompleteRead):
+        return ("broken" if got_bytes else "reset"), ""
+    except (OSError, http.client.HTTPException, ValueError) as e:
+        return ("broken" if got_bytes else type(e).__name__), ""
+    finally:
+        conn.close()
+
+
+def reference_text(url, body, timeout):
+    host, port = url.split("//", 1)[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    try:
+        whole = json.loads(body)
+        whole["stream"] = False
+        conn.request("POST", "/v1/chat/completions", json.dumps(whole), {"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        answer = json.loads(resp.read())
+        return answer["choices"][0]["message"]["content"]
+    finally:
+        conn.close()
+
+
+def cmd_streams(args):
+    targets = parse_nodes(args.targets)
+    names = sorted(targets)
+    lock = threading.Lock()
+    stats = collections.Counter()
+    samples = []
+
+    def one(seq):
+        body = json.dumps({"model": args.model, "stream": True, "max_tokens": args.max_tokens,
+                           "messages": [{"role": "user", "content": "chaos stream %d" % seq}]})
+        first = random.choice(names)
+        outcome, text = stream_once(targets[first], body, args.timeout)
+        if outcome not in ("ok", "broken", "error_event") and len(names) > 1:
+            with lock:
+                stats["retried"] += 1
+            outcome, text = stream_once(targets[random.choice([n for n in names if n != first])], body, args.timeout)
+        if outcome == "ok":
+            try:
+                expected = reference_text(args.reference, body, args.timeout)
+            except (OSError, http.client.HTTPException, ValueError, KeyError) as e:
+                outcome = "no_reference_%s" % type(e).__name__
+            else:
+                if text != expected:
+                    outcome = "mismatch"
+        with lock:
+            stats[outcome] += 1
+            if outcome != "ok" and len(samples) < 20:
+                samples.append("seq %d via %s: %s (%d chars)" % (seq, first, outcome, len(text)))
+
+    started = time.time()
+    seq = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.threads) as pool:
+        while True:
+            now = time.time()
+            if now - started > args.max_seconds or os.path.exists(args.stop_file):
+                break
+            due = started + seq / args.rps
+            if due > now:
+                time.sleep(min(due - now, 0.1))
+                continue
+            pool.submit(one, seq)
+            seq += 1
+    ok = stats.pop("ok", 0)
+    retried = stats.pop("retried", 0)
+    result = {"sent": seq, "ok": ok, "failed": seq - ok, "retried": retried, "outcomes": dict(stats),
+              "seconds": round(time.time() - started, 1), "failure_samples": samples}
+    with open(args.out, "w") as f:
+        json.dump(result, f, indent=1)
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -412,9 +531,21 @@ def main():
     lo.add_argument("--stop-file", required=True)
     lo.add_argument("--out", required=True)
 
+    st = sub.add_parser("streams")
+    st.add_argument("--targets", nargs="+", required=True)
+    st.add_argument("--reference", required=True)
+    st.add_argument("--model", required=True)
+    st.add_argument("--rps", type=float, default=8)
+    st.add_argument("--max-tokens", type=int, default=60)
+    st.add_argument("--threads", type=int, default=128)
+    st.add_argument("--timeout", type=float, default=30.0)
+    st.add_argument("--max-seconds", type=float, default=300)
+    st.add_argument("--stop-file", required=True)
+    st.add_argument("--out", required=True)
+
     args = p.parse_args()
     return {"wait": cmd_wait, "view": cmd_view, "watch": cmd_watch, "counter": cmd_counter,
-            "load": cmd_load}[args.cmd](args)
+            "load": cmd_load, "streams": cmd_streams}[args.cmd](args)
 
 
 if __name__ == "__main__":

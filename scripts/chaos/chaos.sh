@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Chaos harness: an smg mesh with every node in its own network namespace, under a fixed-rate load,
-# through crashes, stalls, partitions, packet loss, a rolling restart and a worker crash.
+# through crashes, stalls, partitions, packet loss, a rolling restart, a worker crash and a worker killed mid-stream.
 #
 # Usage: scripts/chaos/chaos.sh [--smoke] [--scenarios LIST] [--nodes N] [--out FILE] [--help]
 #
 #   --smoke           3 nodes; SIGKILL+restart and one partition-heal only (about 2-3 minutes)
-#   --scenarios LIST  comma-separated subset of: kill,stop,partition,split,loss,rolling,worker
+#   --scenarios LIST  comma-separated subset of: kill,stop,partition,split,loss,rolling,worker,stream
 #                     (default: all; split needs 5 nodes)
 #   --nodes N         cluster size, 3 to 9 (default 5; --smoke: 3)
 #   --out FILE        also write the result table as a markdown fragment to FILE
@@ -67,7 +67,7 @@ JAVA_OPTS=${JAVA_OPTS:--Xmx256m -XX:+UseSerialGC}
 if (( SMOKE )); then
   NODES=${NODES:-3} ONLY=${ONLY:-kill,partition}
 else
-  NODES=${NODES:-5} ONLY=${ONLY:-kill,stop,partition,split,loss,rolling,worker}
+  NODES=${NODES:-5} ONLY=${ONLY:-kill,stop,partition,split,loss,rolling,worker,stream}
 fi
 [[ $NODES =~ ^[3-9]$ ]] || { echo "chaos.sh: --nodes must be 3 to 9" >&2; exit 2; }
 
