@@ -7,25 +7,32 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The answer to one request, in the shape of the endpoint that was called: OpenAI chat, OpenAI
- * completions, or SGLang's native {@code /generate}. Token counts come from the caller: the canned
- * worker counts one prompt token per whitespace-separated word and one completion token per
- * streamed chunk; the realistic engine reports its own, cached prompt tokens included.
+ * completions, or SGLang's native {@code /generate}. Its text is deterministic: token j of the answer
+ * is a word fixed by the request's original context ({@link MockPrompt}, {@link MockVocabulary}),
+ * and this response carries tokens k, k+1, ... where k is what a continuation says was already
+ * given. Token counts come from the caller: the canned worker counts one prompt token per
+ * whitespace-separated word; the realistic engine reports its own, cached prompt tokens included.
  */
 final class MockCompletion {
     enum Shape { CHAT, COMPLETION, GENERATE }
 
     private final String worker;
-    private final Shape shape;
+    private final MockPrompt prompt;
+    private final String finishReason;
     private final String id;
     private final String model;
     private final int promptTokens;
     private final int cachedTokens;
+    /** /generate streams cumulative text: the pieces written so far, so each chunk appends one. */
+    private final StringBuilder text = new StringBuilder();
+    private int textTokens;
 
-    MockCompletion(String worker, String defaultModel, Shape shape, Map<String, Object> request, int promptTokens,
-                   int cachedTokens) {
+    MockCompletion(String worker, String defaultModel, MockPrompt prompt, String finishReason, Map<String, Object> request,
+                   int promptTokens, int cachedTokens) {
         this.worker = worker;
-        this.shape = shape;
-        String prefix = switch (shape) {
+        this.prompt = prompt;
+        this.finishReason = finishReason;
+        String prefix = switch (prompt.shape()) {
             case CHAT -> "chatcmpl-";
             case COMPLETION -> "cmpl-";
             case GENERATE -> "gnt-";
@@ -38,24 +45,26 @@ final class MockCompletion {
         this.cachedTokens = cachedTokens;
     }
 
-    /** The canned worker's answer: prompt tokens counted from the request's words, none cached. */
-    static MockCompletion canned(String worker, MockBehaviour behaviour, Shape shape, Map<String, Object> request) {
-        return new MockCompletion(worker, behaviour.model(), shape, request, countWords(promptText(request)), 0);
+    /** The canned worker's answer: prompt tokens counted from the request's words (partial answer included), none cached. */
+    static MockCompletion canned(String worker, MockBehaviour behaviour, MockPrompt prompt, String finishReason,
+                                 Map<String, Object> request) {
+        return new MockCompletion(worker, behaviour.model(), prompt, finishReason, request,
+                countWords(promptText(request)), 0);
     }
 
     /** A non-streamed answer of {@code tokens} completion tokens. */
     Map<String, Object> whole(int tokens) {
         String text = content(tokens);
         Map<String, Object> out = base();
-        switch (shape) {
+        switch (prompt.shape()) {
             case CHAT -> {
                 out.put("object", "chat.completion");
-                out.put("choices", List.of(Map.of("index", 0, "finish_reason", "stop",
+                out.put("choices", List.of(Map.of("index", 0, "finish_reason", finishReason,
                         "message", Map.of("role", "assistant", "content", text))));
             }
             case COMPLETION -> {
                 out.put("object", "text_completion");
-                out.put("choices", List.of(Map.of("index", 0, "finish_reason", "stop", "text", text)));
+                out.put("choices", List.of(Map.of("index", 0, "finish_reason", finishReason, "text", text)));
             }
             case GENERATE -> {
                 return generate(text, tokens, true);
@@ -65,10 +74,11 @@ final class MockCompletion {
         return out;
     }
 
+    /** The event of this response's content token {@code index} (answer token k + index). */
     Map<String, Object> chunk(int index) {
-        String piece = index == 0 ? "Hello from " + worker + "." : " tok" + index;
+        String piece = prompt.piece(prompt.answered() + index);
         Map<String, Object> out = base();
-        switch (shape) {
+        switch (prompt.shape()) {
             case CHAT -> {
                 out.put("object", "chat.completion.chunk");
                 Map<String, Object> delta = new LinkedHashMap<>();
@@ -97,17 +107,17 @@ final class MockCompletion {
         return out;
     }
 
-    /** The last event of a stream of {@code tokens} chunks: finish reason and usage. */
+    /** The last event of a stream of {@code tokens} content chunks: finish reason and usage. */
     Map<String, Object> finalChunk(int tokens) {
         Map<String, Object> out = base();
-        switch (shape) {
+        switch (prompt.shape()) {
             case CHAT -> {
                 out.put("object", "chat.completion.chunk");
-                out.put("choices", List.of(Map.of("index", 0, "delta", Map.of(), "finish_reason", "stop")));
+                out.put("choices", List.of(Map.of("index", 0, "delta", Map.of(), "finish_reason", finishReason)));
             }
             case COMPLETION -> {
                 out.put("object", "text_completion");
-                out.put("choices", List.of(Map.of("index", 0, "text", "", "finish_reason", "stop")));
+                out.put("choices", List.of(Map.of("index", 0, "text", "", "finish_reason", finishReason)));
             }
             case GENERATE -> {
                 return generate(content(tokens), tokens, true);
@@ -132,7 +142,8 @@ final class MockCompletion {
         meta.put("prompt_tokens", promptTokens);
         meta.put("completion_tokens", tokens);
         meta.put("cached_tokens", cachedTokens);
-        meta.put("finish_reason", finished ? Map.of("type", "stop") : null);
+        meta.put("finish_reason", !finished ? null
+                : finishReason.equals(AnswerLength.LENGTH) ? Map.of("type", "length", "length", tokens) : Map.of("type", "stop"));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("text", text);
         out.put("meta_info", meta);
@@ -149,10 +160,14 @@ final class MockCompletion {
         return usage;
     }
 
+    /** The first {@code tokens} pieces of this response. */
     private String content(int tokens) {
-        StringBuilder text = new StringBuilder("Hello from ").append(worker).append('.');
-        for (int i = 1; i < tokens; i++) {
-            text.append(" tok").append(i);
+        if (tokens < textTokens) {
+            text.setLength(0);
+            textTokens = 0;
+        }
+        for (; textTokens < tokens; textTokens++) {
+            text.append(prompt.piece(prompt.answered() + textTokens));
         }
         return text.toString();
     }

@@ -16,7 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -25,6 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * (body field {@code worker}, header {@code X-Mock-Worker}) so tests and demos can see routing.
  * Canned workers answer after a fixed time; realistic ones ({@link MockBehaviour#engine()}) run a
  * simulated continuous-batching engine with a prefix cache, and {@code /v1/loads} reports its load.
+ * Answers are deterministic and can be continued on another worker ({@link MockPrompt}); a test can
+ * make a worker crash or stall after a number of streamed tokens ({@link #dieAfterTokens}).
  */
 public final class MockWorker {
     private static final System.Logger LOG = System.getLogger(MockWorker.class.getName());
@@ -39,6 +43,10 @@ public final class MockWorker {
     private volatile int failStatus = 500;
     private volatile boolean healthy = true;
     private volatile WebServer server;
+    /** The bound port, kept so it can still be named after a crash stopped the server. */
+    private volatile int port;
+    private boolean stopped;
+    private final DeathSwitch death = new DeathSwitch(this::crash);
     /** The simulated engine of a realistic worker; null for a canned one. */
     private final RealisticEngine engine;
     private final RealisticResponder realistic;
@@ -47,7 +55,7 @@ public final class MockWorker {
         this.behaviour = behaviour;
         // Started before the server, so no request can arrive before the engine is there.
         this.engine = behaviour.engine().map(s -> RealisticEngine.start(String.valueOf(port), s)).orElse(null);
-        this.realistic = engine == null ? null : new RealisticResponder(engine, behaviour.model());
+        this.realistic = engine == null ? null : new RealisticResponder(engine, behaviour.model(), death);
     }
 
     public static MockWorker start(String host, int port, MockBehaviour behaviour) {
@@ -69,7 +77,8 @@ public final class MockWorker {
             throw new dev.smg.api.cli.CliException("mock-worker: cannot listen on " + host + ":" + port
                     + ": the address is in use or not available");
         }
-        worker.id = "mock-" + worker.server.port();
+        worker.port = worker.server.port();
+        worker.id = "mock-" + worker.port;
         if (worker.engine != null) {
             worker.engine.rename(String.valueOf(worker.server.port()));
         }
@@ -81,7 +90,13 @@ public final class MockWorker {
         return Optional.ofNullable(engine);
     }
 
-    public void stop() {
+    /** Stops the worker (idempotent; a second caller waits for the first to finish). */
+    public synchronized void stop() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        death.stop(); // stalled handlers end, so the server is not held up by them
         if (engine != null) {
             engine.close(); // first, so requests waiting for tokens end and the server can stop at once
         }
@@ -91,8 +106,29 @@ public final class MockWorker {
         }
     }
 
+    /** The port it listens on (or listened on, once stopped). */
     public int port() {
-        return server.port();
+        return port;
+    }
+
+    /**
+     * Makes the worker die once {@code afterTokens} more content tokens have been streamed, counted
+     * over all its streams from now (0: at once). {@link DeathMode#CRASH}: every open stream is cut
+     * mid-body (no final chunk, no {@code [DONE]}, no terminating chunk), requests in progress get no
+     * answer and the server stops, so later connections are refused. {@link DeathMode#STALL}: every
+     * open stream and every later generation request sends nothing more, holding its connection,
+     * until {@code dieAfterTokens(0, DeathMode.NONE)} or {@link #stop()}. {@link DeathMode#NONE}
+     * disarms and lifts a stall; a crash that has happened is final. Control endpoints
+     * ({@code /health}, {@code /v1/loads}, {@code /_mock/*}) are never stalled.
+     */
+    public void dieAfterTokens(int afterTokens, DeathMode mode) {
+        death.arm(afterTokens, mode);
+    }
+
+    /** The death came as a crash: stop listening, off the handler's thread (stop waits for handlers). */
+    private void crash() {
+        LOG.log(System.Logger.Level.DEBUG, "{0}: crashing as told", id);
+        Thread.ofPlatform().daemon().name(id + "-crash").start(this::stop);
     }
 
     private void routes(HttpRouting.Builder routing) {
@@ -105,6 +141,7 @@ public final class MockWorker {
                 })
                 .post("/_mock/fail", this::controlFailures)
                 .post("/_mock/health", this::controlHealth)
+                .post("/_mock/die", this::controlDeath)
                 .get("/v1/models", this::models)
                 .get("/v1/loads", this::loads)
                 .post("/v1/chat/completions", (req, res) -> generate(req, res, MockCompletion.Shape.CHAT))
@@ -126,7 +163,7 @@ public final class MockWorker {
         healthy = value;
     }
 
-    /** Generation requests being answered right now. */
+    /** Generation requests in progress right now, from their arrival (a stalled one included). */
     public int running() {
         return running.get();
     }
@@ -142,6 +179,29 @@ public final class MockWorker {
         int count = body != null && body.get("count") instanceof Number n ? n.intValue() : 1;
         failNext(status, count);
         sendJson(res, Status.OK_200, Map.of("status", status, "count", count));
+    }
+
+    /** {@code {"after_tokens": N, "mode": "crash"|"stall"|"none"}}, defaults 0 and crash. */
+    private void controlDeath(ServerRequest req, ServerResponse res) throws IOException {
+        Map<String, Object> body = Json.MAPPER.mapFrom(req.content().as(byte[].class));
+        Object after = body == null ? null : body.get("after_tokens");
+        Object mode = body == null ? null : body.get("mode");
+        if (after != null && !(after instanceof Number n && n.doubleValue() >= 0
+                && n.doubleValue() == Math.rint(n.doubleValue()) && n.doubleValue() <= Integer.MAX_VALUE)) {
+            sendError(res, Status.BAD_REQUEST_400, "invalid_request_error", "after_tokens must be a whole number >= 0, got " + after);
+            return;
+        }
+        DeathMode deathMode;
+        try {
+            deathMode = mode == null ? DeathMode.CRASH : DeathMode.valueOf(String.valueOf(mode).toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            sendError(res, Status.BAD_REQUEST_400, "invalid_request_error", "mode must be crash, stall or none, got " + mode);
+            return;
+        }
+        int afterTokens = after == null ? 0 : ((Number) after).intValue();
+        // Answered first: a crash at once stops the server, which would otherwise race this answer.
+        sendJson(res, Status.OK_200, Map.of("after_tokens", afterTokens, "mode", deathMode.name().toLowerCase(Locale.ROOT)));
+        dieAfterTokens(afterTokens, deathMode);
     }
 
     private void controlHealth(ServerRequest req, ServerResponse res) throws IOException {
@@ -198,7 +258,17 @@ public final class MockWorker {
     }
 
     private void generate(ServerRequest req, ServerResponse res, MockCompletion.Shape shape) throws Exception {
+        running.incrementAndGet(); // from the start, so a request held by a stall shows here
+        try {
+            answer(req, res, shape);
+        } finally {
+            running.decrementAndGet();
+        }
+    }
+
+    private void answer(ServerRequest req, ServerResponse res, MockCompletion.Shape shape) throws Exception {
         byte[] body = req.content().as(byte[].class);
+        death.checkpoint(); // a dead worker answers nothing, a stalled one holds the request
         Map<String, Object> request;
         try {
             request = Json.MAPPER.mapFrom(body);
@@ -225,40 +295,53 @@ public final class MockWorker {
                     "message", "injected failure from " + id, "type", "server_error", "code", failStatus)));
             return;
         }
-        running.incrementAndGet();
+        res.header("X-Mock-Worker", id);
+        MockPrompt prompt;
+        OptionalInt requested;
         try {
-            res.header("X-Mock-Worker", id);
-            if (realistic != null) {
-                realistic.respond(id, res, shape, request);
-                served.incrementAndGet();
-                return;
-            }
-            MockCompletion completion = MockCompletion.canned(id, behaviour, shape, request);
-            if (Boolean.TRUE.equals(request.get("stream"))) {
-                stream(res, completion);
-            } else {
-                sleep(behaviour.genMillis());
-                sendJson(res, Status.OK_200, completion.whole(behaviour.streamChunks()));
-            }
-            served.incrementAndGet();
-        } finally {
-            running.decrementAndGet();
+            prompt = MockPrompt.read(shape, request);
+            requested = AnswerLength.requested(request);
+        } catch (IllegalArgumentException e) {
+            sendError(res, Status.BAD_REQUEST_400, "invalid_request_error", e.getMessage());
+            return;
         }
+        if (realistic != null) {
+            realistic.respond(id, res, prompt, requested, request);
+            served.incrementAndGet();
+            return;
+        }
+        AnswerLength length = AnswerLength.canned(behaviour.streamChunks(), prompt.answered(), requested);
+        MockCompletion completion = MockCompletion.canned(id, behaviour, prompt, length.finishReason(), request);
+        if (Boolean.TRUE.equals(request.get("stream"))) {
+            stream(res, completion, length.tokens());
+        } else {
+            death.pause(behaviour.genMillis() * length.tokens() / Math.max(1, behaviour.streamChunks()));
+            death.checkpoint();
+            sendJson(res, Status.OK_200, completion.whole(length.tokens()));
+        }
+        served.incrementAndGet();
     }
 
-    /** Writes one SSE event per chunk, flushing each, pacing them over the generation time. */
-    private void stream(ServerResponse res, MockCompletion completion) {
+    /**
+     * Writes one SSE event per token, flushing each, one per {@code genMillis / streamChunks}, so a
+     * continuation (fewer tokens) keeps the pace of the stream it continues.
+     */
+    private void stream(ServerResponse res, MockCompletion completion, int tokens) {
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-        int chunks = behaviour.streamChunks();
-        long pause = behaviour.genMillis() / Math.max(1, chunks);
-        try (OutputStream out = res.outputStream()) {
-            for (int i = 0; i < chunks; i++) {
-                sleep(pause);
-                writeEvent(out, Json.MAPPER.asString(completion.chunk(i)));
+        long pause = behaviour.genMillis() / Math.max(1, behaviour.streamChunks());
+        // Not try-with-resources: closing ends the chunked body cleanly, which a crash must not do.
+        OutputStream out = res.outputStream();
+        try {
+            for (int i = 0; i < tokens; i++) {
+                death.pause(pause);
+                int index = i;
+                death.writeToken(() -> writeEvent(out, Json.MAPPER.asString(completion.chunk(index))));
             }
-            writeEvent(out, Json.MAPPER.asString(completion.finalChunk(chunks)));
+            death.checkpoint();
+            writeEvent(out, Json.MAPPER.asString(completion.finalChunk(tokens)));
             writeEvent(out, "[DONE]");
+            out.close();
         } catch (IOException | UncheckedIOException e) {
             // The client went away: stop generating, as an engine would abort the request.
             LOG.log(System.Logger.Level.DEBUG, "{0}: stream aborted: {1}", id, e.getMessage());
@@ -281,14 +364,4 @@ public final class MockWorker {
         sendJson(res, status, Map.of("error", Map.of("message", message, "type", type, "code", status.code())));
     }
 
-    private static void sleep(long millis) {
-        if (millis <= 0) {
-            return;
-        }
-        try {
-            Thread.sleep(millis); // simulated generation time, not a wait for a condition
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

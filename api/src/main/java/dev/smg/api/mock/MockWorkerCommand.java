@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * {@code smg mock-worker}: one process hosting N mock inference workers on consecutive ports, for
@@ -43,7 +44,7 @@ public final class MockWorkerCommand {
                         Flag.value("--log-level", "info", "log level: " + String.join(", ", GatewayFlags.LOG_LEVELS)))
                 .group("Canned engine",
                         Flag.value("--gen-ms", 0, "generation time of one response in ms (spread over the stream's chunks)"),
-                        Flag.value("--stream-chunks", 8, "content chunks in a streamed response (also the completion token count)"))
+                        Flag.value("--stream-chunks", 8, "tokens of an answer, one chunk each when streamed (fewer with a smaller max_tokens)"))
                 .group("Realistic engine (see docs/mock-engine.md)",
                         Flag.value("--prefill-tps", ENGINE.prefillTps(), "prompt tokens prefilled per second"),
                         Flag.value("--decode-base-ms", ENGINE.decodeBaseMs(), "fixed time of one engine step, ms"),
@@ -54,7 +55,10 @@ public final class MockWorkerCommand {
                         Flag.value("--block-size", ENGINE.blockSize(), "tokens per prefix-cache block"),
                         Flag.value("--prefix-cache", String.valueOf(ENGINE.prefixCache()), "reuse cached prompt blocks: true or false"),
                         Flag.value("--output-tokens", ENGINE.outputTokens(), "output length of a request without max_tokens / max_new_tokens"),
-                        Flag.value("--max-waiting", ENGINE.maxWaiting(), "requests waiting for admission at most; more are answered 503"));
+                        Flag.value("--max-waiting", ENGINE.maxWaiting(), "requests waiting for admission at most; more are answered 503"))
+                .group("Failure injection (for failover tests)",
+                        Flag.value("--die-after-tokens", "each worker dies after streaming this many content tokens (0: at once)"),
+                        Flag.value("--die-mode", "crash", "how it dies: crash (streams cut, server stopped) or stall (nothing more sent)"));
     }
 
     public static int run(String[] args) {
@@ -70,18 +74,23 @@ public final class MockWorkerCommand {
             throw new CliException("--count: ports " + port + ".." + (port + count - 1) + " exceed 65535");
         }
         MockBehaviour behaviour = behaviour(a);
+        Optional<Death> death = death(a);
         String engine = behaviour.engine().isPresent() ? "realistic" : "canned";
         LogSetup.configure(a.choice("--log-level", GatewayFlags.LOG_LEVELS));
 
         List<MockWorker> workers = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            workers.add(MockWorker.start(host, port + i, behaviour));
+            MockWorker worker = MockWorker.start(host, port + i, behaviour);
+            death.ifPresent(d -> worker.dieAfterTokens(d.afterTokens(), d.mode()));
+            workers.add(worker);
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> workers.forEach(MockWorker::stop), "mock-worker-stop"));
         List<String> ignored = (engine.equals("canned") ? REALISTIC_FLAGS : CANNED_FLAGS).stream().filter(a::has).toList();
         if (!ignored.isEmpty()) {
             LOG.log(System.Logger.Level.WARNING, "--engine {0} ignores {1}", engine, String.join(", ", ignored));
         }
+        death.ifPresent(d -> LOG.log(System.Logger.Level.INFO, "each worker dies ({0}) after {1} streamed tokens",
+                d.mode().name().toLowerCase(java.util.Locale.ROOT), d.afterTokens()));
         LOG.log(System.Logger.Level.INFO, "{0} mock worker(s) ({1} engine) serving model {2} on http://{3}:{4}..{5}",
                 count, engine, behaviour.model(), host, String.valueOf(port), String.valueOf(port + count - 1));
         behaviour.engine().ifPresent(settings -> LOG.log(System.Logger.Level.INFO, "realistic engine: {0}", settings));
@@ -98,6 +107,17 @@ public final class MockWorkerCommand {
                 a.intValue("--stream-chunks", 1, 100_000),
                 a.string("--api-key"),
                 engine.equals("realistic") ? Optional.of(settings) : Optional.empty());
+    }
+
+    /** When each worker is to die: {@code --die-after-tokens} and {@code --die-mode}. */
+    record Death(int afterTokens, DeathMode mode) {
+    }
+
+    /** {@code --die-after-tokens N [--die-mode crash|stall]}; empty without the first. */
+    static Optional<Death> death(ParsedArgs a) {
+        DeathMode mode = DeathMode.valueOf(a.choice("--die-mode", List.of("crash", "stall")).toUpperCase(java.util.Locale.ROOT));
+        OptionalLong after = a.optionalLong("--die-after-tokens", 0, Integer.MAX_VALUE);
+        return after.isEmpty() ? Optional.empty() : Optional.of(new Death((int) after.getAsLong(), mode));
     }
 
     /** The realistic engine's flags, each validated (a bad one exits 2 naming it) whichever engine runs. */

@@ -59,6 +59,24 @@ class MockWorkerCommandTest {
         assertTrue(e.getMessage().startsWith(flag + ":"), e.getMessage());
     }
 
+    private static Optional<MockWorkerCommand.Death> death(String... args) {
+        return MockWorkerCommand.death(MockWorkerCommand.flagSet().parse(args));
+    }
+
+    @Test
+    void dieFlagsAreReadAndValidated() {
+        assertEquals(Optional.empty(), death());
+        assertEquals(Optional.of(new MockWorkerCommand.Death(5, DeathMode.CRASH)),
+                death("--die-after-tokens", "5"));
+        assertEquals(Optional.of(new MockWorkerCommand.Death(0, DeathMode.STALL)),
+                death("--die-after-tokens", "0", "--die-mode", "stall"));
+        for (String[] bad : new String[][] {{"--die-after-tokens", "-1"}, {"--die-after-tokens", "x"},
+                {"--die-after-tokens", "1", "--die-mode", "explode"}}) {
+            CliException e = assertThrows(CliException.class, () -> death(bad));
+            assertTrue(e.getMessage().startsWith("--die-"), e.getMessage());
+        }
+    }
+
     @Test
     void theProcessExitsTwoOnABadEngineFlag() throws Exception {
         try (SmgProcess smg = SmgProcess.start("mock-worker", "--engine", "realistic", "--kv-tokens", "lots")) {
@@ -84,7 +102,7 @@ class MockWorkerCommandTest {
                 assertEquals(flag.defaultValue().get(), a.value(flag.name()));
             }
         }
-        assertEquals(Set.of("--api-key"), MockWorkerCommand.flagSet().flags().stream()
+        assertEquals(Set.of("--api-key", "--die-after-tokens"), MockWorkerCommand.flagSet().flags().stream()
                 .filter(f -> f.defaultValue().isEmpty()).map(Flag::name).collect(Collectors.toSet()));
     }
 }
