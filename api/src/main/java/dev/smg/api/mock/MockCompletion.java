@@ -20,6 +20,8 @@ final class MockCompletion {
     private final MockPrompt prompt;
     private final String finishReason;
     private final String id;
+    /** One time for the whole answer, as OpenAI servers do: every chunk of a stream carries the same. */
+    private final long created = System.currentTimeMillis() / 1000;
     private final String model;
     private final int promptTokens;
     private final int cachedTokens;
@@ -130,7 +132,7 @@ final class MockCompletion {
     private Map<String, Object> base() {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", id);
-        out.put("created", System.currentTimeMillis() / 1000);
+        out.put("created", created);
         out.put("model", model);
         out.put("worker", worker);
         return out;

@@ -158,22 +158,33 @@ public final class Dispatcher implements AutoCloseable {
             CircuitBreaker.Permit permit = selection.get().permit();
             tried.add(worker);
             Worker.Lease lease = worker.acquire();
+            StreamWatchdog.Watch watch = streamRelay.startLeg(streamRelay.firstToken(call, true));
             UpstreamResponse answer;
             try {
                 answer = upstream.post(worker.url().resolve(call.route().path()), call.headers(), worker.apiKey(),
                         "application/json", body);
             } catch (UpstreamFailure failure) {
+                boolean late = StreamRelay.failedLeg(watch);
                 permit.failure();
                 lease.close();
                 metrics.upstreamFailure(failure.kind().name().toLowerCase());
                 LOG.log(System.Logger.Level.WARNING, "request {0}: continuation: {1}", call.requestId(),
-                        failure.getMessage());
+                        late ? "worker " + worker + " sent no first token in time" : failure.getMessage());
                 continue;
             }
             metrics.upstreamResponse(answer.status());
-            if (answer.status() == 200 && isEventStream(answer)) {
-                return Optional.of(new StreamRelay.Leg(worker, lease, permit, answer));
+            if (!StreamRelay.headersIn(watch, answer)) {
+                watch.close();
+                answer.close();
+                lease.close();
+                permit.failure();
+                metrics.firstTokenTimeout(call.route().endpoint());
+                continue;
             }
+            if (answer.status() == 200 && isEventStream(answer)) {
+                return Optional.of(new StreamRelay.Leg(worker, lease, permit, answer, watch));
+            }
+            watch.close();
             LOG.log(System.Logger.Level.WARNING, "request {0}: worker {1} refused the continuation with {2}",
                     call.requestId(), worker, answer.status());
             answer.close();
@@ -224,16 +235,29 @@ public final class Dispatcher implements AutoCloseable {
 
     private Attempt attempt(ProxyCall call, Worker worker, CircuitBreaker.Permit permit, ClientReply reply,
                             boolean lastAttempt, Set<Worker> tried) {
+        StreamShape shape = shapeOf(call.route());
+        // Streams the relay watches are timed from before the request goes out (first-token deadline).
+        boolean watched = streamRelay != null && shape != null && call.request().stream();
+        StreamWatchdog.Watch watch = null;
         try (Worker.Lease lease = worker.acquire()) {
             if (worker.status() == WorkerStatus.DRAINING) {
                 // Removal began between selection and the lease: its drain may not wait for us.
                 return Attempt.retry(GatewayError.noAvailableWorkers("the chosen worker is being removed"));
             }
+            watch = watched ? streamRelay.startLeg(streamRelay.firstToken(call, false)) : null;
             UpstreamResponse answer;
             try {
                 answer = upstream.post(worker.url().resolve(call.route().path()), call.headers(), worker.apiKey(),
                         "application/json", call.body());
             } catch (UpstreamFailure failure) {
+                if (watch != null && StreamRelay.failedLeg(watch)) {
+                    permit.failure();
+                    metrics.firstTokenTimeout(call.route().endpoint());
+                    LOG.log(System.Logger.Level.WARNING, "request {0}: worker {1} sent no first token in time",
+                            call.requestId(), worker);
+                    return Attempt.retry(GatewayError.upstreamTimeout("worker " + worker
+                            + " sent no first token in time"));
+                }
                 permit.failure();
                 metrics.upstreamFailure(failure.kind().name().toLowerCase());
                 LOG.log(System.Logger.Level.WARNING, "request {0}: {1}", call.requestId(), failure.getMessage());
@@ -241,6 +265,12 @@ public final class Dispatcher implements AutoCloseable {
                         ? GatewayError.upstreamTimeout(failure.getMessage())
                         : GatewayError.upstreamUnreachable(failure.getMessage());
                 return Attempt.retry(error); // on the last attempt the caller answers with it
+            }
+            if (watch != null && !StreamRelay.headersIn(watch, answer)) {
+                answer.close();
+                permit.failure();
+                metrics.firstTokenTimeout(call.route().endpoint());
+                return Attempt.retry(GatewayError.upstreamTimeout("worker " + worker + " sent no first token in time"));
             }
             try (answer) {
                 int status = answer.status();
@@ -270,12 +300,12 @@ public final class Dispatcher implements AutoCloseable {
                     reply.complete(status, clientHeaders(answer), body);
                     return Attempt.finished(new Outcome(status, "", worker, 1));
                 }
-                StreamShape shape = shapeOf(call.route());
-                if (streamRelay != null && status == 200 && shape != null) {
+                if (watch != null && status == 200) {
                     StreamRelay.Result r = streamRelay.relay(call, shape, new StreamRelay.Leg(worker, lease, permit,
-                            answer), clientHeaders(answer), reply, body -> openContinuation(call, body, tried));
+                            answer, watch), clientHeaders(answer), reply, body -> openContinuation(call, body, tried));
                     return r.retry() != null ? Attempt.retry(r.retry()) : Attempt.finished(r.outcome());
                 }
+                watch = close(watch);
                 return Attempt.finished(relay(call, worker, permit, answer, reply));
             } catch (RuntimeException e) {
                 // Anything unexpected from the HTTP client (it throws unchecked exceptions for a
@@ -284,8 +314,16 @@ public final class Dispatcher implements AutoCloseable {
                 throw e;
             }
         } finally {
+            close(watch); // a no-op after the relay (each of its legs closes its own)
             permit.abandon(); // no-op when an outcome was reported; never leaks a half-open trial slot
         }
+    }
+
+    private static StreamWatchdog.Watch close(StreamWatchdog.Watch watch) {
+        if (watch != null) {
+            watch.close();
+        }
+        return null;
     }
 
     private static List<HeaderField> clientHeaders(UpstreamResponse answer) {

@@ -59,21 +59,60 @@ final class StreamRelay {
         this.metrics = metrics;
     }
 
-    /** One worker's part of a stream: settled (permit, lease, connection) exactly once. */
+    /** The first-token deadline of a request's legs: its model's, else (continuations) the stall timeout. */
+    Duration firstToken(ProxyCall call, boolean continuation) {
+        Duration own = settings.firstTokenTimeout(call.request().model().orElse(null));
+        // A continuation re-reads the prompt and the answer so far: without a first-token deadline
+        // of its own, its start is bounded by the stall timeout.
+        return continuation && own.isZero() ? settings.stallTimeout() : own;
+    }
+
+    /**
+     * Starts timing a leg before its request goes out, so that a worker that never even sends its
+     * headers is bounded too: until {@link #headersIn} the deadline interrupts the calling thread (a
+     * virtual thread blocked in a socket read gives up at once).
+     */
+    StreamWatchdog.Watch startLeg(Duration firstToken) {
+        Thread requester = Thread.currentThread();
+        return watchdog.watch(firstToken, settings.stallTimeout(), requester::interrupt);
+    }
+
+    /**
+     * The leg's headers are in: from now on a deadline closes the connection instead. False when
+     * the first-token deadline passed first (the caller gives the leg up).
+     */
+    static boolean headersIn(StreamWatchdog.Watch watch, UpstreamResponse answer) {
+        boolean inTime = watch.abortWith(answer::close);
+        Thread.interrupted(); // an interrupt that raced the headers must not reach later I/O
+        return inTime;
+    }
+
+    /** The request of a leg failed: stops its watch; true when that was the first-token deadline. */
+    static boolean failedLeg(StreamWatchdog.Watch watch) {
+        watch.close();
+        Thread.interrupted();
+        return watch.expired() != null;
+    }
+
+    /** One worker's part of a stream: settled (watch, permit, lease, connection) exactly once. */
     static final class Leg {
         final Worker worker;
         private final Worker.Lease lease;
         private final CircuitBreaker.Permit permit;
         final UpstreamResponse answer;
+        final StreamWatchdog.Watch watch;
 
-        Leg(Worker worker, Worker.Lease lease, CircuitBreaker.Permit permit, UpstreamResponse answer) {
+        Leg(Worker worker, Worker.Lease lease, CircuitBreaker.Permit permit, UpstreamResponse answer,
+            StreamWatchdog.Watch watch) {
             this.worker = worker;
             this.lease = lease;
             this.permit = permit;
             this.answer = answer;
+            this.watch = watch;
         }
 
         void end(Boolean workerSucceeded) {
+            watch.close();
             try {
                 answer.close();
             } finally {
@@ -104,21 +143,13 @@ final class StreamRelay {
                  Continuer continuer) {
         String endpoint = call.route().endpoint();
         ClientStream client = new ClientStream(reply, first.answer.status(), headers, shape);
-        Duration firstToken = settings.firstTokenTimeout(call.request().model().orElse(null));
+        Duration firstToken = firstToken(call, false);
         Leg leg = first;
         ContinuedEvents rewriter = null;
         Continuation.Plan plan = null;
         int migrations = 0;
         while (true) {
-            // A continuation re-reads the prompt and the answer so far: without a first-token deadline
-            // of its own, its start is bounded by the stall timeout.
-            Duration legFirstToken = rewriter != null && firstToken.isZero() ? settings.stallTimeout() : firstToken;
-            LegEnd end;
-            Leg current = leg;
-            try (StreamWatchdog.Watch watch = watchdog.watch(legFirstToken, settings.stallTimeout(),
-                    current.answer::close)) {
-                end = pump(client, current, rewriter, watch, shape);
-            }
+            LegEnd end = pump(client, leg, rewriter, leg.watch, shape);
             if (end == LegEnd.COMPLETE) {
                 leg.end(true);
                 client.finish();

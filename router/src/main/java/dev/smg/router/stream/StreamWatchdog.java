@@ -33,7 +33,8 @@ public final class StreamWatchdog implements AutoCloseable {
      *
      * @param firstToken time allowed before the leg's first content; ZERO: none
      * @param stall      time allowed without a byte once content has come
-     * @param abort      called once, from the timer thread, when a deadline passes
+     * @param abort      called once, from the timer thread, when a deadline passes (quick: it runs
+     *                   under the watch's lock)
      */
     public Watch watch(Duration firstToken, Duration stall, Runnable abort) {
         Watch w = new Watch(firstToken.toNanos(), stall.toNanos(), abort);
@@ -50,7 +51,7 @@ public final class StreamWatchdog implements AutoCloseable {
     public final class Watch implements AutoCloseable {
         private final long firstTokenNanos;
         private final long stallNanos;
-        private final Runnable abort;
+        private Runnable abort;
         private final long started = System.nanoTime();
         private volatile long lastByte = started;
         private volatile boolean answered;
@@ -76,6 +77,16 @@ public final class StreamWatchdog implements AutoCloseable {
                 lastByte = System.nanoTime();
                 arm(); // from the first-token deadline (or none) to the stall deadline
             }
+        }
+
+        /**
+         * From now on a deadline that passes calls {@code newAbort} instead. Returns false when a
+         * deadline has already passed (the old abort was called, or is being called, before this
+         * returns): once this returns, the old abort will never run.
+         */
+        public synchronized boolean abortWith(Runnable newAbort) {
+            this.abort = newAbort;
+            return expired == null;
         }
 
         /** Why the leg was aborted, or null. */
@@ -105,23 +116,22 @@ public final class StreamWatchdog implements AutoCloseable {
             return lastByte + stallNanos;
         }
 
-        private void check() {
-            Expiry fire;
-            synchronized (this) {
-                if (closed || expired != null) {
-                    return;
-                }
-                long deadline = deadline();
-                if (deadline == Long.MAX_VALUE) {
-                    return;
-                }
-                if (System.nanoTime() - deadline < 0) {
-                    check = timer.schedule(this::check, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-                    return;
-                }
-                fire = answered ? Expiry.STALL : Expiry.FIRST_TOKEN;
-                expired = fire;
+        private synchronized void check() {
+            if (closed || expired != null) {
+                return;
             }
+            long deadline = deadline();
+            if (deadline == Long.MAX_VALUE) {
+                return;
+            }
+            if (System.nanoTime() - deadline < 0) {
+                check = timer.schedule(this::check, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                return;
+            }
+            expired = answered ? Expiry.STALL : Expiry.FIRST_TOKEN;
+            // Under the lock, so that abortWith and close can promise the old abort never runs
+            // after them (an interrupt must not reach a thread that has moved on). Aborts are quick:
+            // an interrupt, or closing a connection.
             abort.run();
         }
 
