@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -109,16 +110,19 @@ class StreamFailoverProcessTest {
 
         List<SseStream> got;
         String victim = "http://127.0.0.1:" + workerPorts.get(0);
+        AtomicInteger lines = new AtomicInteger();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<CompletableFuture<SseStream>> streams = new ArrayList<>();
             for (int i = 0; i < STREAMS; i++) {
                 int k = i;
                 Node node = nodes.get(i % nodes.size());
                 streams.add(CompletableFuture.supplyAsync(
-                        () -> SseStream.post(node.url("/v1/chat/completions"), chat(k)), pool));
+                        () -> SseStream.post(node.url("/v1/chat/completions"), chat(k), lines), pool));
             }
-            // Kill the first worker once it is busy streaming (its /v1/loads counts open answers).
-            await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> runningOf(victim) >= 4);
+            // Kill the first worker in the middle of its streams: it holds several, and the clients
+            // have had about 10 events each (an event is two lines: data and the blank one).
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
+                    runningOf(victim) >= 4 && lines.get() >= STREAMS * 2 * 10);
             workers.get(0).kill();
             got = streams.stream().map(CompletableFuture::join).toList();
         }

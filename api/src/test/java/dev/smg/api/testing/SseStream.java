@@ -30,6 +30,11 @@ public record SseStream(int status, String text, boolean done, boolean broken, S
 
     /** POSTs {@code body} to {@code url} and reads the whole stream. */
     public static SseStream post(String url, String body) {
+        return post(url, body, new java.util.concurrent.atomic.AtomicInteger());
+    }
+
+    /** The same, counting the lines received in {@code lines} as they come (to see a stream under way). */
+    public static SseStream post(String url, String body, java.util.concurrent.atomic.AtomicInteger linesSeen) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(120))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
@@ -55,7 +60,10 @@ public record SseStream(int status, String text, boolean done, boolean broken, S
         int events = 0;
         List<String> lines = new ArrayList<>();
         try (Stream<String> received = response.body()) {
-            received.forEach(lines::add);
+            received.forEach(line -> {
+                lines.add(line);
+                linesSeen.incrementAndGet();
+            });
         } catch (RuntimeException e) {
             broken = true; // the connection was cut mid-stream
         }
