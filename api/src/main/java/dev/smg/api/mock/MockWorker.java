@@ -315,7 +315,9 @@ public final class MockWorker {
         if (Boolean.TRUE.equals(request.get("stream"))) {
             stream(res, completion, length.tokens());
         } else {
-            death.pause(behaviour.genMillis() * length.tokens() / Math.max(1, behaviour.streamChunks()));
+            // --gen-ms whatever the length, as before max_tokens was honoured: benchmarks and chaos
+            // runs that send a small max_tokens keep their timing.
+            death.pause(behaviour.genMillis());
             death.checkpoint();
             sendJson(res, Status.OK_200, completion.whole(length.tokens()));
         }

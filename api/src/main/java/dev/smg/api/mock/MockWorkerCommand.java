@@ -43,7 +43,7 @@ public final class MockWorkerCommand {
                         Flag.value("--api-key", "require this Bearer key on generation requests"),
                         Flag.value("--log-level", "info", "log level: " + String.join(", ", GatewayFlags.LOG_LEVELS)))
                 .group("Canned engine",
-                        Flag.value("--gen-ms", 0, "generation time of one response in ms (spread over the stream's chunks)"),
+                        Flag.value("--gen-ms", 0, "time of a whole answer in ms; a stream sends a token every gen-ms / stream-chunks"),
                         Flag.value("--stream-chunks", 8, "tokens of an answer, one chunk each when streamed (fewer with a smaller max_tokens)"))
                 .group("Realistic engine (see docs/mock-engine.md)",
                         Flag.value("--prefill-tps", ENGINE.prefillTps(), "prompt tokens prefilled per second"),
