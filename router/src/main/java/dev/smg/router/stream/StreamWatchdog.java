@@ -20,11 +20,8 @@ public final class StreamWatchdog implements AutoCloseable {
     private final ScheduledThreadPoolExecutor timer;
 
     public StreamWatchdog() {
-        timer = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "smg-stream-watchdog");
-            t.setDaemon(true);
-            return t;
-        });
+        // A virtual thread, like the load monitor's scheduler: it only sleeps until the next deadline.
+        timer = new ScheduledThreadPoolExecutor(1, Thread.ofVirtual().name("smg-stream-watchdog").factory());
         timer.setRemoveOnCancelPolicy(true); // finished streams leave no task behind
     }
 
