@@ -87,6 +87,33 @@ class GatewayFlagsTest {
     }
 
     @Test
+    void streamFailoverIsOnByDefaultWithoutAFirstTokenDeadline() {
+        dev.smg.router.stream.StreamFailoverSettings d = parse().streams();
+        assertEquals(dev.smg.router.stream.StreamFailoverSettings.DEFAULTS, d);
+        assertTrue(d.migrate() && d.watchesStreams());
+        assertTrue(d.firstTokenTimeout("any").isZero());
+        dev.smg.router.stream.StreamFailoverSettings c = parse("--first-token-timeout-secs", "2.5",
+                "--model-first-token-timeout", "big=60", "--model-first-token-timeout", "small=0",
+                "--stream-stall-timeout-secs", "10", "--stream-migration-limit", "1", "--disable-stream-failover")
+                .streams();
+        assertFalse(c.migrate());
+        assertTrue(c.watchesStreams(), "a first-token deadline still needs the event relay");
+        assertEquals(java.time.Duration.ofMillis(2500), c.firstTokenTimeout("other"));
+        assertEquals(java.time.Duration.ofSeconds(60), c.firstTokenTimeout("big"));
+        assertTrue(c.firstTokenTimeout("small").isZero());
+        assertEquals(java.time.Duration.ofSeconds(10), c.stallTimeout());
+        assertEquals(1, c.migrationLimit());
+        assertFalse(parse("--disable-stream-failover").streams().watchesStreams(), "the byte relay of before");
+        for (String[] bad : new String[][] {{"--first-token-timeout-secs", "-1"}, {"--stream-stall-timeout-secs", "0"},
+                {"--stream-migration-limit", "-1"}, {"--model-first-token-timeout", "big"},
+                {"--model-first-token-timeout", "=5"}, {"--model-first-token-timeout", "big=soon"},
+                {"--model-first-token-timeout", "big=-2"}}) {
+            CliException e = assertThrows(CliException.class, () -> parse(bad), String.join(" ", bad));
+            assertTrue(e.getMessage().startsWith(bad[0]), e.getMessage());
+        }
+    }
+
+    @Test
     void workerUrlsTakeAWeightAfterAComma() {
         GatewayConfig c = parse("--worker-urls", "http://a:1,weight=3", "http://b:2", "b:3,weight=1000");
         assertEquals(List.of("http://a:1=3", "http://b:2=1", "http://b:3=1000"),
