@@ -4,11 +4,13 @@ import dev.smg.api.mock.DeathMode;
 import dev.smg.api.mock.MockBehaviour;
 import dev.smg.api.mock.MockWorker;
 import dev.smg.api.testing.PrometheusText;
+import dev.smg.api.testing.QuietLogs;
 import dev.smg.api.testing.SseStream;
 import dev.smg.api.testing.TestGateway;
 import dev.smg.router.worker.WorkerStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.logging.Level;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,6 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * deterministically and honours the continuation forms), with one id, [DONE] and whole usage.
  */
 class StreamFailoverTest {
+    /** Workers crash and stall here on purpose: the gateway's warnings about it are expected. */
+    @RegisterExtension
+    static final QuietLogs QUIET = new QuietLogs(Level.SEVERE, "dev.smg", "io.helidon");
     /** 40 tokens over 2 s per answer: a stream is long enough to be cut in the middle. */
     private static final MockBehaviour BEHAVIOUR = new MockBehaviour("mock-model", 2000, 40);
     private static final int MAX_TOKENS = 30;

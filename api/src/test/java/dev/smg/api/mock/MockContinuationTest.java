@@ -6,6 +6,7 @@ import dev.smg.api.mock.engine.EngineSettings;
 import dev.smg.api.testing.Http;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import dev.smg.api.testing.QuietLogs;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -30,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * worker of either engine, and an answer split after k tokens and continued on another worker (in the
  * form a failing-over router sends) gives back exactly the rest of it.
  */
-@ExtendWith(QuietHelidon.class)
+@ExtendWith(QuietLogs.Helidon.class)
 class MockContinuationTest {
     /** The natural answer length of both engines here. */
     private static final int N = 12;

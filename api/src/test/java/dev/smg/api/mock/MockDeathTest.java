@@ -4,6 +4,7 @@ import dev.smg.api.mock.engine.EngineSettings;
 import dev.smg.api.testing.Http;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import dev.smg.api.testing.QuietLogs;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -41,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * test sees exactly how a stream ends: a crash cuts streams in the middle of their chunked body and
  * the server stops; a stall sends nothing more until reset.
  */
-@ExtendWith(QuietHelidon.class)
+@ExtendWith(QuietLogs.Helidon.class)
 class MockDeathTest {
     private static final Duration LIMIT = Duration.ofSeconds(20);
     /** The end of a cleanly finished chunked body. */

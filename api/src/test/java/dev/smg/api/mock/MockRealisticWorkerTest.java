@@ -5,6 +5,7 @@ import dev.smg.api.mock.engine.EngineSettings;
 import dev.smg.api.testing.Http;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import dev.smg.api.testing.QuietLogs;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
@@ -31,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A realistic mock worker over real HTTP on 127.0.0.1: shapes, cached tokens, loads, disconnects. */
-@ExtendWith(QuietHelidon.class)
+@ExtendWith(QuietLogs.Helidon.class)
 class MockRealisticWorkerTest {
     private static final Duration LIMIT = Duration.ofSeconds(20);
     /** 300 distinct words: 18 full blocks of 16 tokens plus a 12-token tail. */
