@@ -8,7 +8,7 @@
 # kill -> worker 3 not_ready on every node; convergence: not measured (the workers are removed).
 SCENARIO_TITLE[stream]="SIGKILL a worker mid-stream (streamed load)"
 STREAM_PORTS=(9003 9004) STREAM_RPS=${STREAM_RPS:-8} STREAM_TOKENS=${STREAM_TOKENS:-60}
-answers() { hub curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null; }
+stream_worker_answers() { hub curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null; }
 scenario_stream() {
   local k url t0 d migrations ids=()
   for k in 1 2; do
@@ -18,7 +18,7 @@ scenario_stream() {
   done
   for k in 1 2; do
     url="http://$HUB_IP:${STREAM_PORTS[$((k - 1))]}"
-    wait_for 60 answers "$url/health" || { res_fail "stream worker $k did not start"; return; }
+    wait_for 60 stream_worker_answers "$url/health" || { res_fail "stream worker $k did not start"; return; }
     ids+=("$(hub curl -fsS --max-time 5 -H 'Content-Type: application/json' -d "{\"url\":\"$url\"}" \
       "http://$(node_ip 1):$HTTP_PORT/workers" | python3 -c 'import json, sys; print(json.load(sys.stdin)["location"])')") \
       || { res_fail "POST /workers refused $url"; return; }
