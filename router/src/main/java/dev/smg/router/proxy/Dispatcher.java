@@ -272,6 +272,9 @@ public final class Dispatcher implements AutoCloseable {
                 metrics.firstTokenTimeout(call.route().endpoint());
                 return Attempt.retry(GatewayError.upstreamTimeout("worker " + worker + " sent no first token in time"));
             }
+            if (watch != null && !(answer.status() == 200 && isEventStream(answer))) {
+                watch = close(watch); // not a stream to relay: its deadlines must not cut the body read
+            }
             try (answer) {
                 int status = answer.status();
                 metrics.upstreamResponse(status);
@@ -305,7 +308,6 @@ public final class Dispatcher implements AutoCloseable {
                             answer, watch), clientHeaders(answer), reply, body -> openContinuation(call, body, tried));
                     return r.retry() != null ? Attempt.retry(r.retry()) : Attempt.finished(r.outcome());
                 }
-                watch = close(watch);
                 return Attempt.finished(relay(call, worker, permit, answer, reply));
             } catch (RuntimeException e) {
                 // Anything unexpected from the HTTP client (it throws unchecked exceptions for a
