@@ -109,10 +109,7 @@ class StreamFailoverTest {
     void aWorkerThatCrashesUnder24StreamsLosesNoTokenOfAny() {
         start(3, "--stream-stall-timeout-secs", "5");
         int streams = 24;
-        List<SseStream> expected = new ArrayList<>();
-        for (int i = 0; i < streams; i++) {
-            expected.add(direct("/v1/chat/completions", chat(i, "")));
-        }
+        List<SseStream> expected = concurrently(streams, i -> direct("/v1/chat/completions", chat(i, "")));
         // Round robin gives the first worker 8 streams; it dies 100 tokens into them (about 12 each).
         workers.get(0).dieAfterTokens(100, DeathMode.CRASH);
         List<SseStream> got = concurrently(streams, i -> SseStream.post(gateway.url("/v1/chat/completions"), chat(i, "")));
