@@ -274,6 +274,8 @@ def report(args):
                     problems.append("- %s trial %d stream %d: workers %s, done=%s, ids=%d, error=%s, matches=%s%s" % (
                         m, t["trial"], i, s["workers"], s["done"], s["ids"], s["error"], s["matches"],
                         (", text %r… vs %r…" % (s.get("text_head"), s.get("ref_head"))) if "text_head" in s else ""))
+            if t["die_after"] is not None and not t["victim_streams"]:
+                problems.append("- %s trial %d: the victim served none of the streams (nothing to migrate)" % (m, t["trial"]))
             if t["hung"]:
                 problems.append("- %s trial %d: %d streams still open at the read timeout" % (m, t["trial"], t["hung"]))
             breaks = t["server"]["breaks"]

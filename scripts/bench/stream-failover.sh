@@ -37,6 +37,13 @@
 #   GEN_MS, CHUNKS     the workers' --gen-ms and --stream-chunks [2000, 40]: 50 ms per token
 #   TOKENS_PER_STREAM  K / the victim's streams [5]
 #   STALL_SECS         smg's --stream-stall-timeout-secs in the stall mode [1]
+#   SMG_FLAGS          more smg flags [--disable-circuit-breaker]: every stream the victim loses is a
+#                      failure of its breaker (a stall too), 6 per trial at CONC 12, so with the
+#                      default breaker (10 consecutive failures) it opens in the second trial and
+#                      stays open for --cb-timeout-duration-secs (60) after the victim is back:
+#                      round robin then gives it no streams and later trials measure nothing. The
+#                      breaker does not choose where a continuation goes (an untried worker is
+#                      preferred), so turning it off does not change the stall measured.
 # Loopback only; ports are chosen free at run time; every process started is stopped on exit.
 # Time with the defaults: about 1.5 minutes (a trial takes ~3 s of streams and reference answers,
 # plus ~2-4 s in the crash mode to restart the victim and see it healthy again).
@@ -56,6 +63,7 @@ GEN_MS=${GEN_MS:-2000}
 CHUNKS=${CHUNKS:-40}
 TOKENS_PER_STREAM=${TOKENS_PER_STREAM:-5}
 STALL_SECS=${STALL_SECS:-1}
+SMG_FLAGS=${SMG_FLAGS---disable-circuit-breaker}
 MODEL=mock-model
 for v in TRIALS CONC MAX_TOKENS GEN_MS CHUNKS TOKENS_PER_STREAM STALL_SECS; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number (got '${!v}')"
@@ -63,6 +71,7 @@ done
 ((TRIALS > 0 && CONC > 1 && MAX_TOKENS > 0 && CHUNKS > 0 && TOKENS_PER_STREAM > 0 && STALL_SECS > 0)) ||
   die "need TRIALS, MAX_TOKENS, CHUNKS, TOKENS_PER_STREAM, STALL_SECS > 0 and CONC > 1"
 for m in $MODES; do [[ $m == crash || $m == stall ]] || die "MODES: crash and/or stall (got '$m')"; done
+read -r -a smg_flags <<<"$SMG_FLAGS"
 bench_need python3:python3 curl:curl
 
 work=$(mktemp -d /tmp/smg-stream-failover-bench.XXXXXX)
@@ -89,20 +98,23 @@ start_worker 2 "$w2_port"
 victim=http://127.0.0.1:$w1_port
 survivor=http://127.0.0.1:$w2_port
 
-# victim_healthy: smg's /workers lists the victim as healthy.
-victim_healthy() {
+# victim_state: the victim's "is_healthy circuit_breaker" in smg's /workers, e.g. "True closed".
+victim_state() {
   curl -fsS --max-time 1 "http://127.0.0.1:$smg_port/workers" 2>/dev/null | python3 -c '
 import json, sys
-url = sys.argv[1]
-ws = json.load(sys.stdin).get("workers", [])
-sys.exit(0 if any(w.get("url") == url and w.get("is_healthy") for w in ws) else 1)' "$victim"
+ws = [w for w in json.load(sys.stdin).get("workers", []) if w.get("url") == sys.argv[1]]
+print(ws[0].get("is_healthy"), ws[0].get("circuit_breaker") if ws else "missing")' "$victim" 2>/dev/null || echo unknown
 }
-wait_victim_healthy() { # seconds
+# wait_victim_healthy seconds: until smg lists the victim healthy with its breaker not open (so round
+# robin gives it its share of the next trial's streams).
+wait_victim_healthy() {
+  local state=unknown
   for _ in $(seq 1 $(($1 * 10))); do
-    victim_healthy && return 0
+    state=$(victim_state)
+    [[ $state == "True "* && $state != *open ]] && return 0
     sleep 0.1
   done
-  die "smg did not see the victim healthy again within $1 s"
+  die "smg did not list the victim healthy with its breaker not open within $1 s (last: $state)"
 }
 
 : >"$work/trials.jsonl"
@@ -112,7 +124,7 @@ for mode in $MODES; do
   bench_free_port; prom=$port
   smg_args=(--host 127.0.0.1 --port "$smg_port" --prometheus-host 127.0.0.1 --prometheus-port "$prom"
     --worker-urls "$victim" "$survivor" --policy round_robin
-    --health-check-interval-secs 1 --health-success-threshold 1 --health-failure-threshold 1)
+    --health-check-interval-secs 1 --health-success-threshold 1 --health-failure-threshold 1 "${smg_flags[@]}")
   [[ $mode == stall ]] && smg_args+=(--stream-stall-timeout-secs "$STALL_SECS")
   smg_cmds+=("$mode: \`smg ${smg_args[*]}\`")
   log "$mode: starting smg on :$smg_port"
