@@ -19,6 +19,17 @@
 #   GEN_MS        mock worker generation time per response, ms [0 = answer at once]
 #   OUT           report file [<repo>/docs/bench/proxy-overhead.md]
 #   SMG_JAVA_OPTS extra JVM options for smg and the mock worker (read by scripts/smg)
+#   STREAM        1: also the streamed part below; 0 skips it [1]
+#   STREAM_CHUNKS the streamed part's tokens per answer (worker --stream-chunks, max_tokens) [64]
+#
+# Streamed part (issue 15; after the part above, with its own processes): a second mock worker
+# (`--stream-chunks STREAM_CHUNKS --gen-ms 0`: chunks as fast as it can write them) loaded directly
+# and through two more smg instances, stream failover on (the event-aware relay, the default) and
+# off (`--disable-stream-failover`: bytes relayed as they come), with a streamed chat completion
+# ("stream":true, max_tokens STREAM_CHUNKS). Per target, REPEATS interleaved wrk runs (same -t/-c/-d):
+# streams/s; for the two smg instances also the CPU their JVM used during the run (utime + stime
+# from /proc/<pid>/stat) divided by the events relayed (streams completed x events per stream,
+# counted once with curl: content chunks + final chunk + [DONE]) = CPU µs per relayed chunk.
 # With the defaults a run takes about 4 minutes and keeps every CPU busy: run it on an
 # otherwise idle machine (not next to a build), or the numbers measure the build too.
 #
@@ -50,6 +61,8 @@ WRK_CONNS=${WRK_CONNS:-64}
 RATE=${RATE:-1000}
 RATE_CONC=${RATE_CONC:-10}
 GEN_MS=${GEN_MS:-0}
+STREAM=${STREAM:-1}
+STREAM_CHUNKS=${STREAM_CHUNKS:-64}
 OUT=${OUT:-$repo/docs/bench/proxy-overhead.md}
 MODEL=mock-model
 BODY='{"model":"mock-model","messages":[{"role":"user","content":"hello"}]}'
@@ -58,10 +71,11 @@ TARGETS=(direct smg nginx)
 # shellcheck source=scripts/bench/common.sh
 source "$here/common.sh" # log, die, bench_prepare_jar
 
-for v in DURATION REPEATS WARMUP WRK_THREADS WRK_CONNS RATE RATE_CONC GEN_MS; do
+for v in DURATION REPEATS WARMUP WRK_THREADS WRK_CONNS RATE RATE_CONC GEN_MS STREAM STREAM_CHUNKS; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number (got '${!v}')"
 done
 ((DURATION > 0 && REPEATS > 0 && RATE > 0 && RATE_CONC > 0)) || die "DURATION, REPEATS, RATE and RATE_CONC must be > 0"
+((STREAM_CHUNKS > 0)) || die "STREAM_CHUNKS must be > 0"
 
 # --- cleanup: every process we start is recorded here and stopped on any exit ----------------
 work=$(mktemp -d /tmp/smg-proxy-bench.XXXXXX)
@@ -235,12 +249,12 @@ end
 LUA
 printf '%s' "$BODY" >"$work/body.json"
 
-run_wrk() { # url seconds -> "rps errors" (errors = socket errors + non-2xx)
+run_wrk() { # url seconds [lua] -> "rps errors requests" (errors = socket errors + non-2xx)
   local out
   out=$(timeout $(($2 + 30)) wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"$2s" --timeout 5s \
-    -s "$work/post.lua" "$1" 2>&1) || die "wrk failed: $out"
+    -s "${3:-$work/post.lua}" "$1" 2>&1) || die "wrk failed: $out"
   awk '/^BENCH/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-                  print v["rps"], v["non2xx"] + v["errors"]; found = 1 }
+                  print v["rps"], v["non2xx"] + v["errors"], v["requests"]; found = 1 }
        END { if (!found) exit 1 }' <<<"$out" || die "no result from wrk: $out"
 }
 
@@ -284,7 +298,7 @@ for rep in $(seq 1 "$REPEATS"); do
   for t in "${TARGETS[@]}"; do
     log "repeat $rep/$REPEATS: max throughput, $t (wrk -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s)"
     res=$(run_wrk "${url[$t]}" "$DURATION") # separate assignment so a failure stops the script
-    read -r rps e <<<"$res"
+    read -r rps e _ <<<"$res"
     tput[$t]+="$rps "
     errs[$t]=$((${errs[$t]:-0} + e))
     raw_rows+="| $rep | $t | throughput | $rps req/s | | | $e |"$'\n'
@@ -304,6 +318,118 @@ for rep in $(seq 1 "$REPEATS"); do
     sleep 1
   done
 done
+
+# --- streamed part (issue 15): the event-aware relay (failover on) vs the byte relay (off) -------
+# Its own worker and two more smg instances, started only now so that they cannot take CPU from
+# the part above. The smg JVMs' CPU is read from /proc: scripts/smg execs java, so the pid of the
+# background job is the JVM's own (checked below).
+STREAM_TARGETS=(direct on off)
+STREAM_BODY="{\"model\":\"$MODEL\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}],\"stream\":true,\"max_tokens\":$STREAM_CHUNKS}"
+stream_md=""
+stream_raw_md=""
+stream_setup_md=""
+if ((STREAM)); then
+  "${smg[@]}" --help 2>&1 | grep -q -- '--disable-stream-failover' ||
+    die "this smg has no --disable-stream-failover (streamed part); build a newer jar, or set STREAM=0"
+  clk_tck=$(getconf CLK_TCK)
+  take_port sworker_port
+  take_port son_port
+  take_port soff_port
+  log "streamed part: starting mock worker on :$sworker_port (--stream-chunks $STREAM_CHUNKS --gen-ms 0)"
+  "${smg[@]}" mock-worker --host 127.0.0.1 --port "$sworker_port" --model "$MODEL" --gen-ms 0 \
+    --stream-chunks "$STREAM_CHUNKS" >"$work/stream-worker.log" 2>&1 &
+  pids+=($!)
+  wait_http stream-worker "http://127.0.0.1:$sworker_port/health" "${pids[-1]}"
+  declare -A surl=([direct]="http://127.0.0.1:$sworker_port/v1/chat/completions") spid=() sargs=()
+  for t in on off; do
+    port_var=s${t}_port
+    args=(--host 127.0.0.1 --port "${!port_var}" --worker-urls "http://127.0.0.1:$sworker_port")
+    if "${smg[@]}" --help 2>&1 | grep -q -- '--prometheus-port'; then
+      take_port "metrics_$t"
+      mvar=metrics_$t
+      args+=(--prometheus-host 127.0.0.1 --prometheus-port "${!mvar}")
+    fi
+    [[ $t == off ]] && args+=(--disable-stream-failover)
+    log "streamed part: starting smg (failover $t) on :${!port_var}"
+    "${smg[@]}" "${args[@]}" >"$work/smg-stream-$t.log" 2>&1 &
+    pids+=($!)
+    spid[$t]=$!
+    sargs[$t]="${args[*]}"
+    surl[$t]="http://127.0.0.1:${!port_var}/v1/chat/completions"
+    wait_http "smg-stream-$t" "http://127.0.0.1:${!port_var}/readiness" "${pids[-1]}"
+    [[ $(readlink "/proc/${spid[$t]}/exe") == */java ]] ||
+      die "pid ${spid[$t]} (smg, failover $t) is not the JVM: $(readlink "/proc/${spid[$t]}/exe")"
+  done
+
+  # Events per stream, counted once per target: they must agree, or the CPU per chunk means nothing.
+  events_per_stream=""
+  for t in "${STREAM_TARGETS[@]}"; do
+    n=$(curl -fsSN --max-time 10 -H 'Content-Type: application/json' -d "$STREAM_BODY" "${surl[$t]}" |
+      grep -c '^data:') || die "streamed part: $t: POST ${surl[$t]} failed"
+    log "streamed part: $t sends $n events per stream"
+    [[ -z $events_per_stream || $n == "$events_per_stream" ]] ||
+      die "streamed part: $t sends $n events per stream, direct sent $events_per_stream"
+    events_per_stream=$n
+  done
+  ((events_per_stream > STREAM_CHUNKS)) || die "streamed part: only $events_per_stream events per stream"
+
+  cat >"$work/stream.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$STREAM_BODY'
+wrk.headers["Content-Type"] = "application/json"
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("BENCH rps=%.1f requests=%d non2xx=%d errors=%d p50_us=%d p99_us=%d\n",
+    summary.requests / (summary.duration / 1e6), summary.requests, e.status,
+    e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(99)))
+end
+LUA
+  # cpu_ticks pid: utime + stime of the process, in clock ticks (fields 14 and 15 of /proc/pid/stat,
+  # counted after the ")" that ends the command name).
+  cpu_ticks() {
+    local stat f
+    stat=$(<"/proc/$1/stat")
+    read -r -a f <<<"${stat##*) }"
+    echo $((f[11] + f[12]))
+  }
+  for t in "${STREAM_TARGETS[@]}"; do
+    if ((WARMUP > 0)); then
+      log "streamed part: warm-up $t (${WARMUP}s)"
+      run_wrk "${surl[$t]}" "$WARMUP" "$work/stream.lua" >/dev/null
+    fi
+  done
+  declare -A s_tput=() s_us=() s_cpu=() s_errs=()
+  s_ratio="" s_diff=""
+  stream_csv=""
+  for rep in $(seq 1 "$REPEATS"); do
+    declare -A us_rep=()
+    for t in "${STREAM_TARGETS[@]}"; do
+      log "repeat $rep/$REPEATS: streamed max throughput, $t (wrk -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s)"
+      c0=0
+      [[ $t == direct ]] || c0=$(cpu_ticks "${spid[$t]}")
+      res=$(run_wrk "${surl[$t]}" "$DURATION" "$work/stream.lua")
+      read -r rps e n <<<"$res"
+      us=""
+      cpu_s=""
+      if [[ $t != direct ]]; then
+        c1=$(cpu_ticks "${spid[$t]}")
+        cpu_s=$(awk -v d=$((c1 - c0)) -v hz="$clk_tck" 'BEGIN { printf "%.2f", d / hz }')
+        us=$(awk -v c="$cpu_s" -v n="$n" -v ev="$events_per_stream" 'BEGIN { printf "%.3f", (n > 0 ? c * 1e6 / (n * ev) : 0) }')
+        s_us[$t]+="$us "
+        s_cpu[$t]+="$cpu_s "
+        us_rep[$t]=$us
+      fi
+      s_tput[$t]+="$rps "
+      s_errs[$t]=$((${s_errs[$t]:-0} + e))
+      stream_raw_md+="| $rep | $t | $rps | $n | ${cpu_s:--} | ${us:--} | $e |"$'\n'
+      stream_csv+="$rep,$t,$rps,$n,$cpu_s,$us,$e"$'\n'
+      sleep 1
+    done
+    # Side by side within the repeat: on vs off.
+    s_ratio+="$(awk -v a="${us_rep[on]}" -v b="${us_rep[off]}" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }') "
+    s_diff+="$(awk -v a="${us_rep[on]}" -v b="${us_rep[off]}" 'BEGIN { printf "%.3f", a - b }') "
+  done
+fi
 
 # --- report --------------------------------------------------------------------------------
 declare -A m_tput=() m_p50=() m_p99=() m_rps=()
@@ -327,6 +453,62 @@ hey_version=$(dpkg-query -W -f='${Version}' hey 2>/dev/null || echo unknown)
 cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
 commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [[ -n $(git -C "$repo" status --porcelain 2>/dev/null | grep -v '^??' || true) ]]; then commit+=" (with uncommitted changes)"; fi
+
+if ((STREAM)); then
+  declare -A ms_tput=() ms_us=() ms_cpu=()
+  # shellcheck disable=SC2086 # the values are space-separated numbers
+  for t in "${STREAM_TARGETS[@]}"; do
+    ms_tput[$t]=$(median ${s_tput[$t]})
+    [[ $t == direct ]] && continue
+    ms_us[$t]=$(median ${s_us[$t]})
+    ms_cpu[$t]=$(median ${s_cpu[$t]})
+  done
+  # shellcheck disable=SC2086
+  {
+    m_ratio=$(median $s_ratio)
+    m_diff=$(median $s_diff)
+  }
+  stream_md=$(
+    cat <<MD
+### Streamed answers: stream failover on vs off (issue 15)
+
+A second mock worker (\`--stream-chunks $STREAM_CHUNKS --gen-ms 0\`: it writes its chunks as fast as it can)
+loaded directly and through two more smg instances: stream failover **on** (the default: the
+event-aware relay, which parses each event to be able to continue the stream elsewhere) and **off**
+(\`--disable-stream-failover\`: bytes relayed as they come). Request: \`$STREAM_BODY\`;
+$events_per_stream events per stream ($STREAM_CHUNKS content chunks, the final chunk, \`[DONE]\`). wrk as above
+(-t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s), medians of $REPEATS interleaved runs. *CPU per relayed chunk* = the smg
+JVM's utime + stime during the run / (streams completed x $events_per_stream events).
+
+| target | streams/s | events/s | vs direct | smg CPU per run (s of ${DURATION}s) | CPU µs per relayed chunk | errors |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+MD
+    for t in "${STREAM_TARGETS[@]}"; do
+      label=$t
+      [[ $t == on ]] && label="smg, failover on"
+      [[ $t == off ]] && label="smg, failover off"
+      printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$(fmt "${ms_tput[$t]}" '%.0f')" \
+        "$(awk -v r="${ms_tput[$t]}" -v e="$events_per_stream" 'BEGIN { printf "%.0f", r * e }')" \
+        "$(ratio "${ms_tput[$t]}" "${ms_tput[direct]}")" "${ms_cpu[$t]:--}" \
+        "$( [[ $t == direct ]] && echo - || fmt "${ms_us[$t]}" '%.2f')" "${s_errs[$t]}"
+    done
+    cat <<MD
+
+CPU per relayed chunk, **failover on / off = $(fmt "$m_ratio" '%.2f')**, on − off = **$(fmt "$m_diff" '%+.2f') µs** (medians of the
+per-repeat ratio and difference; each repeat runs on and off side by side). Streams/s, on / off =
+$(ratio "${ms_tput[on]}" "${ms_tput[off]}"), on / direct = $(ratio "${ms_tput[on]}" "${ms_tput[direct]}").
+
+- The CPU per chunk is all of the JVM's CPU over the run (request parsing, routing, the upstream
+  call, the relay, GC, JIT) divided by the events relayed, so it includes each stream's fixed cost
+  spread over its $events_per_stream events; the on − off difference is what the event-aware relay adds.
+- CPU time comes in clock ticks ($clk_tck per second): steps of $((1000 / clk_tck)) ms in a run's CPU seconds.
+
+MD
+  )
+  stream_md+=$'\n\n'
+  stream_setup_md=$'\n'"| streamed part | \`smg mock-worker --gen-ms 0 --stream-chunks $STREAM_CHUNKS\`; on: \`smg ${sargs[on]}\`; off: \`smg ${sargs[off]}\`; wrk with the streamed body; CPU from \`/proc/<jvm pid>/stat\` |"
+  stream_raw_md=$'\n'"Streamed part:"$'\n\n'"| repeat | target | streams/s | streams completed | smg CPU (s) | CPU µs per chunk | errors |"$'\n'"| --- | --- | ---: | ---: | ---: | ---: | ---: |"$'\n'"$stream_raw_md"
+fi
 
 short_note=""
 if ((DURATION < 10 || REPEATS < 3)); then
@@ -372,7 +554,7 @@ Throughput ratios: **smg/nginx = $(ratio "${m_tput[smg]}" "${m_tput[nginx]}")**,
   $(nproc) CPUs, so a proxy that uses CPU lowers it even when the proxy itself is not the limit.
 - *Errors* count socket errors, timeouts and non-2xx answers over all runs of the target.
 
-## Setup
+${stream_md}## Setup
 
 | item | value |
 | --- | --- |
@@ -384,7 +566,7 @@ Throughput ratios: **smg/nginx = $(ratio "${m_tput[smg]}" "${m_tput[nginx]}")**,
 | max throughput | wrk $wrk_version: \`wrk -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s -s post.lua\` (POST via Lua) |
 | latency | hey $hey_version: \`hey -c $RATE_CONC -q $per_worker_qps -z ${DURATION}s -m POST\` ($RATE_CONC workers x $per_worker_qps req/s = $RATE req/s) |
 | repeats | $REPEATS per test and target, interleaved direct, smg, nginx; medians reported |
-| warm-up | ${WARMUP}s of wrk load per target before measuring |
+| warm-up | ${WARMUP}s of wrk load per target before measuring |${stream_setup_md}
 
 ## Raw runs
 
@@ -392,6 +574,7 @@ Throughput ratios: **smg/nginx = $(ratio "${m_tput[smg]}" "${m_tput[nginx]}")**,
 | --- | --- | --- | ---: | ---: | ---: | ---: |
 MD
   printf '%s' "$raw_rows"
+  printf '%s' "$stream_raw_md"
 )
 
 mkdir -p "$(dirname "$OUT")/data"
@@ -402,6 +585,13 @@ mkdir -p "$(dirname "$OUT")/data"
   echo "repeat,target,test,rate_rps,p50_ms,p99_ms,errors"
   printf '%s' "$raw_csv"
 } >"$(dirname "$OUT")/data/proxy-overhead.csv"
+if ((STREAM)); then
+  {
+    echo "# Streamed part of scripts/bench/proxy-overhead.sh: wrk -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s, $events_per_stream events per stream; cpu_s and us_per_chunk are the smg JVM's (empty for direct)."
+    echo "repeat,target,streams_per_s,streams,cpu_s,us_per_chunk,errors"
+    printf '%s' "$stream_csv"
+  } >"$(dirname "$OUT")/data/proxy-overhead-stream.csv"
+fi
 printf '%s\n' "$report" >"$OUT"
 printf '%s\n' "$report"
 log "report written to $OUT"
