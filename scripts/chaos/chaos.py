@@ -313,6 +313,25 @@ def retriable(reason):
         or not reason.startswith("http_")
 
 
+def paced(args, one):
+    """Calls one(seq) on a thread pool args.rps times a second until args.stop_file exists or
+    args.max_seconds pass; returns how many were started (all have finished when it returns)."""
+    started = time.time()
+    seq = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.threads) as pool:
+        while True:
+            now = time.time()
+            if now - started > args.max_seconds or os.path.exists(args.stop_file):
+                break
+            due = started + seq / args.rps
+            if due > now:
+                time.sleep(min(due - now, 0.1))
+                continue
+            pool.submit(one, seq)
+            seq += 1
+    return seq
+
+
 def cmd_load(args):
     targets = parse_nodes(args.targets)
     names = sorted(targets)
@@ -348,19 +367,7 @@ def cmd_load(args):
                     failures.append("%.2f seq %d %s:%s" % (start, seq, first, reason))
 
     started = time.time()
-    seq = 0
-    with concurrent.futures.ThreadPoolExecutor(max_workers=args.threads) as pool:
-        while True:
-            now = time.time()
-            if now - started > args.max_seconds or os.path.exists(args.stop_file):
-                break
-            due = started + seq / args.rps
-            if due > now:
-                time.sleep(min(due - now, 0.1))
-                continue
-            pool.submit(one, seq)
-            seq += 1
-            stats["sent"] += 1
+    stats["sent"] = paced(args, one)
     latencies.sort()
     pct = lambda p: round(latencies[min(len(latencies) - 1, int(p * len(latencies)))], 3) if latencies else None
     result = {"sent": stats["sent"], "ok": stats["ok"], "failed": stats["failed"], "retried": stats["retried"],
@@ -466,18 +473,7 @@ def cmd_streams(args):
                 samples.append("seq %d via %s: %s (%d chars)" % (seq, first, outcome, len(text)))
 
     started = time.time()
-    seq = 0
-    with concurrent.futures.ThreadPoolExecutor(max_workers=args.threads) as pool:
-        while True:
-            now = time.time()
-            if now - started > args.max_seconds or os.path.exists(args.stop_file):
-                break
-            due = started + seq / args.rps
-            if due > now:
-                time.sleep(min(due - now, 0.1))
-                continue
-            pool.submit(one, seq)
-            seq += 1
+    seq = paced(args, one)
     ok = stats.pop("ok", 0)
     retried = stats.pop("retried", 0)
     result = {"sent": seq, "ok": ok, "failed": seq - ok, "retried": retried, "outcomes": dict(stats),
