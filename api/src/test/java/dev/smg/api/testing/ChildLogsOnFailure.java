@@ -5,8 +5,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 
 /**
- * When a test fails, prints the end of the output of every smg child process the test started and
- * has not closed yet, before the test's clean-up deletes it: a failure on a CI machine is otherwise only "condition not
+ * When a test fails, attaches to the failure the end of the output of every smg child process the
+ * test started and has not closed yet, before the test's clean-up deletes it: a failure on a CI machine is otherwise only "condition not
  * fulfilled", with the routers' own account of what happened gone. Registered for every test through
  * JUnit's extension auto-detection (META-INF/services).
  */
@@ -35,8 +35,17 @@ public final class ChildLogsOnFailure implements BeforeEachCallback, TestExecuti
             for (int i = from; i < lines.length; i++) {
                 text.append(lines[i]).append('\n');
             }
-            System.err.print(text);
+            // Attached to the failure rather than printed: test output goes to a file, the failure
+            // (with its suppressed causes) to the console and the report.
+            failure.addSuppressed(new ChildOutput(text.toString()));
         }
         throw failure;
+    }
+
+    /** A child's last lines, carried by the failure they explain; no stack trace of its own. */
+    static final class ChildOutput extends Exception {
+        ChildOutput(String lines) {
+            super("\n" + lines, null, false, false);
+        }
     }
 }
