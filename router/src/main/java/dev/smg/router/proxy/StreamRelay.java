@@ -48,6 +48,7 @@ final class StreamRelay {
     /** Bytes of opening events (roles, comments) held back before the first content at most. */
     private static final int MAX_HELD = 64 * 1024;
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] END_OF_EVENT = "\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final StreamFailoverSettings settings;
     private final StreamWatchdog watchdog;
@@ -241,6 +242,28 @@ final class StreamRelay {
         InputStream in = leg.answer.body();
         byte[] buffer = new byte[RELAY_BUFFER];
         boolean generate = shape == StreamShape.GENERATE;
+        java.util.function.Consumer<SseEventSplitter.Event> sink = event -> {
+            if (client.gone()) {
+                return;
+            }
+            StreamEvent parsed = event.oversized()
+                    ? new StreamEvent(StreamEvent.Kind.UNREADABLE, null, "", false, false, false, false, false,
+                    false, false)
+                    : StreamEvent.parse(event.bytes(), generate);
+            byte[] bytes = event.bytes();
+            if (rewriter != null) {
+                ContinuedEvents.Rewritten r = rewriter.apply(parsed, bytes);
+                if (r == null) {
+                    return;
+                }
+                parsed = r.event();
+                bytes = r.bytes();
+            }
+            if (parsed.carriesAnswer()) {
+                watch.answered();
+            }
+            client.send(parsed, bytes);
+        };
         while (true) {
             int n;
             try {
@@ -249,38 +272,30 @@ final class StreamRelay {
                 return client.transcript.done() ? LegEnd.COMPLETE : failure(watch);
             }
             if (n < 0) {
+                if (splitter.pending() > 0 && completeEvent(splitter.rest(), generate)) {
+                    // The worker closed without the blank line after its last event: still a whole event.
+                    splitter.feed(END_OF_EVENT, 0, END_OF_EVENT.length, sink);
+                }
+                if (client.gone()) {
+                    return LegEnd.CLIENT_GONE;
+                }
                 if (client.transcript.done() || client.transcript.finished() && watch.expired() == null) {
                     return LegEnd.COMPLETE;
                 }
                 return failure(watch); // ended without [DONE] or a finish: the worker went away
             }
             watch.progress();
-            splitter.feed(buffer, 0, n, event -> {
-                if (client.gone()) {
-                    return;
-                }
-                StreamEvent parsed = event.oversized()
-                        ? new StreamEvent(StreamEvent.Kind.UNREADABLE, null, "", false, false, false, false, false,
-                        false, false)
-                        : StreamEvent.parse(event.bytes(), generate);
-                byte[] bytes = event.bytes();
-                if (rewriter != null) {
-                    ContinuedEvents.Rewritten r = rewriter.apply(parsed, bytes);
-                    if (r == null) {
-                        return;
-                    }
-                    parsed = r.event();
-                    bytes = r.bytes();
-                }
-                if (parsed.carriesAnswer()) {
-                    watch.answered();
-                }
-                client.send(parsed, bytes);
-            });
+            splitter.feed(buffer, 0, n, sink);
             if (client.gone()) {
                 return LegEnd.CLIENT_GONE;
             }
         }
+    }
+
+    /** Whether bytes left without a closing blank line are a whole event (else a cut one, dropped). */
+    private static boolean completeEvent(byte[] rest, boolean generate) {
+        StreamEvent.Kind kind = StreamEvent.parse(rest, generate).kind();
+        return kind == StreamEvent.Kind.DATA || kind == StreamEvent.Kind.DONE;
     }
 
     private static LegEnd failure(StreamWatchdog.Watch watch) {

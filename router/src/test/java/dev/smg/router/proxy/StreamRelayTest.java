@@ -1,0 +1,151 @@
+package dev.smg.router.proxy;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.smg.router.metrics.RouterMetrics;
+import dev.smg.router.policy.PolicyRegistry;
+import dev.smg.router.policy.RoundRobinPolicy;
+import dev.smg.router.policy.RoutingRequest;
+import dev.smg.router.retry.RetrySettings;
+import dev.smg.router.stream.StreamFailoverSettings;
+import dev.smg.router.worker.Worker;
+import dev.smg.router.worker.WorkerRegistry;
+import dev.smg.router.worker.WorkerSpec;
+import dev.smg.router.worker.WorkerUrl;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The stream relay against scripted workers (JDK HTTP servers on loopback writing exact bytes): what
+ * real engines do at the edges, that the mock does not.
+ */
+class StreamRelayTest {
+    private static final String BODY = "{\"model\":\"m\",\"stream\":true,\"max_tokens\":10,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+    private final List<HttpServer> servers = new ArrayList<>();
+    private final List<String> bodies = new CopyOnWriteArrayList<>();
+    private Dispatcher dispatcher;
+
+    @AfterEach
+    void stop() {
+        if (dispatcher != null) {
+            dispatcher.close();
+        }
+        servers.forEach(s -> s.stop(0));
+    }
+
+    private static String chunk(String id, String content, String finish) {
+        return "data: {\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":7,\"model\":\"m\","
+                + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + content + "\"},\"finish_reason\":"
+                + (finish == null ? "null" : "\"" + finish + "\"") + "}]}\n\n";
+    }
+
+    /** A worker that answers every request with {@code script} (exact bytes, then a clean end). */
+    private WorkerUrl worker(String script) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        server.createContext("/", (HttpExchange ex) -> {
+            bodies.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+            ex.sendResponseHeaders(200, 0);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(script.getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        server.start();
+        servers.add(server);
+        return WorkerUrl.parse("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    private final class Capture implements ClientReply {
+        final ByteArrayOutputStream streamed = new ByteArrayOutputStream();
+        GatewayError error;
+
+        @Override
+        public void error(GatewayError e) {
+            error = e;
+        }
+
+        @Override
+        public void complete(int status, List<HeaderField> headers, byte[] body) {
+            throw new AssertionError("a stream was expected");
+        }
+
+        @Override
+        public OutputStream stream(int status, List<HeaderField> headers) {
+            return streamed;
+        }
+
+        String text() {
+            return streamed.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    private Capture send(WorkerUrl... urls) {
+        WorkerRegistry registry = new WorkerRegistry();
+        for (WorkerUrl url : urls) {
+            Worker w = registry.add(WorkerSpec.of(url));
+            w.activate(List.of());
+        }
+        RouterMetrics metrics = new RouterMetrics(new PrometheusRegistry(), registry::snapshot);
+        dispatcher = new Dispatcher(registry, PolicyRegistry.of(new RoundRobinPolicy()),
+                new UpstreamClient(Duration.ofSeconds(5), Duration.ofSeconds(30)),
+                RetrySettings.DEFAULTS, metrics, StreamFailoverSettings.DEFAULTS);
+        byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
+        InferenceRequest request = InferenceRequest.parse(body);
+        Capture reply = new Capture();
+        dispatcher.dispatch(new ProxyCall(InferenceRoute.CHAT, request, body, List.of(), "rid-1",
+                new RoutingRequest("m", Optional.empty(), request.promptText())), reply);
+        return reply;
+    }
+
+    @Test
+    void aLastEventWithoutItsBlankLineIsStillRelayed() throws IOException {
+        String script = chunk("A", "one", null) + chunk("A", " two", "stop") + "data: [DONE]";
+        Capture reply = send(worker(script));
+        assertNull(reply.error);
+        assertEquals(chunk("A", "one", null) + chunk("A", " two", "stop") + "data: [DONE]\n\n", reply.text());
+        assertEquals(1, bodies.size(), "no continuation: the answer was whole");
+    }
+
+    @Test
+    void aStreamThatEndsWithoutAFinishIsContinuedOnTheOtherWorkerAsOne() throws IOException {
+        // The first worker stops after two tokens (a clean close, no finish, no [DONE]); a cut event is dropped.
+        WorkerUrl first = worker(chunk("A", "one", null) + chunk("A", " two", null) + "data: {\"id\":\"A\",\"cho");
+        WorkerUrl second = worker("data: {\"id\":\"B\",\"object\":\"chat.completion.chunk\",\"created\":9,\"model\":\"m\","
+                + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n"
+                + chunk("B", " three", "stop") + "data: [DONE]\n\n");
+        Capture reply = send(first, second);
+        assertNull(reply.error);
+        String text = reply.text();
+        assertTrue(text.startsWith(chunk("A", "one", null) + chunk("A", " two", null)), text);
+        assertTrue(text.endsWith("data: [DONE]\n\n"), text);
+        assertTrue(!text.contains("\"B\"") && !text.contains("\"created\":9") && !text.contains("\"cho\n"), text);
+        assertTrue(text.contains("\" three\""), text);
+        assertEquals(2, bodies.size());
+        Map<String, Object> continuation = JSON.std.mapFrom(bodies.get(1));
+        assertEquals(Boolean.TRUE, continuation.get("continue_final_message"));
+        assertEquals(Boolean.FALSE, continuation.get("add_generation_prompt"));
+        assertEquals(8, ((Number) continuation.get("max_tokens")).intValue());
+        List<?> messages = (List<?>) continuation.get("messages");
+        assertEquals(Map.of("role", "assistant", "content", "one two"), messages.get(messages.size() - 1));
+    }
+}
