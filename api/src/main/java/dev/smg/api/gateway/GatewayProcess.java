@@ -20,6 +20,7 @@ import dev.smg.router.policy.PolicyFactory;
 import dev.smg.router.policy.PolicyRegistry;
 import dev.smg.router.policy.PolicySpec;
 import dev.smg.router.policy.RoutingPolicy;
+import dev.smg.router.metrics.GenerationMetrics;
 import dev.smg.router.proxy.Dispatcher;
 import dev.smg.router.proxy.InferenceRoute;
 import dev.smg.router.proxy.UpstreamClient;
@@ -185,7 +186,7 @@ public final class GatewayProcess {
         admissionRef.set(admission);
         routerMetrics[0].admission(admission);
         Dispatcher dispatcher = new Dispatcher(registry, policies, upstream, config.retry(), routerMetrics[0],
-                config.streams());
+                config.streams(), new GenerationMetrics(metricsRegistry));
 
         WebServer server = WebServer.builder()
                 .host(config.host())

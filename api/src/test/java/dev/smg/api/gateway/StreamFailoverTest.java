@@ -123,6 +123,17 @@ class StreamFailoverTest {
         assertTrue(migrations >= 1 && migrations <= 8, "migrations: " + migrations);
         assertEquals(0.0, metrics.sum("smg_stream_breaks_total"));
         assertEquals(migrations, metrics.sum("smg_stream_migration_stall_seconds_count"));
+        // Generation metrics see each stream whole, continued ones included: a first token, 29 gaps,
+        // and the usage of 30 output tokens (the continuation's rewritten to cover the answer).
+        assertEquals(streams, metrics.sum("smg_router_ttft_seconds_count"));
+        assertEquals(streams * (MAX_TOKENS - 1), metrics.sum("smg_router_inter_token_latency_seconds_count"));
+        assertEquals(streams, metrics.sum("smg_router_generation_duration_seconds_count"));
+        assertEquals(streams * MAX_TOKENS, metrics.sum("smg_router_tokens_total", "token_type", "output"));
+        double input = 0;
+        for (SseStream e : expected) {
+            input += ((Number) e.usage().get("prompt_tokens")).doubleValue();
+        }
+        assertEquals(input, metrics.sum("smg_router_tokens_total", "token_type", "input"));
     }
 
     /**
@@ -207,6 +218,21 @@ class StreamFailoverTest {
         PrometheusText metrics = gateway.metrics();
         assertEquals(1.0, metrics.sum("smg_stream_migrations_total"));
         assertEquals(1.0, metrics.sum("smg_stream_breaks_total", "reason", "migration_limit"));
+    }
+
+    @Test
+    void wholeAnswersCountTheirTokensAndDuration() {
+        start(1);
+        java.net.http.HttpResponse<String> r = dev.smg.api.testing.Http.post(gateway.url("/v1/chat/completions"),
+                "{\"model\":\"mock-model\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"one two three\"}]}");
+        assertEquals(200, r.statusCode(), r.body());
+        java.util.Map<?, ?> usage = (java.util.Map<?, ?>) dev.smg.api.testing.Http.json(r).get("usage");
+        PrometheusText metrics = gateway.metrics();
+        assertEquals(5.0, metrics.sum("smg_router_tokens_total", "token_type", "output", "model", "mock-model"));
+        assertEquals(((Number) usage.get("prompt_tokens")).doubleValue(),
+                metrics.sum("smg_router_tokens_total", "token_type", "input"));
+        assertEquals(1.0, metrics.sum("smg_router_generation_duration_seconds_count", "endpoint", "chat"));
+        assertEquals(0.0, metrics.sum("smg_router_ttft_seconds_count"), "no first token in a whole answer");
     }
 
     @Test

@@ -1,7 +1,9 @@
 package dev.smg.router.proxy;
 
 import dev.smg.router.breaker.CircuitBreaker;
+import dev.smg.router.metrics.GenerationMetrics;
 import dev.smg.router.metrics.RouterMetrics;
+import dev.smg.router.metrics.Usage;
 import dev.smg.router.policy.PolicyRegistry;
 import dev.smg.router.policy.RoutingPolicy;
 import dev.smg.router.policy.RoutingRequest;
@@ -47,22 +49,27 @@ public final class Dispatcher implements AutoCloseable {
     private final RetrySettings retry;
     private final RouterMetrics metrics;
     private final StreamWatchdog watchdog;
+    private final GenerationMetrics generation;
     /** Null when streams are passed through as bytes ({@link StreamFailoverSettings#watchesStreams()} false). */
     private final StreamRelay streamRelay;
 
     public Dispatcher(WorkerRegistry registry, PolicyRegistry policies, UpstreamClient upstream, RetrySettings retry,
                       RouterMetrics metrics) {
-        this(registry, policies, upstream, retry, metrics, StreamFailoverSettings.OFF);
+        this(registry, policies, upstream, retry, metrics, StreamFailoverSettings.OFF, null);
     }
 
-    /** @param streams stream failover and first-token deadlines; {@link #close()} stops their timer */
+    /**
+     * @param streams    stream failover and first-token deadlines; {@link #close()} stops their timer
+     * @param generation time to first token, token gaps, durations and tokens of relayed answers (null: none)
+     */
     public Dispatcher(WorkerRegistry registry, PolicyRegistry policies, UpstreamClient upstream, RetrySettings retry,
-                      RouterMetrics metrics, StreamFailoverSettings streams) {
+                      RouterMetrics metrics, StreamFailoverSettings streams, GenerationMetrics generation) {
         this.registry = registry;
         this.policies = policies;
         this.upstream = upstream;
         this.retry = retry;
         this.metrics = metrics;
+        this.generation = generation;
         this.watchdog = streams.watchesStreams() ? new StreamWatchdog() : null;
         this.streamRelay = watchdog != null ? new StreamRelay(streams, watchdog, metrics) : null;
     }
@@ -78,6 +85,8 @@ public final class Dispatcher implements AutoCloseable {
     /** Answers the call through {@code reply}; returns how it ended, for logs and metrics. */
     public Outcome dispatch(ProxyCall call, ClientReply reply) {
         String model = call.request().model().orElse(null);
+        GenerationMetrics.Answer meter = generation == null ? null
+                : generation.answer(model, call.route().endpoint(), System.nanoTime());
         Set<Worker> tried = new HashSet<>();
         GatewayError lastError = null;
         for (int attempt = 1; attempt <= retry.maxAttempts(); attempt++) {
@@ -113,7 +122,7 @@ public final class Dispatcher implements AutoCloseable {
             CircuitBreaker.Permit permit = selection.get().permit();
             tried.add(worker);
             boolean lastAttempt = attempt == retry.maxAttempts();
-            Attempt result = attempt(call, worker, permit, reply, lastAttempt, tried);
+            Attempt result = attempt(call, worker, permit, reply, lastAttempt, tried, meter);
             if (result.done()) {
                 return result.outcome().withAttempts(attempt);
             }
@@ -234,7 +243,7 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private Attempt attempt(ProxyCall call, Worker worker, CircuitBreaker.Permit permit, ClientReply reply,
-                            boolean lastAttempt, Set<Worker> tried) {
+                            boolean lastAttempt, Set<Worker> tried, GenerationMetrics.Answer meter) {
         StreamShape shape = shapeOf(call.route());
         // Streams the relay watches are timed from before the request goes out (first-token deadline).
         boolean watched = streamRelay != null && shape != null && call.request().stream();
@@ -301,14 +310,19 @@ public final class Dispatcher implements AutoCloseable {
                     }
                     report(permit, RetrySettings.isRetryable(status));
                     reply.complete(status, clientHeaders(answer), body);
+                    if (meter != null && status == 200) {
+                        Usage.of(body).ifPresent(meter::usage);
+                        meter.finished(System.nanoTime());
+                    }
                     return Attempt.finished(new Outcome(status, "", worker, 1));
                 }
                 if (watch != null && status == 200) {
                     StreamRelay.Result r = streamRelay.relay(call, shape, new StreamRelay.Leg(worker, lease, permit,
-                            answer, watch), clientHeaders(answer), reply, body -> openContinuation(call, body, tried));
+                            answer, watch), clientHeaders(answer), reply, body -> openContinuation(call, body, tried),
+                            meter);
                     return r.retry() != null ? Attempt.retry(r.retry()) : Attempt.finished(r.outcome());
                 }
-                return Attempt.finished(relay(call, worker, permit, answer, reply));
+                return Attempt.finished(relay(call, worker, permit, answer, reply, meter));
             } catch (RuntimeException e) {
                 // Anything unexpected from the HTTP client (it throws unchecked exceptions for a
                 // truncated chunked body, for instance): the worker failed this request.
@@ -340,7 +354,7 @@ public final class Dispatcher implements AutoCloseable {
 
     /** Streams the worker's answer to the client; decides the breaker outcome once the stream is through. */
     private Outcome relay(ProxyCall call, Worker worker, CircuitBreaker.Permit permit, UpstreamResponse answer,
-                          ClientReply reply) {
+                          ClientReply reply, GenerationMetrics.Answer meter) {
         int status = answer.status();
         boolean workerFailed = RetrySettings.isRetryable(status);
         List<HeaderField> headers = clientHeaders(answer);
@@ -380,6 +394,9 @@ public final class Dispatcher implements AutoCloseable {
             return new Outcome(status, "client_disconnected", worker, 1);
         }
         report(permit, workerFailed);
+        if (meter != null && status == 200) {
+            meter.finished(System.nanoTime()); // bytes passed through: the duration only, no tokens seen
+        }
         return new Outcome(status, "", worker, 1);
     }
 

@@ -2,7 +2,9 @@ package dev.smg.router.proxy;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import dev.smg.router.breaker.CircuitBreaker;
+import dev.smg.router.metrics.GenerationMetrics;
 import dev.smg.router.metrics.RouterMetrics;
+import dev.smg.router.metrics.Usage;
 import dev.smg.router.stream.BreakReason;
 import dev.smg.router.stream.ContinuedEvents;
 import dev.smg.router.stream.Continuation;
@@ -140,10 +142,11 @@ final class StreamRelay {
 
     private enum LegEnd { COMPLETE, BROKEN, STALLED, FIRST_TOKEN_TIMEOUT, CLIENT_GONE }
 
+    /** @param meter the answer's generation metrics (null: none) */
     Result relay(ProxyCall call, StreamShape shape, Leg first, List<HeaderField> headers, ClientReply reply,
-                 Continuer continuer) {
+                 Continuer continuer, GenerationMetrics.Answer meter) {
         String endpoint = call.route().endpoint();
-        ClientStream client = new ClientStream(reply, first.answer.status(), headers, shape);
+        ClientStream client = new ClientStream(reply, first.answer.status(), headers, shape, meter);
         Duration firstToken = firstToken(call, false);
         Leg leg = first;
         ContinuedEvents rewriter = null;
@@ -154,6 +157,9 @@ final class StreamRelay {
             if (end == LegEnd.COMPLETE) {
                 leg.end(true);
                 client.finish();
+                if (meter != null && !client.gone()) {
+                    meter.finished(System.nanoTime());
+                }
                 return relayed(leg, client.gone() ? "client_disconnected" : "", migrations);
             }
             if (end == LegEnd.CLIENT_GONE) {
@@ -321,8 +327,11 @@ final class StreamRelay {
         /** When the client last heard from the worker that failed (0: no migration pending). */
         private long stalledSince;
         private final String endpoint;
+        private final GenerationMetrics.Answer meter;
 
-        ClientStream(ClientReply reply, int status, List<HeaderField> headers, StreamShape shape) {
+        ClientStream(ClientReply reply, int status, List<HeaderField> headers, StreamShape shape,
+                     GenerationMetrics.Answer meter) {
+            this.meter = meter;
             this.reply = reply;
             this.status = status;
             this.headers = headers;
@@ -355,6 +364,14 @@ final class StreamRelay {
                 stalledSince = 0;
             }
             write(bytes);
+            if (meter != null && !gone) {
+                if (!event.piece().isEmpty()) {
+                    meter.token(lastWrite);
+                }
+                if (event.usage() || shape == StreamShape.GENERATE && event.finished()) {
+                    Usage.of(event.data()).ifPresent(meter::usage); // once or twice a stream: parsed again
+                }
+            }
         }
 
         /** A migration begins: the client's wait runs from its last event. */

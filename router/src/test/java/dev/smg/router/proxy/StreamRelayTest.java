@@ -3,6 +3,7 @@ package dev.smg.router.proxy;
 import com.fasterxml.jackson.jr.ob.JSON;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.smg.router.metrics.GenerationMetrics;
 import dev.smg.router.metrics.RouterMetrics;
 import dev.smg.router.policy.PolicyRegistry;
 import dev.smg.router.policy.RoundRobinPolicy;
@@ -44,6 +45,7 @@ class StreamRelayTest {
     private final List<HttpServer> servers = new ArrayList<>();
     private final List<String> bodies = new CopyOnWriteArrayList<>();
     private Dispatcher dispatcher;
+    private final PrometheusRegistry prometheus = new PrometheusRegistry();
 
     @AfterEach
     void stop() {
@@ -105,10 +107,10 @@ class StreamRelayTest {
             Worker w = registry.add(WorkerSpec.of(url));
             w.activate(List.of());
         }
-        RouterMetrics metrics = new RouterMetrics(new PrometheusRegistry(), registry::snapshot);
+        RouterMetrics metrics = new RouterMetrics(prometheus, registry::snapshot);
         dispatcher = new Dispatcher(registry, PolicyRegistry.of(new RoundRobinPolicy()),
                 new UpstreamClient(Duration.ofSeconds(5), Duration.ofSeconds(30)),
-                RetrySettings.DEFAULTS, metrics, StreamFailoverSettings.DEFAULTS);
+                RetrySettings.DEFAULTS, metrics, StreamFailoverSettings.DEFAULTS, new GenerationMetrics(prometheus));
         byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
         InferenceRequest request = InferenceRequest.parse(body);
         Capture reply = new Capture();
@@ -147,5 +149,17 @@ class StreamRelayTest {
         assertEquals(8, ((Number) continuation.get("max_tokens")).intValue());
         List<?> messages = (List<?>) continuation.get("messages");
         assertEquals(Map.of("role", "assistant", "content", "one two"), messages.get(messages.size() - 1));
+        // Generation metrics: one first token, two gaps (three tokens reached the client), one answer.
+        assertEquals(1, count("smg_router_ttft_seconds"));
+        assertEquals(2, count("smg_router_inter_token_latency_seconds"));
+        assertEquals(1, count("smg_router_generation_duration_seconds"));
+    }
+
+    /** A histogram's observation count, all label sets. */
+    private long count(String histogram) {
+        return prometheus.scrape().stream().filter(m -> m.getMetadata().getPrometheusName().equals(histogram))
+                .flatMap(m -> ((io.prometheus.metrics.model.snapshots.HistogramSnapshot) m).getDataPoints().stream())
+                .mapToLong(io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot::getCount)
+                .sum();
     }
 }
