@@ -87,6 +87,11 @@ public final class Dispatcher implements AutoCloseable {
         String model = call.request().model().orElse(null);
         GenerationMetrics.Answer meter = generation == null ? null
                 : generation.answer(model, call.route().endpoint(), System.nanoTime());
+        if (meter != null && streamRelay != null && call.request().stream() && UsageRequest.applies(call)) {
+            // Tokens of a stream are only known if the worker reports them: ask for its usage chunk; the
+            // relay keeps that chunk from a client that did not ask for it.
+            call = UsageRequest.askedOnBehalf(call);
+        }
         Set<Worker> tried = new HashSet<>();
         GatewayError lastError = null;
         for (int attempt = 1; attempt <= retry.maxAttempts(); attempt++) {

@@ -13,7 +13,13 @@ import java.util.List;
  * @param headers   headers to send to the worker (already filtered by {@link HeaderPolicy})
  * @param requestId the request's id, for logs
  * @param routing   what the routing policy may look at
+ * @param usageOnBehalf the body asks the worker for a stream's usage the client did not ask for
+ *                      ({@link UsageRequest}): the relay keeps that usage chunk from the client
  */
 public record ProxyCall(InferenceRoute route, InferenceRequest request, byte[] body, List<HeaderField> headers,
-                        String requestId, RoutingRequest routing) {
+                        String requestId, RoutingRequest routing, boolean usageOnBehalf) {
+    public ProxyCall(InferenceRoute route, InferenceRequest request, byte[] body, List<HeaderField> headers,
+                     String requestId, RoutingRequest routing) {
+        this(route, request, body, headers, requestId, routing, false);
+    }
 }

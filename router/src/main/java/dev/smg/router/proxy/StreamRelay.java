@@ -146,7 +146,8 @@ final class StreamRelay {
     Result relay(ProxyCall call, StreamShape shape, Leg first, List<HeaderField> headers, ClientReply reply,
                  Continuer continuer, GenerationMetrics.Answer meter) {
         String endpoint = call.route().endpoint();
-        ClientStream client = new ClientStream(reply, first.answer.status(), headers, shape, meter);
+        ClientStream client = new ClientStream(reply, first.answer.status(), headers, shape, meter,
+                call.usageOnBehalf());
         Duration firstToken = firstToken(call, false);
         Leg leg = first;
         ContinuedEvents rewriter = null;
@@ -248,6 +249,7 @@ final class StreamRelay {
         InputStream in = leg.answer.body();
         byte[] buffer = new byte[RELAY_BUFFER];
         boolean generate = shape == StreamShape.GENERATE;
+        boolean stripUsage = client.usageOnBehalf;
         java.util.function.Consumer<SseEventSplitter.Event> sink = event -> {
             if (client.gone()) {
                 return;
@@ -267,6 +269,10 @@ final class StreamRelay {
             }
             if (parsed.carriesAnswer()) {
                 watch.answered();
+            }
+            if (stripUsage && parsed.usageOnly()) {
+                client.usageOnly(parsed); // asked for on the client's behalf: counted, not sent
+                return;
             }
             client.send(parsed, bytes);
         };
@@ -328,10 +334,13 @@ final class StreamRelay {
         private long stalledSince;
         private final String endpoint;
         private final GenerationMetrics.Answer meter;
+        /** The worker was asked for usage the client did not ask for: its usage-only chunk is not sent. */
+        final boolean usageOnBehalf;
 
         ClientStream(ClientReply reply, int status, List<HeaderField> headers, StreamShape shape,
-                     GenerationMetrics.Answer meter) {
+                     GenerationMetrics.Answer meter, boolean usageOnBehalf) {
             this.meter = meter;
+            this.usageOnBehalf = usageOnBehalf;
             this.reply = reply;
             this.status = status;
             this.headers = headers;
@@ -371,6 +380,14 @@ final class StreamRelay {
                 if (event.usage() || shape == StreamShape.GENERATE && event.finished()) {
                     Usage.of(event.data()).ifPresent(meter::usage); // once or twice a stream: parsed again
                 }
+            }
+        }
+
+        /** A usage chunk kept from the client: the transcript and the metrics still take it. */
+        void usageOnly(StreamEvent event) {
+            transcript.record(event);
+            if (meter != null) {
+                Usage.of(event.data()).ifPresent(meter::usage);
             }
         }
 

@@ -43,6 +43,15 @@ public record StreamEvent(Kind kind, String data, String piece, boolean otherCho
         };
     }
 
+    /**
+     * The chunk {@code stream_options.include_usage} adds before {@code [DONE]}: usage and nothing
+     * else (its {@code choices} is empty).
+     */
+    public boolean usageOnly() {
+        return kind == Kind.DATA && usage && piece.isEmpty() && !finished && !toolCall && !reasoning && !otherChoice
+                && !error;
+    }
+
     /** Reads one event's bytes (as cut by {@link SseEventSplitter}). */
     public static StreamEvent parse(byte[] event, boolean generate) {
         String data = dataOf(new String(event, StandardCharsets.UTF_8));

@@ -102,6 +102,10 @@ class StreamRelayTest {
     }
 
     private Capture send(WorkerUrl... urls) {
+        return send(BODY, urls);
+    }
+
+    private Capture send(String requestBody, WorkerUrl... urls) {
         WorkerRegistry registry = new WorkerRegistry();
         for (WorkerUrl url : urls) {
             Worker w = registry.add(WorkerSpec.of(url));
@@ -111,7 +115,7 @@ class StreamRelayTest {
         dispatcher = new Dispatcher(registry, PolicyRegistry.of(new RoundRobinPolicy()),
                 new UpstreamClient(Duration.ofSeconds(5), Duration.ofSeconds(30)),
                 RetrySettings.DEFAULTS, metrics, StreamFailoverSettings.DEFAULTS, new GenerationMetrics(prometheus));
-        byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
+        byte[] body = requestBody.getBytes(StandardCharsets.UTF_8);
         InferenceRequest request = InferenceRequest.parse(body);
         Capture reply = new Capture();
         dispatcher.dispatch(new ProxyCall(InferenceRoute.CHAT, request, body, List.of(), "rid-1",
@@ -153,6 +157,41 @@ class StreamRelayTest {
         assertEquals(1, count("smg_router_ttft_seconds"));
         assertEquals(2, count("smg_router_inter_token_latency_seconds"));
         assertEquals(1, count("smg_router_generation_duration_seconds"));
+    }
+
+    private static final String USAGE_ONLY = "data: {\"id\":\"A\",\"object\":\"chat.completion.chunk\",\"created\":7,"
+            + "\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":2,\"total_tokens\":6}}\n\n";
+
+    @Test
+    void usageIsAskedForOnTheClientsBehalfCountedAndKeptFromIt() throws IOException {
+        String script = chunk("A", "one", null) + chunk("A", " two", "stop") + USAGE_ONLY + "data: [DONE]\n\n";
+        Capture reply = send(worker(script));
+        assertEquals(chunk("A", "one", null) + chunk("A", " two", "stop") + "data: [DONE]\n\n", reply.text());
+        assertTrue(bodies.get(0).startsWith("{\"stream_options\":{\"include_usage\":true},\"model\":\"m\""),
+                bodies.get(0));
+        assertEquals(BODY.substring(1), bodies.get(0).substring(bodies.get(0).indexOf("\"model\"")),
+                "the rest of the body goes out byte for byte");
+        assertEquals(2.0, tokens("output"));
+        assertEquals(4.0, tokens("input"));
+    }
+
+    @Test
+    void aClientThatAskedForUsageGetsItAndItsBodyAsItWas() throws IOException {
+        String body = "{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        String script = chunk("A", "one", "stop") + USAGE_ONLY + "data: [DONE]\n\n";
+        Capture reply = send(body, worker(script));
+        assertEquals(script, reply.text());
+        assertEquals(body, bodies.get(0));
+        assertEquals(2.0, tokens("output"));
+    }
+
+    private double tokens(String type) {
+        return prometheus.scrape().stream().filter(m -> m.getMetadata().getPrometheusName().equals("smg_router_tokens"))
+                .flatMap(m -> ((io.prometheus.metrics.model.snapshots.CounterSnapshot) m).getDataPoints().stream())
+                .filter(d -> type.equals(d.getLabels().get("token_type")))
+                .mapToDouble(io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot::getValue)
+                .sum();
     }
 
     /** A histogram's observation count, all label sets. */
