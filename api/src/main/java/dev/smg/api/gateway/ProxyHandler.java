@@ -72,9 +72,12 @@ final class ProxyHandler implements Handler {
         headers.add(new HeaderField("x-request-id", requestId));
         Optional<String> routingKey = req.headers().first(ROUTING_KEY).filter(k -> !k.isBlank()).or(request::routingKey);
         RoutingRequest routing = new RoutingRequest(request.model().orElse(null), routingKey, request.promptText());
+        long queued = System.nanoTime();
         AdmissionControl.Decision decision = admission.admit();
+        double waited = (System.nanoTime() - queued) / 1e9;
         if (decision instanceof AdmissionControl.Refused refused) {
             metrics.admission(refused.code());
+            metrics.queueWait(route.endpoint(), refused.code(), waited);
             if (refused.retryAfter() > 0) {
                 res.header("Retry-After", String.valueOf(refused.retryAfter()));
             }
@@ -88,6 +91,7 @@ final class ProxyHandler implements Handler {
             return;
         }
         metrics.admission("allowed");
+        metrics.queueWait(route.endpoint(), "allowed", waited);
         try (AdmissionControl.Admitted admitted = (AdmissionControl.Admitted) decision) {
             dispatcher.dispatch(new ProxyCall(route, request, body.get(), headers, requestId, routing),
                     new HelidonReply(res));

@@ -132,6 +132,12 @@ class PolicyAndAdmissionTest {
         assertEquals("queue_timeout", Http.error(late).get("code"));
         assertEquals(200, holder.join().statusCode());
         assertEquals(1, workers.get(0).served(), "the cap is hard: only the admitted request reached the worker");
+        // Queue wait: the timed-out request waited the whole second; the full queue refused at once.
+        var metrics = gateway.metrics();
+        assertEquals(1.0, metrics.sum("smg_router_queue_wait_seconds_count", "result", "queue_timeout"));
+        assertTrue(metrics.sum("smg_router_queue_wait_seconds_sum", "result", "queue_timeout") >= 1.0);
+        assertEquals(1.0, metrics.sum("smg_router_queue_wait_seconds_count", "result", "queue_full"));
+        assertEquals(1.0, metrics.sum("smg_router_queue_wait_seconds_count", "result", "allowed"));
     }
 
     @Test

@@ -28,6 +28,7 @@ public final class RouterMetrics {
     private final Counter streamBreaks;
     private final Counter firstTokenTimeouts;
     private final io.prometheus.metrics.core.metrics.Histogram migrationStall;
+    private final io.prometheus.metrics.core.metrics.Histogram queueWait;
     private final PrometheusRegistry registry;
 
     public RouterMetrics(PrometheusRegistry registry, Supplier<List<Worker>> workers) {
@@ -82,6 +83,12 @@ public final class RouterMetrics {
         firstTokenTimeouts = Counter.builder().name("smg_stream_first_token_timeouts_total")
                 .help("Stream legs whose worker sent no content within the first-token deadline")
                 .labelNames("endpoint").register(registry);
+        queueWait = io.prometheus.metrics.core.metrics.Histogram.builder().name("smg_router_queue_wait_seconds")
+                .help("Time a request spent in admission (waiting for a slot under --max-concurrent-requests), by result")
+                .labelNames("endpoint", "result")
+                .classicOnly().classicUpperBounds(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+                        120, 300)
+                .register(registry);
         migrationStall = io.prometheus.metrics.core.metrics.Histogram.builder().name("smg_stream_migration_stall_seconds")
                 .help("What a client waited at a migration: from the last event it got from the failed worker to the first from the next")
                 .labelNames("endpoint")
@@ -147,6 +154,11 @@ public final class RouterMetrics {
         GaugeWithCallback.builder().name("smg_admission_inside")
                 .help("Requests holding a concurrency slot").callback(cb -> cb.call(control.inside()))
                 .register(registry);
+    }
+
+    /** How long admission took for a request of {@code endpoint}; {@code result} as in {@link #admission(String)}. */
+    public void queueWait(String endpoint, String result, double seconds) {
+        queueWait.labelValues(endpoint, result).observe(seconds);
     }
 
     public void admission(String result) {
