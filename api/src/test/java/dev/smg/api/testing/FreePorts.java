@@ -10,10 +10,13 @@ import java.net.ServerSocket;
  * drawn from 20000-31999, below Linux's ephemeral range (32768-60999): a port the kernel hands out
  * (port 0) may be taken a moment later by some outgoing connection's local end, which made a test
  * fail once with "address already in use"; ports outside that range are not used that way.
+ * A port is handed out once per test JVM: a process started with one binds it only seconds later,
+ * and until then it looks free (a mesh test once gave a worker's port to a router's metrics listener).
  */
 public final class FreePorts {
     private static final int LOW = 20_000;
     private static final int HIGH = 32_000;
+    private static final java.util.Set<Integer> GIVEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private FreePorts() {
     }
@@ -22,7 +25,7 @@ public final class FreePorts {
         java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
         for (int attempt = 0; attempt < 1000; attempt++) {
             int port = random.nextInt(LOW, HIGH);
-            if (isFree(port)) {
+            if (GIVEN.add(port) && isFree(port)) {
                 return port;
             }
         }
@@ -38,7 +41,7 @@ public final class FreePorts {
             }
             boolean allFree = true;
             for (int p = base + 1; p < base + count && allFree; p++) {
-                allFree = isFree(p);
+                allFree = GIVEN.add(p) && isFree(p);
             }
             if (allFree) {
                 return base;
