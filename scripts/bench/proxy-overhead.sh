@@ -24,10 +24,11 @@
 #
 # Streamed part (issue 15; after the part above, with its own processes): a second mock worker
 # (`--stream-chunks STREAM_CHUNKS --gen-ms 0`: chunks as fast as it can write them) loaded directly
-# and through two more smg instances, stream failover on (the event-aware relay, the default) and
-# off (`--disable-stream-failover`: bytes relayed as they come), with a streamed chat completion
+# and through three more smg instances: stream failover on (the event-aware relay, the default),
+# "bare" (failover on, --disable-generation-metrics: what the issue-16 metrics cost) and off
+# (`--disable-stream-failover`: bytes relayed as they come), with a streamed chat completion
 # ("stream":true, max_tokens STREAM_CHUNKS). Per target, REPEATS interleaved wrk runs (same -t/-c/-d):
-# streams/s; for the two smg instances also the CPU their JVM used during the run (utime + stime
+# streams/s; for the smg instances also the CPU their JVM used during the run (utime + stime
 # from /proc/<pid>/stat) divided by the events relayed (streams completed x events per stream,
 # counted once with curl: content chunks + final chunk + [DONE]) = CPU µs per relayed chunk.
 # With the defaults a run takes about 4 minutes and keeps every CPU busy: run it on an
@@ -323,7 +324,7 @@ done
 # Its own worker and two more smg instances, started only now so that they cannot take CPU from
 # the part above. The smg JVMs' CPU is read from /proc: scripts/smg execs java, so the pid of the
 # background job is the JVM's own (checked below).
-STREAM_TARGETS=(direct on off)
+STREAM_TARGETS=(direct on bare off)
 STREAM_BODY="{\"model\":\"$MODEL\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}],\"stream\":true,\"max_tokens\":$STREAM_CHUNKS}"
 stream_md=""
 stream_raw_md=""
@@ -334,6 +335,7 @@ if ((STREAM)); then
   clk_tck=$(getconf CLK_TCK)
   take_port sworker_port
   take_port son_port
+  take_port sbare_port
   take_port soff_port
   log "streamed part: starting mock worker on :$sworker_port (--stream-chunks $STREAM_CHUNKS --gen-ms 0)"
   "${smg[@]}" mock-worker --host 127.0.0.1 --port "$sworker_port" --model "$MODEL" --gen-ms 0 \
@@ -341,7 +343,9 @@ if ((STREAM)); then
   pids+=($!)
   wait_http stream-worker "http://127.0.0.1:$sworker_port/health" "${pids[-1]}"
   declare -A surl=([direct]="http://127.0.0.1:$sworker_port/v1/chat/completions") spid=() sargs=()
-  for t in on off; do
+  bare_flag=(--disable-generation-metrics)
+  "${smg[@]}" --help 2>&1 | grep -q -- '--disable-generation-metrics' || bare_flag=()
+  for t in on bare off; do
     port_var=s${t}_port
     args=(--host 127.0.0.1 --port "${!port_var}" --worker-urls "http://127.0.0.1:$sworker_port")
     if "${smg[@]}" --help 2>&1 | grep -q -- '--prometheus-port'; then
@@ -350,6 +354,7 @@ if ((STREAM)); then
       args+=(--prometheus-host 127.0.0.1 --prometheus-port "${!mvar}")
     fi
     [[ $t == off ]] && args+=(--disable-stream-failover)
+    [[ $t == bare ]] && args+=("${bare_flag[@]}")
     log "streamed part: starting smg (failover $t) on :${!port_var}"
     "${smg[@]}" "${args[@]}" >"$work/smg-stream-$t.log" 2>&1 &
     pids+=($!)
@@ -399,7 +404,7 @@ LUA
     fi
   done
   declare -A s_tput=() s_us=() s_cpu=() s_errs=()
-  s_ratio="" s_diff=""
+  s_ratio="" s_diff="" s_mratio="" s_mdiff=""
   stream_csv=""
   for rep in $(seq 1 "$REPEATS"); do
     declare -A us_rep=()
@@ -425,9 +430,11 @@ LUA
       stream_csv+="$rep,$t,$rps,$n,$cpu_s,$us,$e"$'\n'
       sleep 1
     done
-    # Side by side within the repeat: on vs off.
+    # Side by side within the repeat: on vs off, and on vs bare (what the generation metrics add).
     s_ratio+="$(awk -v a="${us_rep[on]}" -v b="${us_rep[off]}" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }') "
     s_diff+="$(awk -v a="${us_rep[on]}" -v b="${us_rep[off]}" 'BEGIN { printf "%.3f", a - b }') "
+    s_mratio+="$(awk -v a="${us_rep[on]}" -v b="${us_rep[bare]}" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }') "
+    s_mdiff+="$(awk -v a="${us_rep[on]}" -v b="${us_rep[bare]}" 'BEGIN { printf "%.3f", a - b }') "
   done
 fi
 
@@ -467,15 +474,18 @@ if ((STREAM)); then
   {
     m_ratio=$(median $s_ratio)
     m_diff=$(median $s_diff)
+    m_mratio=$(median $s_mratio)
+    m_mdiff=$(median $s_mdiff)
   }
   stream_md=$(
     cat <<MD
-### Streamed answers: stream failover on vs off (issue 15)
+### Streamed answers: stream failover on vs off (issue 15), generation metrics on vs off (issue 16)
 
 A second mock worker (\`--stream-chunks $STREAM_CHUNKS --gen-ms 0\`: it writes its chunks as fast as it can)
 loaded directly and through two more smg instances: stream failover **on** (the default: the
 event-aware relay, which parses each event to be able to continue the stream elsewhere) and **off**
-(\`--disable-stream-failover\`: bytes relayed as they come). Request: \`$STREAM_BODY\`;
+(\`--disable-stream-failover\`: bytes relayed as they come), and **bare**: failover on, generation metrics
+off (\`--disable-generation-metrics\`: no TTFT, token gaps or tokens, no usage asked for). Request: \`$STREAM_BODY\`;
 $events_per_stream events per stream ($STREAM_CHUNKS content chunks, the final chunk, \`[DONE]\`). wrk as above
 (-t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s), medians of $REPEATS interleaved runs. *CPU per relayed chunk* = the smg
 JVM's utime + stime during the run / (streams completed x $events_per_stream events).
@@ -487,6 +497,7 @@ MD
       label=$t
       [[ $t == on ]] && label="smg, failover on"
       [[ $t == off ]] && label="smg, failover off"
+      [[ $t == bare ]] && label="smg, failover on, generation metrics off"
       printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$(fmt "${ms_tput[$t]}" '%.0f')" \
         "$(awk -v r="${ms_tput[$t]}" -v e="$events_per_stream" 'BEGIN { printf "%.0f", r * e }')" \
         "$(ratio "${ms_tput[$t]}" "${ms_tput[direct]}")" "${ms_cpu[$t]:--}" \
@@ -494,8 +505,9 @@ MD
     done
     cat <<MD
 
-CPU per relayed chunk, **failover on / off = $(fmt "$m_ratio" '%.2f')**, on − off = **$(fmt "$m_diff" '%+.2f') µs** (medians of the
-per-repeat ratio and difference; each repeat runs on and off side by side). Streams/s, on / off =
+CPU per relayed chunk, **failover on / off = $(fmt "$m_ratio" '%.2f')**, on − off = **$(fmt "$m_diff" '%+.2f') µs**; what the
+generation metrics add: **on / bare = $(fmt "$m_mratio" '%.2f')**, on − bare = **$(fmt "$m_mdiff" '%+.2f') µs** (medians of the
+per-repeat ratios and differences; each repeat runs every target side by side). Streams/s, on / off =
 $(ratio "${ms_tput[on]}" "${ms_tput[off]}"), on / direct = $(ratio "${ms_tput[on]}" "${ms_tput[direct]}").
 
 - The CPU per chunk is all of the JVM's CPU over the run (request parsing, routing, the upstream
@@ -506,7 +518,7 @@ $(ratio "${ms_tput[on]}" "${ms_tput[off]}"), on / direct = $(ratio "${ms_tput[on
 MD
   )
   stream_md+=$'\n\n'
-  stream_setup_md=$'\n'"| streamed part | \`smg mock-worker --gen-ms 0 --stream-chunks $STREAM_CHUNKS\`; on: \`smg ${sargs[on]}\`; off: \`smg ${sargs[off]}\`; wrk with the streamed body; CPU from \`/proc/<jvm pid>/stat\` |"
+  stream_setup_md=$'\n'"| streamed part | \`smg mock-worker --gen-ms 0 --stream-chunks $STREAM_CHUNKS\`; on: \`smg ${sargs[on]}\`; bare: \`smg ${sargs[bare]}\`; off: \`smg ${sargs[off]}\`; wrk with the streamed body; CPU from \`/proc/<jvm pid>/stat\` |"
   stream_raw_md=$'\n'"Streamed part:"$'\n\n'"| repeat | target | streams/s | streams completed | smg CPU (s) | CPU µs per chunk | errors |"$'\n'"| --- | --- | ---: | ---: | ---: | ---: | ---: |"$'\n'"$stream_raw_md"
 fi
 

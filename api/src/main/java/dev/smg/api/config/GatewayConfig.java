@@ -24,6 +24,8 @@ import java.util.Optional;
  * @param streams        stream failover and first-token deadlines ({@code --first-token-timeout-secs} ...)
  * @param load           engine-load polling, the load score, and load sharing through the mesh
  * @param discovery      Kubernetes router discovery; present only together with {@code mesh}
+ * @param generationMetrics time to first token, token gaps, durations and tokens of answers
+ *                       ({@code --disable-generation-metrics} turns them off)
  * @param warnings       printed at start-up: things the user asked for that this build does not do yet,
  *                       and choices that leave something open (a plaintext mesh port)
  */
@@ -49,6 +51,7 @@ public record GatewayConfig(
         boolean treeSync,
         LoadConfig load,
         Optional<DiscoveryConfig> discovery,
+        boolean generationMetrics,
         List<String> warnings) {
 
     public GatewayConfig {

@@ -119,7 +119,8 @@ public final class GatewayFlags {
                         Flag.toggle("--disable-stream-failover", "relay streams as bytes: a worker that fails mid-stream cuts the client's stream"))
                 .group("Metrics",
                         Flag.value("--prometheus-host", "0.0.0.0", "address the metrics listener binds"),
-                        Flag.value("--prometheus-port", 29000, "port of GET /metrics (Prometheus text format)"))
+                        Flag.value("--prometheus-port", 29000, "port of GET /metrics (Prometheus text format)"),
+                        Flag.toggle("--disable-generation-metrics", "do not measure time to first token, token gaps, answer durations and tokens (nor ask workers for a stream's usage)"))
                 .group("Mesh (high availability)",
                         Flag.toggle("--enable-mesh", "join routers into one HA mesh"),
                         Flag.described("--mesh-server-name", "Mesh_<4 random chars>", "unique name of this node in the cluster"),
@@ -371,7 +372,7 @@ public final class GatewayFlags {
         }
         return new GatewayConfig(host, port, workers, routing, admission, logLevel, requestTimeout, maxPayload, grace, apiKey,
                 health, breaker, retry, streams(a), prometheusHost, prometheusPort, mesh, meshTuning, !a.enabled("--disable-tree-sync"),
-                load(a), discovery, warnings);
+                load(a), discovery, !a.enabled("--disable-generation-metrics"), warnings);
     }
 
     /**

@@ -186,7 +186,7 @@ public final class GatewayProcess {
         admissionRef.set(admission);
         routerMetrics[0].admission(admission);
         Dispatcher dispatcher = new Dispatcher(registry, policies, upstream, config.retry(), routerMetrics[0],
-                config.streams(), new GenerationMetrics(metricsRegistry));
+                config.streams(), config.generationMetrics() ? new GenerationMetrics(metricsRegistry) : null);
 
         WebServer server = WebServer.builder()
                 .host(config.host())

@@ -104,6 +104,8 @@ class GatewayFlagsTest {
         assertEquals(java.time.Duration.ofSeconds(10), c.stallTimeout());
         assertEquals(1, c.migrationLimit());
         assertFalse(parse("--disable-stream-failover").streams().watchesStreams(), "the byte relay of before");
+        assertTrue(parse().generationMetrics());
+        assertFalse(parse("--disable-generation-metrics").generationMetrics());
         for (String[] bad : new String[][] {{"--first-token-timeout-secs", "-1"}, {"--stream-stall-timeout-secs", "0"},
                 {"--stream-migration-limit", "-1"}, {"--model-first-token-timeout", "big"},
                 {"--model-first-token-timeout", "=5"}, {"--model-first-token-timeout", "big=soon"},
