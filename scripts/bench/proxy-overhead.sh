@@ -236,11 +236,13 @@ done
 resp_bytes=${#resp}
 
 # --- load tools ----------------------------------------------------------------------------
-cat >"$work/post.lua" <<LUA
+# wrk_script FILE BODY: a wrk Lua script that POSTs BODY as JSON and ends with one machine-readable
+# line, so the script does not parse wrk's human output.
+wrk_script() {
+  cat >"$1" <<LUA
 wrk.method = "POST"
-wrk.body = '$BODY'
+wrk.body = '$2'
 wrk.headers["Content-Type"] = "application/json"
--- One machine-readable line at the end, so the script does not parse wrk's human output.
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("BENCH rps=%.1f requests=%d non2xx=%d errors=%d p50_us=%d p99_us=%d\n",
@@ -248,6 +250,8 @@ function done(summary, latency, requests)
     e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(99)))
 end
 LUA
+}
+wrk_script "$work/post.lua" "$BODY"
 printf '%s' "$BODY" >"$work/body.json"
 
 run_wrk() { # url seconds [lua] -> "rps errors requests" (errors = socket errors + non-2xx)
@@ -378,17 +382,7 @@ if ((STREAM)); then
   done
   ((events_per_stream > STREAM_CHUNKS)) || die "streamed part: only $events_per_stream events per stream"
 
-  cat >"$work/stream.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '$STREAM_BODY'
-wrk.headers["Content-Type"] = "application/json"
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("BENCH rps=%.1f requests=%d non2xx=%d errors=%d p50_us=%d p99_us=%d\n",
-    summary.requests / (summary.duration / 1e6), summary.requests, e.status,
-    e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(99)))
-end
-LUA
+  wrk_script "$work/stream.lua" "$STREAM_BODY"
   # cpu_ticks pid: utime + stime of the process, in clock ticks (fields 14 and 15 of /proc/pid/stat,
   # counted after the ")" that ends the command name).
   cpu_ticks() {

@@ -26,11 +26,7 @@ public record Usage(long prompt, long completion, long cached) {
     }
 
     public static Optional<Usage> of(String json) {
-        try (JsonParser p = JSON.createParser(json)) {
-            return read(p);
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
+        return of(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     private static Optional<Usage> read(JsonParser p) throws IOException {

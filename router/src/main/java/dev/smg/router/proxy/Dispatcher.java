@@ -173,28 +173,26 @@ public final class Dispatcher implements AutoCloseable {
             tried.add(worker);
             Worker.Lease lease = worker.acquire();
             StreamWatchdog.Watch watch = streamRelay.startLeg(streamRelay.firstToken(call, true));
-            UpstreamResponse answer;
+            UpstreamResponse answer = null;
+            UpstreamFailure failure = null;
             try {
                 answer = upstream.post(worker.url().resolve(call.route().path()), call.headers(), worker.apiKey(),
                         "application/json", body);
-            } catch (UpstreamFailure failure) {
-                boolean late = StreamRelay.failedLeg(watch);
+            } catch (UpstreamFailure f) {
+                failure = f;
+            }
+            boolean late = missedFirstToken(call, worker, watch, answer);
+            if (late || failure != null) {
                 permit.failure();
                 lease.close();
-                metrics.upstreamFailure(failure.kind().name().toLowerCase());
-                LOG.log(System.Logger.Level.WARNING, "request {0}: continuation: {1}", call.requestId(),
-                        late ? "worker " + worker + " sent no first token in time" : failure.getMessage());
+                if (!late) {
+                    metrics.upstreamFailure(failure.kind().name().toLowerCase());
+                    LOG.log(System.Logger.Level.WARNING, "request {0}: continuation: {1}", call.requestId(),
+                            failure.getMessage());
+                }
                 continue;
             }
             metrics.upstreamResponse(answer.status());
-            if (!StreamRelay.headersIn(watch, answer)) {
-                watch.close();
-                answer.close();
-                lease.close();
-                permit.failure();
-                metrics.firstTokenTimeout(call.route().endpoint());
-                continue;
-            }
             if (answer.status() == 200 && isEventStream(answer)) {
                 return Optional.of(new StreamRelay.Leg(worker, lease, permit, answer, watch));
             }
@@ -210,6 +208,33 @@ public final class Dispatcher implements AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether a watched leg's first-token deadline passed while its request was out (the post then
+     * failed, interrupted) or as its headers came (the answer is closed). Either way the watch is
+     * settled: closed, or switched to closing the answer.
+     */
+    private boolean missedFirstToken(ProxyCall call, Worker worker, StreamWatchdog.Watch watch,
+                                     UpstreamResponse answer) {
+        if (watch == null) {
+            return false;
+        }
+        boolean late = answer == null ? StreamRelay.failedLeg(watch) : !StreamRelay.headersIn(watch, answer);
+        if (late) {
+            watch.close();
+            if (answer != null) {
+                answer.close();
+            }
+            metrics.firstTokenTimeout(call.route().endpoint());
+            LOG.log(System.Logger.Level.WARNING, "request {0}: worker {1} sent no first token in time",
+                    call.requestId(), worker);
+        }
+        return late;
+    }
+
+    private static GatewayError firstTokenMissed(Worker worker) {
+        return GatewayError.upstreamTimeout("worker " + worker + " sent no first token in time");
     }
 
     /** Picks a worker, preferring untried ones, whose breaker grants a permit. */
@@ -264,15 +289,10 @@ public final class Dispatcher implements AutoCloseable {
                 answer = upstream.post(worker.url().resolve(call.route().path()), call.headers(), worker.apiKey(),
                         "application/json", call.body());
             } catch (UpstreamFailure failure) {
-                if (watch != null && StreamRelay.failedLeg(watch)) {
-                    permit.failure();
-                    metrics.firstTokenTimeout(call.route().endpoint());
-                    LOG.log(System.Logger.Level.WARNING, "request {0}: worker {1} sent no first token in time",
-                            call.requestId(), worker);
-                    return Attempt.retry(GatewayError.upstreamTimeout("worker " + worker
-                            + " sent no first token in time"));
-                }
                 permit.failure();
+                if (missedFirstToken(call, worker, watch, null)) {
+                    return Attempt.retry(firstTokenMissed(worker));
+                }
                 metrics.upstreamFailure(failure.kind().name().toLowerCase());
                 LOG.log(System.Logger.Level.WARNING, "request {0}: {1}", call.requestId(), failure.getMessage());
                 GatewayError error = failure.kind() == UpstreamFailure.Kind.TIMEOUT
@@ -280,11 +300,9 @@ public final class Dispatcher implements AutoCloseable {
                         : GatewayError.upstreamUnreachable(failure.getMessage());
                 return Attempt.retry(error); // on the last attempt the caller answers with it
             }
-            if (watch != null && !StreamRelay.headersIn(watch, answer)) {
-                answer.close();
+            if (missedFirstToken(call, worker, watch, answer)) {
                 permit.failure();
-                metrics.firstTokenTimeout(call.route().endpoint());
-                return Attempt.retry(GatewayError.upstreamTimeout("worker " + worker + " sent no first token in time"));
+                return Attempt.retry(firstTokenMissed(worker));
             }
             if (watch != null && !(answer.status() == 200 && isEventStream(answer))) {
                 watch = close(watch); // not a stream to relay: its deadlines must not cut the body read

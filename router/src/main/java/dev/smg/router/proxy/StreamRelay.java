@@ -146,7 +146,7 @@ final class StreamRelay {
     Result relay(ProxyCall call, StreamShape shape, Leg first, List<HeaderField> headers, ClientReply reply,
                  Continuer continuer, GenerationMetrics.Answer meter) {
         String endpoint = call.route().endpoint();
-        ClientStream client = new ClientStream(reply, first.answer.status(), headers, shape, meter,
+        ClientStream client = new ClientStream(reply, first.answer.status(), headers, shape, endpoint, meter,
                 call.usageOnBehalf());
         Duration firstToken = firstToken(call, false);
         Leg leg = first;
@@ -154,7 +154,7 @@ final class StreamRelay {
         Continuation.Plan plan = null;
         int migrations = 0;
         while (true) {
-            LegEnd end = pump(client, leg, rewriter, leg.watch, shape);
+            LegEnd end = pump(client, leg, rewriter, shape);
             if (end == LegEnd.COMPLETE) {
                 leg.end(true);
                 client.finish();
@@ -243,8 +243,8 @@ final class StreamRelay {
     }
 
     /** Reads one leg to its end, passing its events on. */
-    private LegEnd pump(ClientStream client, Leg leg, ContinuedEvents rewriter, StreamWatchdog.Watch watch,
-                        StreamShape shape) {
+    private LegEnd pump(ClientStream client, Leg leg, ContinuedEvents rewriter, StreamShape shape) {
+        StreamWatchdog.Watch watch = leg.watch;
         SseEventSplitter splitter = new SseEventSplitter(MAX_EVENT);
         InputStream in = leg.answer.body();
         byte[] buffer = new byte[RELAY_BUFFER];
@@ -254,9 +254,7 @@ final class StreamRelay {
             if (client.gone()) {
                 return;
             }
-            StreamEvent parsed = event.oversized()
-                    ? new StreamEvent(StreamEvent.Kind.UNREADABLE, null, "", false, false, false, false, false,
-                    false, false)
+            StreamEvent parsed = event.oversized() ? StreamEvent.unreadable(null)
                     : StreamEvent.parse(event.bytes(), generate);
             byte[] bytes = event.bytes();
             if (rewriter != null) {
@@ -337,7 +335,7 @@ final class StreamRelay {
         /** The worker was asked for usage the client did not ask for: its usage-only chunk is not sent. */
         final boolean usageOnBehalf;
 
-        ClientStream(ClientReply reply, int status, List<HeaderField> headers, StreamShape shape,
+        ClientStream(ClientReply reply, int status, List<HeaderField> headers, StreamShape shape, String endpoint,
                      GenerationMetrics.Answer meter, boolean usageOnBehalf) {
             this.meter = meter;
             this.usageOnBehalf = usageOnBehalf;
@@ -345,12 +343,8 @@ final class StreamRelay {
             this.status = status;
             this.headers = headers;
             this.shape = shape;
+            this.endpoint = endpoint;
             this.transcript = new StreamTranscript(shape);
-            this.endpoint = switch (shape) {
-                case CHAT -> InferenceRoute.CHAT.endpoint();
-                case COMPLETION -> InferenceRoute.COMPLETIONS.endpoint();
-                case GENERATE -> InferenceRoute.GENERATE.endpoint();
-            };
         }
 
         boolean committed() {
@@ -378,7 +372,7 @@ final class StreamRelay {
                     meter.token(lastWrite);
                 }
                 if (event.usage() || shape == StreamShape.GENERATE && event.finished()) {
-                    Usage.of(event.data()).ifPresent(meter::usage); // once or twice a stream: parsed again
+                    count(event);
                 }
             }
         }
@@ -387,8 +381,13 @@ final class StreamRelay {
         void usageOnly(StreamEvent event) {
             transcript.record(event);
             if (meter != null) {
-                Usage.of(event.data()).ifPresent(meter::usage);
+                count(event);
             }
+        }
+
+        /** An event with usage: parsed again for its numbers (once or twice a stream). */
+        private void count(StreamEvent event) {
+            Usage.of(event.data()).ifPresent(meter::usage);
         }
 
         /** A migration begins: the client's wait runs from its last event. */

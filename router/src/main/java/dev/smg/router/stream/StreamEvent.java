@@ -64,8 +64,23 @@ public record StreamEvent(Kind kind, String data, String piece, boolean otherCho
         try {
             return generate ? parseGenerate(data) : parseOpenAi(data);
         } catch (IOException | RuntimeException e) {
-            return new StreamEvent(Kind.UNREADABLE, data, "", false, false, false, false, false, false, false);
+            return unreadable(data);
         }
+    }
+
+    /** Data that is not an event of the stream's format ({@code data} null: not even kept). */
+    public static StreamEvent unreadable(String data) {
+        return new StreamEvent(Kind.UNREADABLE, data, "", false, false, false, false, false, false, false);
+    }
+
+    /** A parser at the first field of {@code data}'s top-level object. */
+    private static JsonParser object(String data) throws IOException {
+        JsonParser p = JSON.createParser(data);
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+            p.close();
+            throw new IOException("not an object");
+        }
+        return p;
     }
 
     /** The event's data lines joined with newlines, as the SSE format says; null when it has none. */
@@ -106,10 +121,7 @@ public record StreamEvent(Kind kind, String data, String piece, boolean otherCho
         boolean finished = false;
         boolean usage = false;
         boolean error = false;
-        try (JsonParser p = JSON.createParser(data)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw new IOException("not an object");
-            }
+        try (JsonParser p = object(data)) {
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken value = p.nextToken();
@@ -208,10 +220,7 @@ public record StreamEvent(Kind kind, String data, String piece, boolean otherCho
         boolean finished = false;
         boolean error = false;
         boolean logprobs = false;
-        try (JsonParser p = JSON.createParser(data)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw new IOException("not an object");
-            }
+        try (JsonParser p = object(data)) {
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken value = p.nextToken();
