@@ -52,6 +52,16 @@ class ArchitectureTest {
     }
 
     @Test
+    void routerTracesThroughTheOpenTelemetryApiOnly() {
+        noClasses().that().resideInAPackage("dev.smg.router..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.opentelemetry.sdk..",
+                        "io.opentelemetry.exporter..")
+                .because("the SDK and its exporters are the api module's choice (--enable-trace); without them "
+                        + "the API is a no-op")
+                .check(main);
+    }
+
+    @Test
     void haLayerNeverTouchesTheHttpServer() {
         noClasses().that().resideInAPackage("dev.smg.api.ha..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.helidon..", "dev.smg.api.gateway..")

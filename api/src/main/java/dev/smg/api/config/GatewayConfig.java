@@ -26,6 +26,7 @@ import java.util.Optional;
  * @param discovery      Kubernetes router discovery; present only together with {@code mesh}
  * @param generationMetrics time to first token, token gaps, durations and tokens of answers
  *                       ({@code --disable-generation-metrics} turns them off)
+ * @param tracing        OpenTelemetry traces of proxied requests ({@code --enable-trace})
  * @param warnings       printed at start-up: things the user asked for that this build does not do yet,
  *                       and choices that leave something open (a plaintext mesh port)
  */
@@ -52,6 +53,7 @@ public record GatewayConfig(
         LoadConfig load,
         Optional<DiscoveryConfig> discovery,
         boolean generationMetrics,
+        TracingConfig tracing,
         List<String> warnings) {
 
     public GatewayConfig {

@@ -121,6 +121,9 @@ public final class GatewayFlags {
                         Flag.value("--prometheus-host", "0.0.0.0", "address the metrics listener binds"),
                         Flag.value("--prometheus-port", 29000, "port of GET /metrics (Prometheus text format)"),
                         Flag.toggle("--disable-generation-metrics", "do not measure time to first token, token gaps, answer durations and tokens (nor ask workers for a stream's usage)"))
+                .group("Tracing (OpenTelemetry; the OTEL_* environment variables configure the export)",
+                        Flag.toggle("--enable-trace", "export spans of proxied requests (request, admission, worker selection, upstream attempts, stream migrations) and send workers their trace context in traceparent"),
+                        Flag.described("--otlp-traces-endpoint", "OTEL_EXPORTER_OTLP_*ENDPOINT, else localhost:4317", "OTLP collector for the spans, host:port or URL (the protocol is OTEL_EXPORTER_OTLP_PROTOCOL's: grpc unless it says http/protobuf)"))
                 .group("Mesh (high availability)",
                         Flag.toggle("--enable-mesh", "join routers into one HA mesh"),
                         Flag.described("--mesh-server-name", "Mesh_<4 random chars>", "unique name of this node in the cluster"),
@@ -372,7 +375,29 @@ public final class GatewayFlags {
         }
         return new GatewayConfig(host, port, workers, routing, admission, logLevel, requestTimeout, maxPayload, grace, apiKey,
                 health, breaker, retry, streams(a), prometheusHost, prometheusPort, mesh, meshTuning, !a.enabled("--disable-tree-sync"),
-                load(a), discovery, !a.enabled("--disable-generation-metrics"), warnings);
+                load(a), discovery, !a.enabled("--disable-generation-metrics"), tracing(a, warnings), warnings);
+    }
+
+    /** {@code --enable-trace} and its endpoint, which must be a URL (or host:port, taken as http). */
+    private static TracingConfig tracing(ParsedArgs a, List<String> warnings) {
+        Optional<String> endpoint = a.string("--otlp-traces-endpoint").map(String::trim);
+        if (endpoint.isPresent()) {
+            String url = endpoint.get().contains("://") ? endpoint.get() : "http://" + endpoint.get();
+            try {
+                java.net.URI uri = new java.net.URI(url);
+                if (uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
+                    throw new java.net.URISyntaxException(url, "needs http(s) and a host");
+                }
+            } catch (java.net.URISyntaxException e) {
+                throw new CliException("--otlp-traces-endpoint: '" + endpoint.get()
+                        + "' is not host:port or an http(s) URL");
+            }
+            endpoint = Optional.of(url);
+            if (!a.enabled("--enable-trace")) {
+                warnings.add("--otlp-traces-endpoint has no effect without --enable-trace");
+            }
+        }
+        return new TracingConfig(a.enabled("--enable-trace"), endpoint);
     }
 
     /**

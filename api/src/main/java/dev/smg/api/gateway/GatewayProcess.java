@@ -1,5 +1,8 @@
 package dev.smg.api.gateway;
 
+import dev.smg.api.trace.TraceExport;
+import dev.smg.router.trace.Tracing;
+
 import dev.smg.api.Version;
 import dev.smg.api.config.AdmissionConfig;
 import dev.smg.api.config.GatewayConfig;
@@ -8,6 +11,7 @@ import dev.smg.api.discovery.MeshDiscovery;
 import dev.smg.api.ha.HaContext;
 import dev.smg.api.ha.HaLoop;
 import dev.smg.api.ha.HaNamespaces;
+import dev.smg.api.trace.TraceExport;
 import dev.smg.mesh.runtime.MeshNode;
 import dev.smg.router.admission.AdmissionControl;
 import dev.smg.router.admission.RateLimiter;
@@ -24,6 +28,7 @@ import dev.smg.router.metrics.GenerationMetrics;
 import dev.smg.router.proxy.Dispatcher;
 import dev.smg.router.proxy.InferenceRoute;
 import dev.smg.router.proxy.UpstreamClient;
+import dev.smg.router.trace.Tracing;
 import dev.smg.router.tree.CacheIndex;
 import dev.smg.router.worker.WorkerRegistry;
 import dev.smg.router.worker.WorkerSpec;
@@ -64,12 +69,14 @@ public final class GatewayProcess {
     private final Optional<HaContext> ha;
     private final AtomicReference<Runnable> shutdownRequest;
     private final Optional<MeshDiscovery> discovery;
+    private final TraceExport traces;
 
     private GatewayProcess(GatewayConfig config, WorkerRegistry registry, HealthChecker health,
                            LoadMonitor loadMonitor, Dispatcher dispatcher, DrainState drain,
                            WebServer server, WebServer metricsServer, Optional<MeshNode> mesh,
                            Optional<HaContext> ha, AtomicReference<Runnable> shutdownRequest,
-                           Optional<MeshDiscovery> discovery) {
+                           Optional<MeshDiscovery> discovery, TraceExport traces) {
+        this.traces = traces;
         this.ha = ha;
         this.shutdownRequest = shutdownRequest;
         this.config = config;
@@ -187,13 +194,15 @@ public final class GatewayProcess {
         routerMetrics[0].admission(admission);
         Dispatcher dispatcher = new Dispatcher(registry, policies, upstream, config.retry(), routerMetrics[0],
                 config.streams(), config.generationMetrics() ? new GenerationMetrics(metricsRegistry) : null);
+        TraceExport traces = TraceExport.start(config.tracing(),
+                config.mesh().map(m -> m.serverName()).orElse(config.host() + ":" + config.port()), Version.current());
 
         WebServer server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
                 .shutdownHook(false)
                 .routing(r -> routes(r, config, registry, dispatcher, admission, routerMetrics[0], drain, httpMetrics,
-                        ha))
+                        ha, traces.tracing()))
                 .build()
                 .start();
         if (!server.isRunning() || server.port() < 0) {
@@ -222,7 +231,7 @@ public final class GatewayProcess {
                 registry.snapshot().size(), policies.defaultPolicy().name(),
                 config.apiKey().isPresent() ? ", API key required" : "");
         GatewayProcess process = new GatewayProcess(config, registry, health, loadMonitor, dispatcher, drain, server,
-                metricsServer, mesh, ha, shutdownRequest, discovery);
+                metricsServer, mesh, ha, shutdownRequest, discovery, traces);
         shutdownRequest.set(() -> Thread.ofPlatform().name("smg-shutdown").start(process::shutdownGracefully));
         return process;
     }
@@ -237,13 +246,13 @@ public final class GatewayProcess {
 
     private static void routes(HttpRouting.Builder routing, GatewayConfig config, WorkerRegistry registry,
                                Dispatcher dispatcher, AdmissionControl admission, RouterMetrics metrics,
-                               DrainState drain, HttpMetrics httpMetrics, Optional<HaContext> ha) {
+                               DrainState drain, HttpMetrics httpMetrics, Optional<HaContext> ha, Tracing tracing) {
         routing.addFilter(new RequestTracking(drain, httpMetrics));
         config.apiKey().ifPresent(key -> routing.addFilter(new ApiKeyFilter(key)));
         HealthRoutes.register(routing, registry, drain, ha.map(h -> h.startup()));
         for (InferenceRoute route : InferenceRoute.values()) {
             routing.post(route.path(), new ProxyHandler(route, dispatcher, config.maxPayloadSize(), admission, metrics,
-                    config.routing().routingKeyField()));
+                    config.routing().routingKeyField(), tracing));
         }
         routing.get("/v1/models", new ModelsHandler(registry));
         new WorkerRoutes(registry, config.requestTimeout()).register(routing);
@@ -338,5 +347,6 @@ public final class GatewayProcess {
         server.stop();
         dispatcher.close();
         metricsServer.stop();
+        traces.close(); // last: flushes the spans of the requests that just finished
     }
 }

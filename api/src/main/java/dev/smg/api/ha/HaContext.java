@@ -76,7 +76,7 @@ public record HaContext(Mesh mesh, HaLoop loop, WorkerSync workers, PolicySync p
         PolicySync policySync = new PolicySync(new LocalPolicyTable(policies, factory, router.configuredPolicies()),
                 router.configuredPolicies(), node.store(), node.name(), loop);
         HaSettings settings = node.tuning().ha();
-        TreeSync trees = new TreeSync(router.cacheIndex(), node, loop, options.treeSync(),
+        TreeSync trees = new TreeSync(router.cacheIndex(), node, node.name(), loop, options.treeSync(),
                 settings.treeQueueCapacity());
         SessionSync sessions = new SessionSync(policies, factory, node, loop, settings.sessionQueueCapacity());
         StartupSync startup = new StartupSync(node, List.of(trees, sessions), options.expectPeers(),

@@ -20,14 +20,19 @@ final class TreeCodec {
 
     static TreeEntry entry(TreeInsert insert) {
         TreeEntry.Builder entry = TreeEntry.newBuilder().setModel(insert.model()).setTenant(insert.tenant())
-                .setStampMillis(insert.stamp());
+                .setStampMillis(insert.stamp()).setOrigin(insert.origin());
         for (long block : insert.blocks()) {
             entry.addBlocks(block);
         }
         return entry.build();
     }
 
-    static TreeInsert insert(TreeEntry entry) {
+    /**
+     * @param sender the member the entry came from: its origin when the entry names none (an insert's
+     *               origin is always its sender, so inserts leave the field empty); interned, as every
+     *               tree node that the entry touches keeps a reference to it
+     */
+    static TreeInsert insert(TreeEntry entry, String sender) {
         if (entry.getBlocksCount() == 0 || entry.getTenant().isEmpty()) {
             throw new IllegalArgumentException("a tree entry needs a worker and at least one block");
         }
@@ -35,7 +40,8 @@ final class TreeCodec {
         for (int i = 0; i < blocks.length; i++) {
             blocks[i] = entry.getBlocks(i);
         }
-        return new TreeInsert(entry.getModel(), entry.getTenant(), blocks, entry.getStampMillis());
+        String origin = entry.getOrigin().isEmpty() ? sender : entry.getOrigin();
+        return new TreeInsert(entry.getModel(), entry.getTenant(), blocks, entry.getStampMillis(), origin.intern());
     }
 
     static byte[] encode(List<TreeInsert> inserts) {
@@ -44,20 +50,21 @@ final class TreeCodec {
         return batch.build().toByteArray();
     }
 
-    static List<TreeInsert> decode(ByteString bytes) {
+    static List<TreeInsert> decode(ByteString bytes, String sender) {
         try {
             TreeInsertBatch batch = TreeInsertBatch.parseFrom(bytes);
             List<TreeInsert> inserts = new ArrayList<>(batch.getEntriesCount());
-            batch.getEntriesList().forEach(e -> inserts.add(insert(e)));
+            batch.getEntriesList().forEach(e -> inserts.add(insert(e, sender)));
             return inserts;
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalArgumentException("malformed tree insert batch");
         }
     }
 
+    /** A snapshot record; its sender fills in the origin of its own entries, so it is always named. */
     static TreeInsert decodeEntry(ByteString bytes) {
         try {
-            return insert(TreeEntry.parseFrom(bytes));
+            return insert(TreeEntry.parseFrom(bytes), "");
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalArgumentException("malformed tree entry");
         }
@@ -65,6 +72,7 @@ final class TreeCodec {
 
     /** Bytes one insert takes on the wire, closely enough to cut batches below a size bound. */
     static int size(TreeInsert insert) {
-        return 16 + insert.model().length() * 3 + insert.tenant().length() * 3 + 10 * insert.blocks().length;
+        return 16 + insert.model().length() * 3 + insert.tenant().length() * 3 + insert.origin().length() * 3
+                + 10 * insert.blocks().length;
     }
 }

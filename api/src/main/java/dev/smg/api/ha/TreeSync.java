@@ -52,10 +52,13 @@ public final class TreeSync implements Restorable {
     private final AtomicLong received = new AtomicLong();
     private final ChannelSnapshot snapshot;
     private final boolean replicate;
+    private final String self;
 
     /** @param replicate false ({@code --disable-tree-sync}): trees stay local; peers' messages are ignored */
-    public TreeSync(CacheIndex index, Channels mesh, HaLoop loop, boolean replicate, int queueCapacity) {
+    /** @param self this router's member name: the origin its own entries carry in snapshots */
+    public TreeSync(CacheIndex index, Channels mesh, String self, HaLoop loop, boolean replicate, int queueCapacity) {
         this.index = index;
+        this.self = self;
         this.outbound = new MpscAtomicArrayQueue<>(queueCapacity);
         this.mesh = mesh;
         this.loop = loop;
@@ -76,7 +79,8 @@ public final class TreeSync implements Restorable {
             }
         });
         mesh.onChannel(INSERTS, (from, data, origin) -> {
-            List<TreeInsert> inserts = TreeCodec.decode(data); // malformed: refused and counted by the mesh
+            // Inserts are broadcast by the router that made them, so their sender is their origin.
+            List<TreeInsert> inserts = TreeCodec.decode(data, from); // malformed: refused and counted by the mesh
             for (TreeInsert insert : inserts) {
                 if (!index.offerRemote(insert)) {
                     break; // the writer's queue is full: the rest would be dropped (and counted) too
@@ -159,8 +163,8 @@ public final class TreeSync implements Restorable {
     private void entries(Consumer<byte[]> sink) {
         for (Map.Entry<String, RadixTree> tree : index.trees().entrySet()) {
             String model = tree.getKey();
-            tree.getValue().forEachEntry((path, tenant, stamp) ->
-                    sink.accept(TreeCodec.entry(new TreeInsert(model, tenant, path, stamp)).toByteArray()));
+            tree.getValue().forEachEntry((path, tenant, stamp, origin) -> sink.accept(TreeCodec.entry(
+                    new TreeInsert(model, tenant, path, stamp, origin.isEmpty() ? self : origin)).toByteArray()));
         }
     }
 

@@ -19,9 +19,10 @@ class TreeCodecTest {
     void roundTrip() {
         List<TreeInsert> in = List.of(new TreeInsert("m", "http://w:1", new long[] {1, -2, Long.MAX_VALUE}, 42),
                 new TreeInsert("model/ü", "http://w:2", new long[] {7}, 43));
-        List<TreeInsert> out = TreeCodec.decode(ByteString.copyFrom(TreeCodec.encode(in)));
+        List<TreeInsert> out = TreeCodec.decode(ByteString.copyFrom(TreeCodec.encode(in)), "router-a");
         assertEquals(2, out.size());
         for (int i = 0; i < in.size(); i++) {
+            assertEquals("router-a", out.get(i).origin(), "an insert's origin is its sender");
             assertEquals(in.get(i).model(), out.get(i).model());
             assertEquals(in.get(i).tenant(), out.get(i).tenant());
             assertEquals(in.get(i).stamp(), out.get(i).stamp());
@@ -35,17 +36,17 @@ class TreeCodecTest {
     void malformedMessagesAreRefused() {
         byte[] good = TreeCodec.encode(List.of(new TreeInsert("m", "t", new long[] {1, 2}, 1)));
         assertThrows(IllegalArgumentException.class,
-                () -> TreeCodec.decode(ByteString.copyFrom(Arrays.copyOf(good, good.length - 3))));
+                () -> TreeCodec.decode(ByteString.copyFrom(Arrays.copyOf(good, good.length - 3)), "p"));
         assertThrows(IllegalArgumentException.class,
-                () -> TreeCodec.decode(ByteString.copyFrom(new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF})));
+                () -> TreeCodec.decode(ByteString.copyFrom(new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF}), "p"));
         // Well-formed protobuf, but an entry no router could have written: no blocks, or no worker.
         ByteString noBlocks = TreeInsertBatch.newBuilder().addEntries(TreeEntry.newBuilder().setModel("m")
                 .setTenant("http://w:1")).build().toByteString();
-        assertThrows(IllegalArgumentException.class, () -> TreeCodec.decode(noBlocks));
+        assertThrows(IllegalArgumentException.class, () -> TreeCodec.decode(noBlocks, "p"));
         ByteString noWorker = TreeEntry.newBuilder().setModel("m").addBlocks(1).build().toByteString();
         assertThrows(IllegalArgumentException.class, () -> TreeCodec.decodeEntry(noWorker));
         // A length prefix claiming far more bytes than the message holds.
         assertThrows(IllegalArgumentException.class,
-                () -> TreeCodec.decode(ByteString.copyFrom(new byte[] {0x0A, (byte) 0xFF, (byte) 0xFF, 0x7F, 1})));
+                () -> TreeCodec.decode(ByteString.copyFrom(new byte[] {0x0A, (byte) 0xFF, (byte) 0xFF, 0x7F, 1}), "p"));
     }
 }

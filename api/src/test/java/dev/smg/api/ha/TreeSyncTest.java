@@ -47,16 +47,20 @@ class TreeSyncTest {
     private TreeSync sync(CacheIndex index, MeshNode node) {
         HaLoop loop = HaLoop.onThread("test-ha");
         cleanup.add(loop);
-        TreeSync sync = new TreeSync(index, node, loop, true, HaSettings.LAN.treeQueueCapacity());
+        TreeSync sync = new TreeSync(index, node, node.name(), loop, true, HaSettings.LAN.treeQueueCapacity());
         sync.start(HaSettings.LAN.treeFlush());
         return sync;
     }
 
-    /** Every recorded use, as text, so two trees can be compared entry by entry. */
-    private static Set<String> entries(CacheIndex index) {
+    /**
+     * Every recorded use, as text, so two trees can be compared entry by entry; with the router whose
+     * request it was ({@code self} where the tree says "" for its own), which replication must keep.
+     */
+    private static Set<String> entries(CacheIndex index, String self) {
         Set<String> out = new HashSet<>();
-        index.trees().forEach((model, tree) -> tree.forEachEntry((path, tenant, stamp) ->
-                out.add(model + "|" + tenant + "|" + stamp + "|" + java.util.Arrays.toString(path))));
+        index.trees().forEach((model, tree) -> tree.forEachEntry((path, tenant, stamp, origin) ->
+                out.add(model + "|" + tenant + "|" + stamp + "|" + java.util.Arrays.toString(path) + "|"
+                        + (origin.isEmpty() ? self : origin))));
         return out;
     }
 
@@ -81,7 +85,7 @@ class TreeSyncTest {
             }
         }
         applied(full);
-        Set<String> expected = entries(full);
+        Set<String> expected = entries(full, "a");
         assertEquals(100_000, expected.size());
         TreeSync source = sync(full, a);
 
@@ -89,7 +93,7 @@ class TreeSyncTest {
         TreeSync joiner = sync(empty, b);
         int restored = joiner.restoreFrom("a").get(60, TimeUnit.SECONDS);
         assertEquals(100_000, restored);
-        assertEquals(expected, entries(empty));
+        assertEquals(expected, entries(empty, "b")); // a's own entries arrive as a's
         assertTrue(source.restoreChunksSent() >= 5, source.restoreChunksSent() + " chunks");
         assertTrue(source.largestRestoreChunk() < EnvelopeLimits.MAX_MESSAGE_BYTES,
                 "largest chunk " + source.largestRestoreChunk());
@@ -108,7 +112,7 @@ class TreeSyncTest {
             ia.offer(new TreeInsert("m", "http://w" + (i % 4) + ":1", PromptBlocks.of("prompt number " + i, 16).hashes()));
         }
         applied(ia);
-        Set<String> expected = entries(ia);
-        await().atMost(Duration.ofSeconds(30)).until(() -> entries(ib).equals(expected));
+        Set<String> expected = entries(ia, "a");
+        await().atMost(Duration.ofSeconds(30)).until(() -> entries(ib, "b").equals(expected)); // origin a
     }
 }

@@ -48,6 +48,11 @@ public final class CacheAwarePolicy implements RoutingPolicy {
 
     @Override
     public Optional<Worker> select(List<Worker> candidates, RoutingRequest request) {
+        return select(candidates, request, SelectionNotes.NONE);
+    }
+
+    @Override
+    public Optional<Worker> select(List<Worker> candidates, RoutingRequest request, SelectionNotes notes) {
         if (candidates.isEmpty()) {
             return Optional.empty();
         }
@@ -79,6 +84,7 @@ public final class CacheAwarePolicy implements RoutingPolicy {
         PromptBlocks prompt = PromptBlocks.of(request.promptText(), settings.blockChars());
         boolean imbalanced = max - min > settings.balanceAbs() && max > min * settings.balanceRel();
         Worker chosen = imbalanced ? clusterLeast : least;
+        String reason = imbalanced ? "imbalance" : "least_loaded";
         if (!imbalanced && prompt.chars() > 0) {
             Map<String, Worker> byUrl = new HashMap<>(candidates.size() * 2);
             for (Worker w : candidates) {
@@ -87,8 +93,11 @@ public final class CacheAwarePolicy implements RoutingPolicy {
             RadixTree.Match match = index.match(request.modelOrDefault(), prompt, byUrl::containsKey);
             if (match.tenant() != null && prompt.matchRatio(match.blocks()) > settings.cacheThreshold()) {
                 chosen = byUrl.get(match.tenant());
+                reason = "cache_match";
             }
+            notes.cacheMatch(match.blocks(), prompt.hashes().length, match.origin());
         }
+        notes.reason(reason);
         if (prompt.chars() > 0) {
             index.offer(new TreeInsert(request.modelOrDefault(), chosen.url().toString(), prompt.hashes()));
         }

@@ -12,6 +12,11 @@ public interface RoutingPolicy {
     /** @param candidates workers that serve the model and are available (may be empty) */
     Optional<Worker> select(List<Worker> candidates, RoutingRequest request);
 
+    /** Like {@link #select(List, RoutingRequest)}, telling {@code notes} how it chose, where it has more to say. */
+    default Optional<Worker> select(List<Worker> candidates, RoutingRequest request, SelectionNotes notes) {
+        return select(candidates, request);
+    }
+
     /** The worker left the registry: forget whatever is kept about it. */
     default void forget(Worker worker) {
     }

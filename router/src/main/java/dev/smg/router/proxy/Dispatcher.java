@@ -7,10 +7,13 @@ import dev.smg.router.metrics.Usage;
 import dev.smg.router.policy.PolicyRegistry;
 import dev.smg.router.policy.RoutingPolicy;
 import dev.smg.router.policy.RoutingRequest;
+import dev.smg.router.policy.SelectionNotes;
 import dev.smg.router.retry.RetrySettings;
 import dev.smg.router.stream.StreamFailoverSettings;
 import dev.smg.router.stream.StreamShape;
 import dev.smg.router.stream.StreamWatchdog;
+import dev.smg.router.trace.RequestTrace;
+import dev.smg.router.trace.TraceAttributes;
 import dev.smg.router.worker.Worker;
 import dev.smg.router.worker.WorkerRegistry;
 import dev.smg.router.worker.WorkerStatus;
@@ -23,9 +26,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 
 /**
  * Sends a request to a worker and relays the answer, retrying elsewhere when that is safe.
@@ -117,7 +124,7 @@ public final class Dispatcher implements AutoCloseable {
                 reply.error(error);
                 return Outcome.error(error, attempt);
             }
-            Optional<Selection> selection = select(serving, tried, call.routing());
+            Optional<Selection> selection = select(serving, tried, call, attempt, call.trace().span());
             if (selection.isEmpty()) {
                 lastError = GatewayError.noAvailableWorkers(
                         "no worker is available for this request (unhealthy or circuit breaker open)");
@@ -127,7 +134,7 @@ public final class Dispatcher implements AutoCloseable {
             CircuitBreaker.Permit permit = selection.get().permit();
             tried.add(worker);
             boolean lastAttempt = attempt == retry.maxAttempts();
-            Attempt result = attempt(call, worker, permit, reply, lastAttempt, tried, meter);
+            Attempt result = attempt(call, worker, permit, reply, attempt, lastAttempt, tried, meter);
             if (result.done()) {
                 return result.outcome().withAttempts(attempt);
             }
@@ -161,10 +168,11 @@ public final class Dispatcher implements AutoCloseable {
      * workers, untried ones first, each a leg with its own lease and breaker permit. A worker that
      * refuses (any status but 200 with an event stream) or cannot be reached is passed over.
      */
-    private Optional<StreamRelay.Leg> openContinuation(ProxyCall call, byte[] body, Set<Worker> tried) {
+    private Optional<StreamRelay.Leg> openContinuation(ProxyCall call, byte[] body, Set<Worker> tried,
+                                                       Span migration) {
         String model = call.request().model().orElse(null);
-        for (int i = 0; i < retry.maxAttempts(); i++) {
-            Optional<Selection> selection = select(serving(registry.snapshot(), model), tried, call.routing());
+        for (int i = 1; i <= retry.maxAttempts(); i++) {
+            Optional<Selection> selection = select(serving(registry.snapshot(), model), tried, call, i, migration);
             if (selection.isEmpty()) {
                 return Optional.empty();
             }
@@ -172,12 +180,13 @@ public final class Dispatcher implements AutoCloseable {
             CircuitBreaker.Permit permit = selection.get().permit();
             tried.add(worker);
             Worker.Lease lease = worker.acquire();
+            Span attemptSpan = attemptSpan(call, worker, i, migration);
             StreamWatchdog.Watch watch = streamRelay.startLeg(streamRelay.firstToken(call, true));
             UpstreamResponse answer = null;
             UpstreamFailure failure = null;
             try {
-                answer = upstream.post(worker.url().resolve(call.route().path()), call.headers(), worker.apiKey(),
-                        "application/json", body);
+                answer = upstream.post(worker.url().resolve(call.route().path()), towardsWorker(call, attemptSpan),
+                        worker.apiKey(), "application/json", body);
             } catch (UpstreamFailure f) {
                 failure = f;
             }
@@ -185,6 +194,7 @@ public final class Dispatcher implements AutoCloseable {
             if (late || failure != null) {
                 permit.failure();
                 lease.close();
+                RequestTrace.end(attemptSpan, late ? "first_token_timeout" : failureType(failure));
                 if (!late) {
                     metrics.upstreamFailure(failure.kind().name().toLowerCase());
                     LOG.log(System.Logger.Level.WARNING, "request {0}: continuation: {1}", call.requestId(),
@@ -193,12 +203,14 @@ public final class Dispatcher implements AutoCloseable {
                 continue;
             }
             metrics.upstreamResponse(answer.status());
+            attemptSpan.setAttribute(TraceAttributes.HTTP_STATUS, (long) answer.status());
             if (answer.status() == 200 && isEventStream(answer)) {
-                return Optional.of(new StreamRelay.Leg(worker, lease, permit, answer, watch));
+                return Optional.of(new StreamRelay.Leg(worker, lease, permit, answer, watch, attemptSpan));
             }
             watch.close();
             LOG.log(System.Logger.Level.WARNING, "request {0}: worker {1} refused the continuation with {2}",
                     call.requestId(), worker, answer.status());
+            RequestTrace.end(attemptSpan, "refused");
             answer.close();
             lease.close();
             if (RetrySettings.isRetryable(answer.status())) {
@@ -237,8 +249,27 @@ public final class Dispatcher implements AutoCloseable {
         return GatewayError.upstreamTimeout("worker " + worker + " sent no first token in time");
     }
 
-    /** Picks a worker, preferring untried ones, whose breaker grants a permit. */
-    private Optional<Selection> select(List<Worker> serving, Set<Worker> tried, RoutingRequest routing) {
+    /**
+     * Picks a worker, preferring untried ones, whose breaker grants a permit; traced as a
+     * {@code select_worker} step under {@code parent}.
+     */
+    private Optional<Selection> select(List<Worker> serving, Set<Worker> tried, ProxyCall call, int attempt,
+                                       Span parent) {
+        RequestTrace trace = call.trace();
+        Span span = trace.start("select_worker", SpanKind.INTERNAL, parent);
+        Optional<Selection> chosen = select(serving, tried, call.routing(), trace.notes(span));
+        if (trace.on()) {
+            span.setAttribute(TraceAttributes.ATTEMPT, (long) attempt);
+            span.setAttribute(TraceAttributes.POLICY, policies.forModel(call.routing().model()).name());
+            span.setAttribute(TraceAttributes.CANDIDATES, (long) serving.size());
+            chosen.ifPresent(s -> span.setAttribute(TraceAttributes.WORKER, s.worker().urlText()));
+        }
+        RequestTrace.end(span, chosen.isEmpty() ? "no_available_workers" : null);
+        return chosen;
+    }
+
+    private Optional<Selection> select(List<Worker> serving, Set<Worker> tried, RoutingRequest routing,
+                                       SelectionNotes notes) {
         RoutingPolicy policy = policies.forModel(routing.model());
         List<Worker> available = new ArrayList<>(serving.size());
         for (Worker w : serving) {
@@ -249,7 +280,7 @@ public final class Dispatcher implements AutoCloseable {
         List<Worker> fresh = available.stream().filter(w -> !tried.contains(w)).toList();
         List<Worker> candidates = new ArrayList<>(fresh.isEmpty() ? available : fresh);
         while (!candidates.isEmpty()) {
-            Optional<Worker> pick = policy.select(candidates, routing);
+            Optional<Worker> pick = policy.select(candidates, routing, notes);
             if (pick.isEmpty()) {
                 return Optional.empty();
             }
@@ -273,26 +304,31 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private Attempt attempt(ProxyCall call, Worker worker, CircuitBreaker.Permit permit, ClientReply reply,
-                            boolean lastAttempt, Set<Worker> tried, GenerationMetrics.Answer meter) {
+                            int attempt, boolean lastAttempt, Set<Worker> tried, GenerationMetrics.Answer meter) {
         StreamShape shape = shapeOf(call.route());
         // Streams the relay watches are timed from before the request goes out (first-token deadline).
         boolean watched = streamRelay != null && shape != null && call.request().stream();
         StreamWatchdog.Watch watch = null;
+        Span span = null;
+        String spanError = null; // how the attempt failed, for its span (null: it did not)
         try (Worker.Lease lease = worker.acquire()) {
             if (worker.status() == WorkerStatus.DRAINING) {
                 // Removal began between selection and the lease: its drain may not wait for us.
                 return Attempt.retry(GatewayError.noAvailableWorkers("the chosen worker is being removed"));
             }
+            span = attemptSpan(call, worker, attempt, call.trace().span());
             watch = watched ? streamRelay.startLeg(streamRelay.firstToken(call, false)) : null;
             UpstreamResponse answer;
             try {
-                answer = upstream.post(worker.url().resolve(call.route().path()), call.headers(), worker.apiKey(),
-                        "application/json", call.body());
+                answer = upstream.post(worker.url().resolve(call.route().path()), towardsWorker(call, span),
+                        worker.apiKey(), "application/json", call.body());
             } catch (UpstreamFailure failure) {
                 permit.failure();
                 if (missedFirstToken(call, worker, watch, null)) {
+                    spanError = "first_token_timeout";
                     return Attempt.retry(firstTokenMissed(worker));
                 }
+                spanError = failureType(failure);
                 metrics.upstreamFailure(failure.kind().name().toLowerCase());
                 LOG.log(System.Logger.Level.WARNING, "request {0}: {1}", call.requestId(), failure.getMessage());
                 GatewayError error = failure.kind() == UpstreamFailure.Kind.TIMEOUT
@@ -302,6 +338,7 @@ public final class Dispatcher implements AutoCloseable {
             }
             if (missedFirstToken(call, worker, watch, answer)) {
                 permit.failure();
+                spanError = "first_token_timeout";
                 return Attempt.retry(firstTokenMissed(worker));
             }
             if (watch != null && !(answer.status() == 200 && isEventStream(answer))) {
@@ -310,8 +347,13 @@ public final class Dispatcher implements AutoCloseable {
             try (answer) {
                 int status = answer.status();
                 metrics.upstreamResponse(status);
+                span.setAttribute(TraceAttributes.HTTP_STATUS, (long) status);
+                if (status >= 500) {
+                    spanError = String.valueOf(status);
+                }
                 if (RetrySettings.isRetryable(status) && !lastAttempt) {
                     permit.failure();
+                    spanError = String.valueOf(status);
                     LOG.log(System.Logger.Level.DEBUG, "request {0}: worker {1} answered {2}; retrying",
                             call.requestId(), worker, status);
                     return Attempt.retry(new GatewayError(status, "upstream_error", "upstream_status_" + status,
@@ -328,6 +370,7 @@ public final class Dispatcher implements AutoCloseable {
                         body = answer.body().readAllBytes();
                     } catch (IOException | RuntimeException e) {
                         permit.failure();
+                        spanError = "broken_body";
                         return Attempt.retry(GatewayError.upstreamUnreachable("worker " + worker
                                 + " broke off its answer"));
                     }
@@ -340,22 +383,74 @@ public final class Dispatcher implements AutoCloseable {
                     return Attempt.finished(new Outcome(status, "", worker, 1));
                 }
                 if (watch != null && status == 200) {
+                    Span leg = span;
+                    span = null; // the leg's to end now, when its stream does
                     StreamRelay.Result r = streamRelay.relay(call, shape, new StreamRelay.Leg(worker, lease, permit,
-                            answer, watch), clientHeaders(answer), reply, body -> openContinuation(call, body, tried),
-                            meter);
+                            answer, watch, leg), clientHeaders(answer), reply,
+                            (body, migration) -> openContinuation(call, body, tried, migration), meter);
                     return r.retry() != null ? Attempt.retry(r.retry()) : Attempt.finished(r.outcome());
                 }
-                return Attempt.finished(relay(call, worker, permit, answer, reply, meter));
+                Outcome relayed = relay(call, worker, permit, answer, reply, meter);
+                if (!relayed.errorCode().isEmpty()) {
+                    spanError = relayed.errorCode();
+                }
+                return Attempt.finished(relayed);
             } catch (RuntimeException e) {
                 // Anything unexpected from the HTTP client (it throws unchecked exceptions for a
                 // truncated chunked body, for instance): the worker failed this request.
                 permit.failure();
+                spanError = "broken_stream";
                 throw e;
             }
         } finally {
             close(watch); // a no-op after the relay (each of its legs closes its own)
             permit.abandon(); // no-op when an outcome was reported; never leaks a half-open trial slot
+            if (span != null) {
+                RequestTrace.end(span, spanError);
+            }
         }
+    }
+
+    /** The span of one request to a worker (CLIENT): which worker, which try, its breaker's state. */
+    private static Span attemptSpan(ProxyCall call, Worker worker, int attempt, Span parent) {
+        RequestTrace trace = call.trace();
+        Span span = trace.start("upstream_attempt", SpanKind.CLIENT, parent);
+        if (trace.on()) {
+            span.setAttribute(TraceAttributes.ATTEMPT, (long) attempt);
+            span.setAttribute(TraceAttributes.RETRY, attempt > 1);
+            span.setAttribute(TraceAttributes.WORKER, worker.urlText());
+            span.setAttribute(TraceAttributes.BREAKER_STATE, worker.breaker().state().name().toLowerCase(Locale.ROOT));
+            span.setAttribute(TraceAttributes.URL_FULL, worker.url().resolve(call.route().path()));
+            span.setAttribute(TraceAttributes.SERVER_ADDRESS, worker.url().host());
+            span.setAttribute(TraceAttributes.SERVER_PORT, (long) worker.url().port());
+        }
+        return span;
+    }
+
+    /**
+     * The headers for a worker: the call's, with the trace context of {@code attempt} in place of the
+     * client's when the request is traced (the worker's spans become the attempt's children).
+     */
+    private static List<HeaderField> towardsWorker(ProxyCall call, Span attempt) {
+        List<String[]> context = call.trace().contextHeaders(attempt);
+        if (context.isEmpty()) {
+            return call.headers();
+        }
+        List<String> replaced = call.trace().contextFields();
+        List<HeaderField> headers = new ArrayList<>(call.headers().size() + context.size());
+        for (HeaderField h : call.headers()) {
+            if (!replaced.contains(h.name().toLowerCase(Locale.ROOT))) {
+                headers.add(h);
+            }
+        }
+        for (String[] field : context) {
+            headers.add(new HeaderField(field[0], field[1]));
+        }
+        return headers;
+    }
+
+    private static String failureType(UpstreamFailure failure) {
+        return failure.kind().name().toLowerCase(Locale.ROOT);
     }
 
     private static StreamWatchdog.Watch close(StreamWatchdog.Watch watch) {

@@ -1,6 +1,7 @@
 package dev.smg.router.proxy;
 
 import dev.smg.router.policy.RoutingRequest;
+import dev.smg.router.trace.RequestTrace;
 
 import java.util.List;
 
@@ -15,11 +16,17 @@ import java.util.List;
  * @param routing   what the routing policy may look at
  * @param usageOnBehalf the body asks the worker for a stream's usage the client did not ask for
  *                      ({@link UsageRequest}): the relay keeps that usage chunk from the client
+ * @param trace     the request's spans ({@link RequestTrace#NONE} when it is not traced)
  */
 public record ProxyCall(InferenceRoute route, InferenceRequest request, byte[] body, List<HeaderField> headers,
-                        String requestId, RoutingRequest routing, boolean usageOnBehalf) {
+                        String requestId, RoutingRequest routing, boolean usageOnBehalf, RequestTrace trace) {
     public ProxyCall(InferenceRoute route, InferenceRequest request, byte[] body, List<HeaderField> headers,
                      String requestId, RoutingRequest routing) {
-        this(route, request, body, headers, requestId, routing, false);
+        this(route, request, body, headers, requestId, routing, false, RequestTrace.NONE);
+    }
+
+    public ProxyCall(InferenceRoute route, InferenceRequest request, byte[] body, List<HeaderField> headers,
+                     String requestId, RoutingRequest routing, RequestTrace trace) {
+        this(route, request, body, headers, requestId, routing, false, trace);
     }
 }

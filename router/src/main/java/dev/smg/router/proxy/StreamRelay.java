@@ -6,6 +6,10 @@ import dev.smg.router.metrics.GenerationMetrics;
 import dev.smg.router.metrics.RouterMetrics;
 import dev.smg.router.metrics.Usage;
 import dev.smg.router.stream.BreakReason;
+import dev.smg.router.trace.RequestTrace;
+import dev.smg.router.trace.TraceAttributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 import dev.smg.router.stream.ContinuedEvents;
 import dev.smg.router.stream.Continuation;
 import dev.smg.router.stream.SseEventSplitter;
@@ -104,14 +108,17 @@ final class StreamRelay {
         private final CircuitBreaker.Permit permit;
         final UpstreamResponse answer;
         final StreamWatchdog.Watch watch;
+        /** The leg's upstream attempt span, ended with the leg. */
+        final Span span;
 
         Leg(Worker worker, Worker.Lease lease, CircuitBreaker.Permit permit, UpstreamResponse answer,
-            StreamWatchdog.Watch watch) {
+            StreamWatchdog.Watch watch, Span span) {
             this.worker = worker;
             this.lease = lease;
             this.permit = permit;
             this.answer = answer;
             this.watch = watch;
+            this.span = span;
         }
 
         void end(Boolean workerSucceeded) {
@@ -120,6 +127,7 @@ final class StreamRelay {
                 answer.close();
             } finally {
                 lease.close();
+                RequestTrace.end(span, Boolean.FALSE.equals(workerSucceeded) ? "stream_broken" : null);
                 if (workerSucceeded == null) {
                     permit.abandon();
                 } else if (workerSucceeded) {
@@ -131,9 +139,12 @@ final class StreamRelay {
         }
     }
 
-    /** Opens a leg for a continuation body on another worker; empty when none takes it. */
+    /**
+     * Opens a leg for a continuation body on another worker; empty when none takes it. Its steps are
+     * traced under {@code migration}.
+     */
     interface Continuer {
-        Optional<Leg> open(byte[] body);
+        Optional<Leg> open(byte[] body, Span migration);
     }
 
     /** How the relay ended: relayed to the client (an outcome), or to be retried (nothing was sent). */
@@ -168,6 +179,7 @@ final class StreamRelay {
                 LOG.log(System.Logger.Level.DEBUG, "request {0}: client disconnected mid-stream", call.requestId());
                 return relayed(leg, "client_disconnected", migrations);
             }
+            leg.span.setAttribute(TraceAttributes.BREAK_REASON, migrationReason(end));
             leg.end(false);
             if (end == LegEnd.FIRST_TOKEN_TIMEOUT) {
                 metrics.firstTokenTimeout(endpoint);
@@ -209,7 +221,10 @@ final class StreamRelay {
                 client.endForLength(); // the output limit was reached exactly as the worker failed
                 return relayed(leg, "", migrations);
             }
-            Optional<Leg> next = continuer.open(body.get());
+            Span migration = migrationSpan(call.trace(), migrations, end, leg, client.transcript.tokens());
+            Optional<Leg> next = continuer.open(body.get(), migration);
+            next.ifPresent(n -> migration.setAttribute(TraceAttributes.WORKER, n.worker.urlText()));
+            RequestTrace.end(migration, next.isEmpty() ? BreakReason.NO_WORKER.label() : null);
             if (next.isEmpty()) {
                 metrics.streamBreak(endpoint, BreakReason.NO_WORKER.label());
                 client.breakWith(BreakReason.NO_WORKER);
@@ -220,6 +235,21 @@ final class StreamRelay {
             leg = next.get();
             rewriter = new ContinuedEvents(shape, client.transcript);
         }
+    }
+
+    /**
+     * The span of a stream's move to another worker: from the break to the continuation's answer
+     * (whose request is its child); which worker failed, how, and after how many tokens.
+     */
+    private static Span migrationSpan(RequestTrace trace, int migration, LegEnd end, Leg from, int tokens) {
+        Span span = trace.start("stream_migration", SpanKind.INTERNAL);
+        if (trace.on()) {
+            span.setAttribute(TraceAttributes.MIGRATION, (long) migration);
+            span.setAttribute(TraceAttributes.BREAK_REASON, migrationReason(end));
+            span.setAttribute(TraceAttributes.FROM_WORKER, from.worker.urlText());
+            span.setAttribute(TraceAttributes.TOKENS_RELAYED, (long) tokens);
+        }
+        return span;
     }
 
     private static Result relayed(Leg leg, String code, int migrations) {

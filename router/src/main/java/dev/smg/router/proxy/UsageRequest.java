@@ -36,6 +36,7 @@ final class UsageRequest {
         System.arraycopy(body, 0, asked, 0, brace + 1);
         System.arraycopy(FIELD, 0, asked, brace + 1, FIELD.length);
         System.arraycopy(body, brace + 1, asked, brace + 1 + FIELD.length, body.length - brace - 1);
-        return new ProxyCall(call.route(), call.request(), asked, call.headers(), call.requestId(), call.routing(), true);
+        return new ProxyCall(call.route(), call.request(), asked, call.headers(), call.requestId(), call.routing(), true,
+                call.trace());
     }
 }

@@ -228,7 +228,7 @@ public final class CacheIndex implements AutoCloseable {
         try {
             if (op instanceof TreeInsert insert) {
                 next.put(insert.model(), next.getOrDefault(insert.model(), RadixTree.EMPTY)
-                        .insert(insert.blocks(), insert.tenant(), insert.stamp()));
+                        .insert(insert.blocks(), insert.tenant(), insert.stamp(), insert.origin()));
             } else if (op instanceof RemoveTenant remove) {
                 next.replaceAll((model, tree) -> tree.removeTenant(remove.tenant()));
             } else if (op instanceof Barrier barrier) {

@@ -9,7 +9,8 @@ import java.util.function.Predicate;
 
 /**
  * A persistent (immutable, path-copied) radix tree over sequences of block hashes, whose nodes
- * record which tenants (workers) hold each prefix and when they last used it. Every operation
+ * record which tenants (workers) hold each prefix, when they last used it, and which router's request
+ * that last use was (its origin: "" for this router, else the peer the insert was replicated from). Every operation
  * returns a new tree and leaves the old one intact, so a reader holding a tree reference sees a
  * consistent picture without locks while the single writer builds the next one; an insert copies
  * only the nodes on its path.
@@ -41,20 +42,24 @@ public final class RadixTree {
     // ---------------------------------------------------------------- nodes
 
     static final class Node {
-        static final Node ROOT = new Node(new long[0], new long[0], new Node[0], new String[0], new long[0]);
+        static final Node ROOT = new Node(new long[0], new long[0], new Node[0], new String[0], new long[0],
+                new String[0]);
 
         final long[] edge;
         final long[] childKeys;
         final Node[] children;
         final String[] tenants;
         final long[] stamps;
+        /** Per tenant: the router whose request made the last use ("" this one); interned, so shared. */
+        final String[] origins;
 
-        Node(long[] edge, long[] childKeys, Node[] children, String[] tenants, long[] stamps) {
+        Node(long[] edge, long[] childKeys, Node[] children, String[] tenants, long[] stamps, String[] origins) {
             this.edge = edge;
             this.childKeys = childKeys;
             this.children = children;
             this.tenants = tenants;
             this.stamps = stamps;
+            this.origins = origins;
         }
 
         int child(long key) {
@@ -70,27 +75,38 @@ public final class RadixTree {
             return -1;
         }
 
-        Node withTenant(String tenant, long stamp) {
+        Node withTenant(String tenant, long stamp, String origin) {
             int i = tenant(tenant);
             String[] ts;
             long[] ss;
+            String[] os;
             if (i >= 0) {
                 ts = tenants;
-                ss = stamps.clone();
-                ss[i] = Math.max(ss[i], stamp);
+                ss = stamps;
+                os = origins;
+                if (stamp >= stamps[i]) {
+                    ss = stamps.clone();
+                    ss[i] = stamp;
+                    if (!origin.equals(origins[i])) {
+                        os = origins.clone();
+                        os[i] = origin;
+                    }
+                }
             } else {
                 ts = Arrays.copyOf(tenants, tenants.length + 1);
                 ss = Arrays.copyOf(stamps, stamps.length + 1);
+                os = Arrays.copyOf(origins, origins.length + 1);
                 ts[tenants.length] = tenant;
                 ss[stamps.length] = stamp;
+                os[origins.length] = origin;
             }
-            return new Node(edge, childKeys, children, ts, ss);
+            return new Node(edge, childKeys, children, ts, ss, os);
         }
 
         Node withChild(int index, Node child) {
             Node[] cs = children.clone();
             cs[index] = child;
-            return new Node(edge, childKeys, cs, tenants, stamps);
+            return new Node(edge, childKeys, cs, tenants, stamps, origins);
         }
 
         Node withNewChild(Node child) {
@@ -104,11 +120,11 @@ public final class RadixTree {
             cs[at] = child;
             System.arraycopy(childKeys, at, ks, at + 1, childKeys.length - at);
             System.arraycopy(children, at, cs, at + 1, children.length - at);
-            return new Node(edge, ks, cs, tenants, stamps);
+            return new Node(edge, ks, cs, tenants, stamps, origins);
         }
 
         Node withEdge(long[] newEdge) {
-            return new Node(newEdge, childKeys, children, tenants, stamps);
+            return new Node(newEdge, childKeys, children, tenants, stamps, origins);
         }
 
         long lastUse() {
@@ -122,15 +138,24 @@ public final class RadixTree {
 
     // ---------------------------------------------------------------- insert
 
-    /** The tree with {@code key} recorded for {@code tenant}, used at {@code stamp}. */
+    /** The tree with {@code key} recorded for {@code tenant}, used at {@code stamp} by this router. */
     public RadixTree insert(long[] key, String tenant, long stamp) {
+        return insert(key, tenant, stamp, "");
+    }
+
+    /**
+     * The tree with {@code key} recorded for {@code tenant}, used at {@code stamp} by a request to
+     * router {@code origin} ("" this one). A use older than the one recorded changes nothing.
+     */
+    public RadixTree insert(long[] key, String tenant, long stamp, String origin) {
         long[] added = new long[1];
-        Node next = insert(root, key, 0, tenant, stamp, added);
+        Node next = insert(root, key, 0, tenant, stamp, origin, added);
         return new RadixTree(next, blocks + added[0]);
     }
 
-    private static Node insert(Node node, long[] key, int offset, String tenant, long stamp, long[] added) {
-        Node updated = node.withTenant(tenant, stamp);
+    private static Node insert(Node node, long[] key, int offset, String tenant, long stamp, String origin,
+                               long[] added) {
+        Node updated = node.withTenant(tenant, stamp, origin);
         if (offset == key.length) {
             return updated;
         }
@@ -138,19 +163,20 @@ public final class RadixTree {
         if (ci < 0) {
             long[] rest = Arrays.copyOfRange(key, offset, key.length);
             added[0] += rest.length;
-            Node leaf = new Node(rest, new long[0], new Node[0], new String[] {tenant}, new long[] {stamp});
+            Node leaf = new Node(rest, new long[0], new Node[0], new String[] {tenant}, new long[] {stamp},
+                    new String[] {origin});
             return updated.withNewChild(leaf);
         }
         Node child = updated.children[ci];
         int common = commonPrefix(child.edge, key, offset);
         if (common == child.edge.length) {
-            return updated.withChild(ci, insert(child, key, offset + common, tenant, stamp, added));
+            return updated.withChild(ci, insert(child, key, offset + common, tenant, stamp, origin, added));
         }
         // Split the child's edge at the divergence point.
         Node lower = child.withEdge(Arrays.copyOfRange(child.edge, common, child.edge.length));
         Node middle = new Node(Arrays.copyOf(child.edge, common), new long[] {lower.edge[0]}, new Node[] {lower},
-                child.tenants, child.stamps);
-        middle = insert(middle, key, offset + common, tenant, stamp, added);
+                child.tenants, child.stamps, child.origins);
+        middle = insert(middle, key, offset + common, tenant, stamp, origin, added);
         return updated.withChild(ci, middle);
     }
 
@@ -166,8 +192,8 @@ public final class RadixTree {
     // ---------------------------------------------------------------- match
 
     /**
-     * The longest prefix of {@code key} held by a tenant that {@code usable} accepts, and the tenant
-     * that used it most recently. Tenants that are not usable (unhealthy, removed, open breaker) are
+     * The longest prefix of {@code key} held by a tenant that {@code usable} accepts, the tenant
+     * that used it most recently, and the router whose request that use was. Tenants that are not usable (unhealthy, removed, open breaker) are
      * skipped, so a dead worker's entries never steer traffic (upstream fell back to the first
      * worker instead).
      */
@@ -176,6 +202,7 @@ public final class RadixTree {
         int offset = 0;
         int bestBlocks = 0;
         String bestTenant = null;
+        String bestOrigin = null;
         while (offset < key.length) {
             int ci = node.child(key[offset]);
             if (ci < 0) {
@@ -183,35 +210,42 @@ public final class RadixTree {
             }
             Node child = node.children[ci];
             int common = commonPrefix(child.edge, key, offset);
-            String tenant = mostRecent(child, usable);
-            if (tenant == null) {
+            int t = mostRecent(child, usable);
+            if (t < 0) {
                 break; // the invariant says no deeper node has a usable tenant either
             }
             bestBlocks = offset + common;
-            bestTenant = tenant;
+            bestTenant = child.tenants[t];
+            bestOrigin = child.origins[t];
             if (common < child.edge.length) {
                 break;
             }
             offset += common;
             node = child;
         }
-        return new Match(bestBlocks, bestTenant);
+        return new Match(bestBlocks, bestTenant, bestOrigin);
     }
 
-    private static String mostRecent(Node node, Predicate<String> usable) {
-        String best = null;
+    /** Index of the usable tenant with the newest stamp, or -1. */
+    private static int mostRecent(Node node, Predicate<String> usable) {
+        int best = -1;
         long bestStamp = Long.MIN_VALUE;
         for (int i = 0; i < node.tenants.length; i++) {
             if (node.stamps[i] > bestStamp && usable.test(node.tenants[i])) {
-                best = node.tenants[i];
+                best = i;
                 bestStamp = node.stamps[i];
             }
         }
         return best;
     }
 
-    /** @param blocks matched blocks; @param tenant who holds them, null when nothing matched */
-    public record Match(int blocks, String tenant) {
+    /**
+     * @param blocks matched blocks
+     * @param tenant who holds them, null when nothing matched
+     * @param origin the router whose request made the tenant's last use of them ("" this router; null
+     *               when nothing matched): where the cache knowledge that steers a request came from
+     */
+    public record Match(int blocks, String tenant, String origin) {
     }
 
     // ---------------------------------------------------------------- removal and eviction
@@ -246,12 +280,15 @@ public final class RadixTree {
         }
         String[] ts = node.tenants;
         long[] ss = node.stamps;
+        String[] os = node.origins;
         if (ti >= 0) {
             ts = new String[node.tenants.length - 1];
             ss = new long[node.stamps.length - 1];
+            os = new String[node.origins.length - 1];
             for (int i = 0, j = 0; i < node.tenants.length; i++) {
                 if (i != ti) {
                     ts[j] = node.tenants[i];
+                    os[j] = node.origins[i];
                     ss[j++] = node.stamps[i];
                 }
             }
@@ -265,7 +302,8 @@ public final class RadixTree {
             removed[0] += blocks;
             return null;
         }
-        return new Node(node.edge, keys.stream().mapToLong(Long::longValue).toArray(), kept.toArray(Node[]::new), ts, ss);
+        return new Node(node.edge, keys.stream().mapToLong(Long::longValue).toArray(), kept.toArray(Node[]::new), ts, ss,
+                os);
     }
 
     private static long subtreeBlocks(Node node) {
@@ -333,14 +371,14 @@ public final class RadixTree {
             return node;
         }
         return new Node(node.edge, keys.stream().mapToLong(Long::longValue).toArray(), kept.toArray(Node[]::new),
-                node.tenants, node.stamps);
+                node.tenants, node.stamps, node.origins);
     }
 
     // ---------------------------------------------------------------- export
 
-    /** Receives one recorded use: the whole path from the root, a tenant, and its stamp. */
+    /** Receives one recorded use: the whole path from the root, a tenant, its stamp and origin. */
     public interface EntryVisitor {
-        void visit(long[] path, String tenant, long stamp);
+        void visit(long[] path, String tenant, long stamp, String origin);
     }
 
     /**
@@ -365,7 +403,7 @@ public final class RadixTree {
                 }
             }
             if (node.stamps[i] > newestBelow) {
-                visitor.visit(path, node.tenants[i], node.stamps[i]);
+                visitor.visit(path, node.tenants[i], node.stamps[i], node.origins[i]);
             }
         }
         for (Node c : node.children) {
@@ -389,8 +427,8 @@ public final class RadixTree {
         if (!isRoot && node.edge.length == 0) {
             throw new IllegalStateException("empty edge below the root");
         }
-        if (node.tenants.length != node.stamps.length) {
-            throw new IllegalStateException("tenant and stamp arrays differ");
+        if (node.tenants.length != node.stamps.length || node.tenants.length != node.origins.length) {
+            throw new IllegalStateException("tenant, stamp and origin arrays differ");
         }
         Set<String> here = Set.of(node.tenants);
         if (!isRoot && !parentTenants.containsAll(here)) {

@@ -8,13 +8,19 @@ package dev.smg.router.tree;
  *
  * @param stamp wall-clock milliseconds of the use (comparable across routers, so every replica
  *              orders uses, and therefore evicts, the same way); 0 means "now", assigned on offer
+ * @param origin the router whose request this use was: "" for this router; a peer's name for an insert
+ *               replicated from it (shown on traces: which router's traffic taught the tree a prefix)
  */
-public record TreeInsert(String model, String tenant, long[] blocks, long stamp) {
+public record TreeInsert(String model, String tenant, long[] blocks, long stamp, String origin) {
     public TreeInsert(String model, String tenant, long[] blocks) {
-        this(model, tenant, blocks, 0);
+        this(model, tenant, blocks, 0, "");
+    }
+
+    public TreeInsert(String model, String tenant, long[] blocks, long stamp) {
+        this(model, tenant, blocks, stamp, "");
     }
 
     TreeInsert stamped(long at) {
-        return new TreeInsert(model, tenant, blocks, at);
+        return new TreeInsert(model, tenant, blocks, at, origin);
     }
 }

@@ -1,6 +1,8 @@
 package dev.smg.router.policy;
 
 import dev.smg.router.tree.CacheIndex;
+import dev.smg.router.tree.PromptBlocks;
+import dev.smg.router.tree.TreeInsert;
 import dev.smg.router.worker.Worker;
 import dev.smg.router.worker.WorkerUrl;
 import org.junit.jupiter.api.Test;
@@ -122,6 +124,44 @@ class PoliciesTest {
             perWorker.merge(policy.select(ws, keyed("s" + s)).orElseThrow().id(), 1, Integer::sum);
         }
         assertEquals(Map.of("w0", 10, "w1", 10, "w2", 10, "w3", 10), perWorker);
+    }
+
+    /** What the policy tells a trace: why, how much matched, and which router's request taught the tree. */
+    @Test
+    void cacheAwareNotesTheMatchAndTheRouterTheEntryCameFrom() throws Exception {
+        try (CacheIndex index = new CacheIndex(1_000_000, 16)) {
+            CacheAwarePolicy policy = new CacheAwarePolicy(index, CacheAwareSettings.DEFAULTS);
+            List<Worker> ws = workers(3);
+            String prompt = "You are a careful assistant who answers questions about geography. Where is Lyon?";
+            long[] blocks = PromptBlocks.of(prompt, 16).hashes();
+            index.offerRemote(new TreeInsert("m", ws.get(2).url().toString(), blocks, System.currentTimeMillis(),
+                    "router-b"));
+            settle(index);
+            List<String> notes = new ArrayList<>();
+            SelectionNotes recorder = new SelectionNotes() {
+                @Override
+                public void reason(String reason) {
+                    notes.add("reason " + reason);
+                }
+
+                @Override
+                public void cacheMatch(int matchedBlocks, int promptBlocks, String origin) {
+                    notes.add("match " + matchedBlocks + "/" + promptBlocks + " from " + origin);
+                }
+            };
+            assertEquals("w2", policy.select(ws, prompt(prompt), recorder).orElseThrow().id());
+            assertEquals(List.of("match " + blocks.length + "/" + blocks.length + " from router-b", "reason cache_match"),
+                    notes);
+            settle(index); // the policy's own insert: this router's use now
+            notes.clear();
+            policy.select(ws, prompt(prompt), recorder);
+            assertEquals(List.of("match " + blocks.length + "/" + blocks.length + " from ", "reason cache_match"), notes);
+            notes.clear();
+            String other = "Something else entirely, with no prefix in common.";
+            policy.select(ws, prompt(other), recorder);
+            assertEquals(List.of("match 0/" + PromptBlocks.of(other, 16).hashes().length + " from null",
+                    "reason least_loaded"), notes);
+        }
     }
 
     @Test

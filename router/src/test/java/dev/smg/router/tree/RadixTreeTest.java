@@ -23,18 +23,32 @@ class RadixTreeTest {
                 .insert(key(1, 2, 3, 4), "a", 1)
                 .insert(key(1, 2, 9), "b", 2);
         t.checkInvariants();
-        assertEquals(new RadixTree.Match(4, "a"), t.match(key(1, 2, 3, 4, 5), x -> true));
-        assertEquals(new RadixTree.Match(3, "b"), t.match(key(1, 2, 9, 9), x -> true));
+        assertEquals(new RadixTree.Match(4, "a", ""), t.match(key(1, 2, 3, 4, 5), x -> true));
+        assertEquals(new RadixTree.Match(3, "b", ""), t.match(key(1, 2, 9, 9), x -> true));
         // The shared prefix [1,2] is held by both; the most recent user wins.
-        assertEquals(new RadixTree.Match(2, "b"), t.match(key(1, 2, 7), x -> true));
-        assertEquals(new RadixTree.Match(0, null), t.match(key(8), x -> true));
+        assertEquals(new RadixTree.Match(2, "b", ""), t.match(key(1, 2, 7), x -> true));
+        assertEquals(new RadixTree.Match(0, null, null), t.match(key(8), x -> true));
         assertEquals(5, t.blocks(), "1,2 shared + 3,4 + 9");
+    }
+
+    @Test
+    void aMatchNamesTheRouterWhoseRequestMadeTheNewestUse() {
+        RadixTree t = RadixTree.empty()
+                .insert(key(1, 2, 3), "w1", 10, "router-b")
+                .insert(key(1, 2), "w1", 20, "")           // this router used the shorter prefix since
+                .insert(key(1, 2, 3), "w1", 5, "router-c"); // an older use, replicated late: changes nothing
+        t.checkInvariants();
+        assertEquals(new RadixTree.Match(3, "w1", "router-b"), t.match(key(1, 2, 3), x -> true));
+        assertEquals(new RadixTree.Match(2, "w1", ""), t.match(key(1, 2, 9), x -> true));
+        List<String> exported = new ArrayList<>();
+        t.forEachEntry((path, tenant, stamp, origin) -> exported.add(Arrays.toString(path) + stamp + origin));
+        assertEquals(List.of("[1, 2]20", "[1, 2, 3]10router-b"), exported);
     }
 
     @Test
     void unusableTenantsAreSkippedNotFollowed() {
         RadixTree t = RadixTree.empty().insert(key(1, 2, 3), "dead", 1).insert(key(1, 2), "alive", 2);
-        assertEquals(new RadixTree.Match(2, "alive"), t.match(key(1, 2, 3), x -> x.equals("alive")));
+        assertEquals(new RadixTree.Match(2, "alive", ""), t.match(key(1, 2, 3), x -> x.equals("alive")));
         assertNull(t.match(key(1, 2, 3), x -> false).tenant());
     }
 
@@ -42,7 +56,7 @@ class RadixTreeTest {
     void oldTreesAreUnchangedByLaterOperations() {
         RadixTree before = RadixTree.empty().insert(key(1, 2, 3), "a", 1);
         RadixTree after = before.insert(key(1, 2, 4), "b", 2).removeTenant("a").evictTo(0);
-        assertEquals(new RadixTree.Match(3, "a"), before.match(key(1, 2, 3), x -> true));
+        assertEquals(new RadixTree.Match(3, "a", ""), before.match(key(1, 2, 3), x -> true));
         assertEquals(3, before.blocks());
         assertEquals(0, after.blocks());
     }
@@ -55,7 +69,7 @@ class RadixTreeTest {
         without.checkInvariants();
         assertEquals(Set.of("b"), without.tenants());
         assertEquals(3, without.blocks(), "1,2 and 4 remain for b");
-        assertEquals(new RadixTree.Match(0, null), without.match(key(5, 6), x -> true));
+        assertEquals(new RadixTree.Match(0, null, null), without.match(key(5, 6), x -> true));
     }
 
     @Test

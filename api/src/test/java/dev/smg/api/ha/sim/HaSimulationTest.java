@@ -126,7 +126,7 @@ class HaSimulationTest {
 
     private static Set<String> treeEntries(CacheIndex index) {
         Set<String> out = new TreeSet<>();
-        index.trees().forEach((model, tree) -> tree.forEachEntry((path, tenant, stamp) ->
+        index.trees().forEach((model, tree) -> tree.forEachEntry((path, tenant, stamp, origin) ->
                 out.add(model + "|" + tenant + "|" + stamp + "|" + Arrays.toString(path))));
         return out;
     }
