@@ -24,8 +24,10 @@ smg.jar: $(SOURCES)
 
 # All unit and integration tests of all modules, then one closing line "N passed, N failed".
 # Every module runs even when an earlier one has failures; the summary decides the exit status.
+# scripts/ensure-test-tools installs promtool where it can (root with apt-get), else says its tests skip.
 test:
 	@rm -rf */target/surefire-reports
+	@scripts/ensure-test-tools || true
 	@set +e; $(MVN) -Dmaven.test.failure.ignore=true install; mvn_status=$$?; \
 	scripts/test-summary .; summary_status=$$?; \
 	if [ $$mvn_status -ne 0 ]; then echo "maven exited with status $$mvn_status" >&2; exit $$mvn_status; fi; \

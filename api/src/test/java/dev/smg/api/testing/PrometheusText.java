@@ -15,14 +15,28 @@ public final class PrometheusText {
     }
 
     private final List<Sample> samples;
+    /** Family name -> its TYPE, for families that also have a HELP line. */
+    private final Map<String, String> families;
 
-    private PrometheusText(List<Sample> samples) {
+    private PrometheusText(List<Sample> samples, Map<String, String> families) {
         this.samples = samples;
+        this.families = families;
     }
 
     public static PrometheusText parse(String text) {
         List<Sample> samples = new ArrayList<>();
+        Map<String, String> types = new LinkedHashMap<>();
+        java.util.Set<String> helped = new java.util.HashSet<>();
         for (String line : text.split("\n")) {
+            if (line.startsWith("# TYPE ") || line.startsWith("# HELP ")) {
+                String[] words = line.split(" ", 4);
+                if (words.length >= 3 && words[1].equals("TYPE")) {
+                    types.put(words[2], words.length > 3 ? words[3].trim() : "");
+                } else if (words.length >= 3) {
+                    helped.add(words[2]);
+                }
+                continue;
+            }
             if (line.isBlank() || line.startsWith("#")) {
                 continue;
             }
@@ -42,7 +56,8 @@ public final class PrometheusText {
             String value = rest.split("\\s+")[0];
             samples.add(new Sample(name, labels, Double.parseDouble(value.replace("+Inf", "Infinity"))));
         }
-        return new PrometheusText(samples);
+        types.keySet().retainAll(helped);
+        return new PrometheusText(samples, types);
     }
 
     /** Parses {@code a="x",b="y"} from {@code start}; returns the index of the closing brace. */
@@ -70,6 +85,31 @@ public final class PrometheusText {
             }
         }
         return i;
+    }
+
+    /**
+     * Whether {@code series} (a name as PromQL selects it, e.g. {@code x_total} or {@code x_bucket})
+     * has samples here and belongs to a family declared with HELP and TYPE: the family of that name, or
+     * for {@code _bucket}, {@code _count}, {@code _sum} the histogram or summary it is part of, or for
+     * {@code _total} the counter named without it (OpenMetrics declares counters so).
+     */
+    public boolean exposes(String series) {
+        if (samples(series).isEmpty()) {
+            return false;
+        }
+        if (families.containsKey(series)) {
+            return true;
+        }
+        for (String suffix : List.of("_bucket", "_count", "_sum", "_total")) {
+            if (series.endsWith(suffix)) {
+                String type = families.get(series.substring(0, series.length() - suffix.length()));
+                if (type != null && (suffix.equals("_total") ? type.equals("counter")
+                        : type.equals("histogram") || (type.equals("summary") && !suffix.equals("_bucket")))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     public List<Sample> samples(String name) {
