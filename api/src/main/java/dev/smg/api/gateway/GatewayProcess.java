@@ -187,6 +187,7 @@ public final class GatewayProcess {
             ha.ifPresent(h -> loadMonitor.shareThrough(h.load())); // one router polls each engine
         }
         ha.ifPresent(h -> limiters.add(h.rateLimit()));
+        ha.ifPresent(h -> h.rateLimit().exportTo(metricsRegistry));
         // A cluster-wide cap starts whole here and shrinks to this router's share within 100 ms.
         int cap = ha.isPresent() && ac.clusterMaxConcurrent() > 0 ? ac.clusterMaxConcurrent() : ac.maxConcurrent();
         AdmissionControl admission = new AdmissionControl(cap, ac.queueSize(), ac.queueTimeout(), limiters);

@@ -1,5 +1,7 @@
 package dev.smg.api.ha;
 
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import dev.smg.mesh.crdt.CrdtMap;
 import dev.smg.mesh.crdt.GCounter;
 import dev.smg.mesh.membership.Member;
@@ -134,6 +136,18 @@ public final class ClusterRateLimit implements RateLimiter {
     /** The limit in force: the one set through the API if any, else the flag's. */
     public Optional<Double> limit() {
         return limit > 0 ? Optional.of(limit) : Optional.empty();
+    }
+
+    /** This router's share and the limit in force, as gauges (what {@link #stats()} says, for dashboards). */
+    public void exportTo(PrometheusRegistry registry) {
+        GaugeWithCallback.builder().name("smg_cluster_rate_limit_per_second")
+                .help("The cluster-wide rate limit in force, requests per second (0: none)")
+                .callback(cb -> cb.call(Math.max(0, limit)))
+                .register(registry);
+        GaugeWithCallback.builder().name("smg_cluster_rate_limit_share")
+                .help("This router's share of the cluster-wide rate limit, 0..1 (by the demand each router sees)")
+                .callback(cb -> cb.call(share))
+                .register(registry);
     }
 
     public Map<String, Object> stats() {

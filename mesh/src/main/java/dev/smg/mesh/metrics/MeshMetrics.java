@@ -4,6 +4,7 @@ import dev.smg.mesh.membership.Member;
 import dev.smg.mesh.membership.MemberStatus;
 import dev.smg.mesh.membership.MembershipEvents;
 import dev.smg.mesh.membership.MembershipView;
+import dev.smg.mesh.membership.Quorum;
 import dev.smg.mesh.transport.PeerLinks;
 import dev.smg.mesh.tls.ReloadingCredentials;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -59,6 +60,18 @@ public final class MeshMetrics implements MembershipEvents {
                     for (MemberStatus s : MemberStatus.values()) {
                         cb.call(v.count(s), s.name().toLowerCase(Locale.ROOT));
                     }
+                })
+                .register(registry);
+        // Quorum and leader as /ha/health decides them, so dashboards and alerts need not re-derive them.
+        GaugeWithCallback.builder().name("router_mesh_quorum")
+                .help("1 when this node sees a quorum (a majority of the members that have not left), else 0")
+                .callback(cb -> cb.call(Quorum.of(view.get()).present() ? 1 : 0))
+                .register(registry);
+        GaugeWithCallback.builder().name("router_mesh_leader")
+                .help("1 when this node is the quorum's leader (runs cluster-wide singleton duties), else 0")
+                .callback(cb -> {
+                    MembershipView v = view.get();
+                    cb.call(Quorum.of(v).isLeader(v.self().name()) ? 1 : 0);
                 })
                 .register(registry);
         GaugeWithCallback.builder().name("router_mesh_inbox_dropped")

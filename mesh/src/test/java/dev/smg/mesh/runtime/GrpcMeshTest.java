@@ -76,6 +76,31 @@ class GrpcMeshTest {
         assertTrue(a.view().member("c").orElseThrow().incarnation() > 1, "the restarted node refuted its DOWN");
     }
 
+    /** One gauge line's value, e.g. {@code router_mesh_leader 1.0}. */
+    private static double gauge(PrometheusRegistry registry, String name) {
+        return exposition(registry).lines().filter(l -> l.startsWith(name + " ")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(name.length() + 1).trim())).orElse(Double.NaN);
+    }
+
+    @Test
+    void everyNodeExportsItsQuorumAndExactlyOneTheLeadersOne() {
+        MeshNode a = start("a", 0, List.of());
+        MeshNode b = start("b", 0, List.of(a.port()));
+        MeshNode c = start("c", 0, List.of(a.port()));
+        await().atMost(Duration.ofSeconds(20)).until(() -> allAlive(List.of(a, b, c), 3));
+        for (PrometheusRegistry registry : registries) {
+            assertEquals(1.0, gauge(registry, "router_mesh_quorum"));
+        }
+        // The leader is the ALIVE member with the smallest name: a.
+        assertEquals(List.of(1.0, 0.0, 0.0), registries.stream().map(r -> gauge(r, "router_mesh_leader")).toList());
+
+        b.close(); // two of three gone: a alone sees no quorum, and leads nothing
+        c.close();
+        nodes.removeAll(List.of(b, c));
+        await().atMost(Duration.ofSeconds(30)).until(() -> gauge(registries.get(0), "router_mesh_quorum") == 0.0);
+        assertEquals(0.0, gauge(registries.get(0), "router_mesh_leader"));
+    }
+
     @Test
     void seedlessNodesHandedEachOthersAddressByDiscoveryFormOneCluster() {
         MeshNode a = start("a", 0, List.of());
