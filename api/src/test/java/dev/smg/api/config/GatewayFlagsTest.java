@@ -116,6 +116,23 @@ class GatewayFlagsTest {
     }
 
     @Test
+    void tracingIsOffByDefaultAndItsEndpointIsAUrlOrHostPort() {
+        assertEquals(TracingConfig.OFF, parse().tracing());
+        assertEquals(new TracingConfig(true, java.util.Optional.empty()), parse("--enable-trace").tracing());
+        assertEquals(java.util.Optional.of("http://collector:4317"),
+                parse("--enable-trace", "--otlp-traces-endpoint", "collector:4317").tracing().otlpEndpoint());
+        assertEquals(java.util.Optional.of("https://otel.example:4318/v1/traces"), parse("--enable-trace",
+                "--otlp-traces-endpoint", "https://otel.example:4318/v1/traces").tracing().otlpEndpoint());
+        for (String bad : List.of("ftp://collector:21", "http://", "not a url")) {
+            CliException e = assertThrows(CliException.class,
+                    () -> parse("--enable-trace", "--otlp-traces-endpoint", bad));
+            assertEquals("--otlp-traces-endpoint: '" + bad + "' is not host:port or an http(s) URL", e.getMessage());
+        }
+        assertTrue(parse("--otlp-traces-endpoint", "collector:4317").warnings()
+                .contains("--otlp-traces-endpoint has no effect without --enable-trace"));
+    }
+
+    @Test
     void workerUrlsTakeAWeightAfterAComma() {
         GatewayConfig c = parse("--worker-urls", "http://a:1,weight=3", "http://b:2", "b:3,weight=1000");
         assertEquals(List.of("http://a:1=3", "http://b:2=1", "http://b:3=1000"),
