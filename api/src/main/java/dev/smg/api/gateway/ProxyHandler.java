@@ -56,7 +56,7 @@ final class ProxyHandler implements Handler {
     public void handle(ServerRequest req, ServerResponse res) throws IOException {
         String requestId = RequestIds.of(req.headers(), route.idPrefix());
         res.header("x-request-id", requestId);
-        RequestTrace trace = tracing.request("POST", route.path(), requestId,
+        RequestTrace trace = !tracing.on() ? RequestTrace.NONE : tracing.request("POST", route.path(), requestId,
                 name -> req.headers().first(HeaderNames.create(name)).orElse(null));
         Dispatcher.Outcome outcome = null;
         try {
