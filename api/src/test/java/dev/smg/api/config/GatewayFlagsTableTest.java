@@ -70,7 +70,9 @@ class GatewayFlagsTableTest {
         assertEquals(Set.of("--api-key", "--rate-limit-tokens-per-second", "--mesh-tls-cert", "--mesh-tls-key",
                 "--mesh-tls-ca", "--mesh-server-name", "--mesh-advertise-host", "--service-discovery-namespace",
                 "--mesh-probe-interval-ms", "--mesh-probe-timeout-ms", "--mesh-suspicion-mult",
-                "--mesh-sync-interval-ms"), withoutValue);
+                "--mesh-sync-interval-ms",
+                "--otlp-traces-endpoint" /* from OTEL_EXPORTER_OTLP_*ENDPOINT, else the SDK's localhost:4317 */),
+                withoutValue);
         GatewayConfig c = parse(MESH);
         assertTrue(c.apiKey().isEmpty());
         assertEquals(AdmissionConfig.NO_RATE_LIMIT, c.admission().ratePerSecond());

@@ -17,6 +17,8 @@ import dev.smg.router.trace.TraceAttributes;
 import dev.smg.router.worker.Worker;
 import dev.smg.router.worker.WorkerRegistry;
 import dev.smg.router.worker.WorkerStatus;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,9 +32,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanKind;
 
 /**
  * Sends a request to a worker and relays the answer, retrying elsewhere when that is safe.
