@@ -192,8 +192,11 @@ public final class GatewayProcess {
                 .host(config.host())
                 .port(config.port())
                 .shutdownHook(false)
-                .routing(r -> routes(r, config, registry, dispatcher, admission, routerMetrics[0], drain, httpMetrics,
-                        ha))
+                .routing(r -> {
+                    routes(r, config, registry, dispatcher, admission, routerMetrics[0], drain, httpMetrics, ha);
+                    new HaUiRoutes(new ClusterOverview(registry, ha, metricsRegistry,
+                            config.host() + ":" + config.port(), System::currentTimeMillis)).register(r);
+                })
                 .build()
                 .start();
         if (!server.isRunning() || server.port() < 0) {
