@@ -15,7 +15,7 @@ final class ConvergenceWindow {
     private long startMillis = -1;
     private double startCount;
     private double startSum;
-    private double recentCount;
+    private double recentCount = -1; // no window closed yet
     private double recentMean = Double.NaN;
 
     ConvergenceWindow(long windowMillis) {
@@ -25,7 +25,7 @@ final class ConvergenceWindow {
     /**
      * Takes one reading of the histogram (cumulative count and sum) and answers
      * {@code {"batches", "mean_ms", "recent_batches", "recent_mean_ms", "window_ms"}} (means null
-     * when nothing arrived).
+     * when nothing arrived; {@code recent_batches} null until the first window has closed).
      */
     synchronized Map<String, Object> read(long nowMillis, double count, double sum) {
         if (startMillis < 0 || count < startCount) {
@@ -42,7 +42,7 @@ final class ConvergenceWindow {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("batches", (long) count);
         json.put("mean_ms", count > 0 ? round(sum / count) : null);
-        json.put("recent_batches", (long) recentCount);
+        json.put("recent_batches", recentCount < 0 ? null : Long.valueOf((long) recentCount));
         json.put("recent_mean_ms", Double.isNaN(recentMean) ? null : round(recentMean));
         json.put("window_ms", windowMillis);
         return json;

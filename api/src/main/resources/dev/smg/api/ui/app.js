@@ -197,12 +197,13 @@
     }
     replace(table.tBodies[0], rows.map((w) => {
       const health = mesh
-        ? (w.health ? state(w.health.healthy ? 'healthy' : 'unhealthy', w.health.healthy ? 'ok' : 'bad') : state('no verdict', 'warn'))
+        ? (w.health ? state(w.health.healthy ? 'healthy' : 'unhealthy', w.health.healthy ? 'ok' : 'bad')
+          : state('no verdict yet', 'none'))
         : state(w.status, WORKER_CLASS[w.status]);
       const breakerWord = mesh ? (w.breaker ? w.breaker.state : 'closed') : (w.here ? w.here.circuit_breaker : '—');
       return el('tr', { 'data-worker': w.url },
         el('th', { scope: 'row' }, w.url),
-        el('td', null, (w.models || []).join(', ') || '—'),
+        el('td', null, ((w.models && w.models.length ? w.models : (w.here && w.here.models)) || []).join(', ') || '—'),
         el('td', null, health, mesh && w.health ? el('small', null, 'by ' + w.health.by) : null),
         el('td', null, state(breakerWord, BREAKER_CLASS[breakerWord]),
           mesh && w.breaker ? el('small', null, 'by ' + w.breaker.by) : null),
@@ -245,8 +246,9 @@
       facts.push(fact('Tree inserts dropped (queue full)', t.inserts_dropped ?? 0));
       const r = d.replication || {};
       facts.push(fact('Replication lag, last ' + Math.round((r.window_ms || 0) / 1000) + ' s',
-        r.recent_mean_ms === null || r.recent_mean_ms === undefined ? 'no batches'
-          : r.recent_mean_ms + ' ms mean over ' + r.recent_batches + ' batches'));
+        r.recent_batches === null || r.recent_batches === undefined ? 'measuring…'
+          : r.recent_batches === 0 ? 'no batches'
+            : r.recent_mean_ms + ' ms mean over ' + r.recent_batches + ' batches'));
       facts.push(fact('Replication lag since start', r.mean_ms === null || r.mean_ms === undefined ? 'no batches'
         : r.mean_ms + ' ms mean over ' + r.batches + ' batches'));
       const s = d.stores || {};

@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** /ha/ui's files and /ha/overview on one router without the mesh, behind --api-key. */
+@org.junit.jupiter.api.extension.ExtendWith(dev.smg.api.testing.QuietLogs.Helidon.class)
 class HaUiRoutesTest {
     private static final String KEY = "ui-test-key";
     private static final String[] AUTH = {"Authorization", "Bearer " + KEY};
