@@ -12,7 +12,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * With {@code --api-key}, every route but the probes needs {@code Authorization: Bearer <key>};
+ * With {@code --api-key}, every route but the probes and {@code /ha/ui}'s files (which hold no data)
+ * needs {@code Authorization: Bearer <key>};
  * anything else is a 401 in the OpenAI envelope. The key is compared in constant time.
  */
 final class ApiKeyFilter implements Filter {
@@ -27,7 +28,9 @@ final class ApiKeyFilter implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        if (OPEN_PATHS.contains(req.path().path()) || authorized(req.headers().first(HeaderNames.AUTHORIZATION))) {
+        String path = req.path().path();
+        if (OPEN_PATHS.contains(path) || HaUiRoutes.isPage(path)
+                || authorized(req.headers().first(HeaderNames.AUTHORIZATION))) {
             chain.proceed();
             return;
         }

@@ -202,8 +202,12 @@ public final class GatewayProcess {
                 .host(config.host())
                 .port(config.port())
                 .shutdownHook(false)
-                .routing(r -> routes(r, config, registry, dispatcher, admission, routerMetrics[0], drain, httpMetrics,
-                        ha, traces.tracing()))
+                .routing(r -> {
+                    routes(r, config, registry, dispatcher, admission, routerMetrics[0], drain, httpMetrics, ha,
+                            traces.tracing());
+                    new HaUiRoutes(new ClusterOverview(registry, ha, metricsRegistry,
+                            config.host() + ":" + config.port(), System::currentTimeMillis)).register(r);
+                })
                 .build()
                 .start();
         if (!server.isRunning() || server.port() < 0) {

@@ -75,7 +75,7 @@ final class HaRoutes {
     }
 
     /** The cluster's workers, each with its load as this router sees it (in_flight: the whole cluster's). */
-    private static List<Map<String, Object>> workers(HaContext ha) {
+    static List<Map<String, Object>> workers(HaContext ha) {
         List<Map<String, Object>> workers = ha.workers().clusterWorkers();
         for (Map<String, Object> worker : workers) {
             worker.putAll(ha.load().json(WorkerUrl.parse((String) worker.get("url"))));
@@ -118,6 +118,13 @@ final class HaRoutes {
     }
 
     private static void health(HaContext ha, ServerRequest req, ServerResponse res) throws IOException {
+        Map<String, Object> health = health(ha);
+        String status = (String) health.get("status");
+        send(res, status.equals("healthy") || status.equals("degraded") ? 200 : 503, health);
+    }
+
+    /** The body of {@code /ha/health} (also part of {@code /ha/overview}). */
+    static Map<String, Object> health(HaContext ha) {
         MembershipView view = ha.mesh().view();
         MemberStatus self = view.self().status();
         Quorum quorum = Quorum.of(view);
@@ -155,7 +162,7 @@ final class HaRoutes {
         q.put("leader", quorum.leader().orElse(null));
         health.put("quorum", q);
         health.put("sync", ha.startup().state());
-        send(res, status.equals("healthy") || status.equals("degraded") ? 200 : 503, health);
+        return health;
     }
 
     static Map<String, Object> status(HaContext ha) {

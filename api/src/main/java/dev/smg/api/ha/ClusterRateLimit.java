@@ -76,6 +76,8 @@ public final class ClusterRateLimit implements RateLimiter {
     private volatile double share;
     private boolean measuredShare; // HA loop only
     private volatile double clusterAdmittedRate;
+    /** Every counted member's share as this router computed it at its last rebalance (for /ha/ui). */
+    private volatile Map<String, Double> shares = Map.of();
     private int clusterConcurrency;
     private IntPredicate concurrencyCap = cap -> true;
     private volatile int lastCap = -1;
@@ -150,6 +152,14 @@ public final class ClusterRateLimit implements RateLimiter {
                 .register(registry);
     }
 
+    /**
+     * Each member's share of the limit as this router computed it at its last rebalance (they sum to
+     * 1; a member's own router may see slightly different rates). Any thread.
+     */
+    public Map<String, Double> shares() {
+        return shares;
+    }
+
     public Map<String, Object> stats() {
         Map<String, Object> stats = new LinkedHashMap<>();
         double l = limit;
@@ -206,13 +216,18 @@ public final class ClusterRateLimit implements RateLimiter {
             double floor = l * FLOOR;
             double total = 0;
             double mine = 0;
+            Map<String, Double> weighed = new java.util.TreeMap<>();
             for (Map.Entry<String, Double> e : next.entrySet()) {
                 double d = e.getValue().isNaN() ? l / members : Math.max(floor, e.getValue());
                 total += d;
+                weighed.put(e.getKey(), d);
                 if (e.getKey().equals(self)) {
                     mine = d;
                 }
             }
+            double sum = total;
+            weighed.replaceAll((name, d) -> sum > 0 ? d / sum : 0);
+            shares = java.util.Collections.unmodifiableMap(weighed);
             if (next.containsKey(self)) {
                 share = total > 0 ? mine / total : 1;
             } else if (!measuredShare) {

@@ -302,6 +302,18 @@ public final class LoadSync implements EngineLoadReplication {
         return json;
     }
 
+    /**
+     * When each router's latest load report was written (wall-clock milliseconds of its stamp), as
+     * this router's store holds it: every router renews its report at least once a second, so the age
+     * of this stamp is how long ago this router last heard from it. Any thread.
+     */
+    public Map<String, Long> reportedAtMillis() {
+        Map<String, Long> at = new TreeMap<>();
+        HaNamespaces.ROUTER_LOAD.entries(node.store().snapshot()).forEach((name, entry) ->
+                at.put(name, entry.writtenMillis()));
+        return at;
+    }
+
     /** 64-bit mix of (member, worker): the member with the highest value polls the worker. */
     static long rendezvous(String member, String workerUrl) {
         long h = member.hashCode() * 0x9E3779B97F4A7C15L ^ workerUrl.hashCode();
