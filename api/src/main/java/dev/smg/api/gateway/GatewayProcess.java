@@ -196,7 +196,8 @@ public final class GatewayProcess {
         Dispatcher dispatcher = new Dispatcher(registry, policies, upstream, config.retry(), routerMetrics[0],
                 config.streams(), config.generationMetrics() ? new GenerationMetrics(metricsRegistry) : null);
         TraceExport traces = TraceExport.start(config.tracing(),
-                config.mesh().map(m -> m.serverName()).orElse(config.host() + ":" + config.port()), Version.current());
+                config.mesh().map(m -> m.serverName()).orElse(config.host() + ":" + config.port()), Version.current(),
+                metricsRegistry);
 
         WebServer server = WebServer.builder()
                 .host(config.host())

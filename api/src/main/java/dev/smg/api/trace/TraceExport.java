@@ -8,6 +8,7 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.resources.Resource;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.net.URI;
 import java.util.HashMap;
@@ -40,18 +41,33 @@ public final class TraceExport implements AutoCloseable {
      *                {@code service.instance.id} unless {@code OTEL_RESOURCE_ATTRIBUTES} names one
      * @param version smg's version, for {@code service.version}
      */
-    public static TraceExport start(TracingConfig config, String router, String version) {
+    public static TraceExport start(TracingConfig config, String router, String version, PrometheusRegistry metrics) {
+        return start(config, router, version, metrics, Map.of());
+    }
+
+    /** @param settings more defaults under the environment (tests: batching, exporter) */
+    static TraceExport start(TracingConfig config, String router, String version, PrometheusRegistry metrics,
+                             Map<String, String> settings) {
         if (!config.enabled()) {
             return new TraceExport(null, Tracing.OFF);
         }
+        SpanQueueMetrics queue = new SpanQueueMetrics();
         OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
-                .addPropertiesSupplier(TraceExport::defaults)
+                .addPropertiesSupplier(() -> {
+                    Map<String, String> all = new HashMap<>(defaults());
+                    all.putAll(settings);
+                    return all;
+                })
+                // The SDK counts the spans its bounded queue dropped through its meter provider; a reader
+                // of ours brings those counts to /metrics (nothing else is exported as OTel metrics).
+                .addMeterProviderCustomizer((builder, properties) -> builder.registerMetricReader(queue))
                 .addPropertiesCustomizer(properties -> flags(config, properties))
                 // Ours first, so that the user's resource attributes win over them.
                 .addResourceCustomizer((resource, properties) -> Resource.create(Attributes.of(
                         SERVICE_INSTANCE, router, SERVICE_VERSION, version)).merge(resource))
                 .build()
                 .getOpenTelemetrySdk();
+        queue.exportTo(metrics);
         LOG.log(System.Logger.Level.INFO, "tracing on: spans of proxied requests are exported{0}",
                 config.otlpEndpoint().map(e -> " to " + e).orElse(" as the OTEL_* environment says"));
         return new TraceExport(sdk, Tracing.with(sdk, router));
