@@ -3,7 +3,8 @@ package dev.smg.api;
 import dev.smg.api.mock.DeathMode;
 import dev.smg.api.mock.MockBehaviour;
 import dev.smg.api.mock.MockWorker;
-import dev.smg.api.testing.FreePorts;
+import dev.smg.api.testing.Closer;
+import dev.smg.api.testing.MeshRouter;
 import dev.smg.api.testing.HaStatus;
 import dev.smg.api.testing.Http;
 import dev.smg.api.testing.PromQlMetricNames;
@@ -46,23 +47,12 @@ class GrafanaDashboardProcessTest {
     @RegisterExtension
     static final QuietLogs QUIET = new QuietLogs(Level.SEVERE, "io.helidon", "dev.smg.api.mock");
 
-    private final List<AutoCloseable> cleanup = new ArrayList<>();
+    private final Closer cleanup = new Closer();
 
-    private record Node(String name, int http, int metrics, int mesh) {
-        String url(String path) {
-            return "http://127.0.0.1:" + http + path;
-        }
-
-        PrometheusText scrape() {
-            return PrometheusText.parse(Http.get("http://127.0.0.1:" + metrics + "/metrics").body());
-        }
-    }
 
     @AfterEach
     void tearDown() throws Exception {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            cleanup.get(i).close();
-        }
+        cleanup.close();
     }
 
     private MockWorker worker() {
@@ -75,6 +65,10 @@ class GrafanaDashboardProcessTest {
     private static String chat(boolean stream, String extra) {
         return "{\"model\":\"mock-model\",\"stream\":" + stream + ",\"max_tokens\":8" + extra
                 + ",\"messages\":[{\"role\":\"user\",\"content\":\"tell me about dashboards\"}]}";
+    }
+
+    private static PrometheusText scrape(MeshRouter node) {
+        return PrometheusText.parse(Http.get(node.metricsUrl()).body());
     }
 
     @Test
@@ -93,28 +87,19 @@ class GrafanaDashboardProcessTest {
         assertEquals(List.of(), empty, "queries in which no metric name was found");
 
         List<MockWorker> workers = List.of(worker(), worker(), worker());
-        List<Node> nodes = new ArrayList<>();
-        for (String name : List.of("node1", "node2", "node3")) {
-            nodes.add(new Node(name, FreePorts.one(), FreePorts.one(), FreePorts.one()));
-        }
-        for (Node node : nodes) {
-            List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", String.valueOf(node.http()),
-                    "--prometheus-host", "127.0.0.1", "--prometheus-port", String.valueOf(node.metrics()),
-                    "--enable-mesh", "--mesh-server-name", node.name(), "--mesh-host", "127.0.0.1",
-                    "--mesh-port", String.valueOf(node.mesh()), "--shutdown-grace-period-secs", "1",
-                    "--policy", "round_robin", "--health-check-interval-secs", "600",
+        List<MeshRouter> nodes = MeshRouter.named("node1", "node2", "node3");
+        for (MeshRouter node : nodes) {
+            List<String> args = new ArrayList<>(List.of("--policy", "round_robin", "--health-check-interval-secs", "600",
                     // Events come quickly and pass: one failure opens a breaker for a second; a
                     // started stream silent for a second, or one without a first token, is given up.
                     "--cb-failure-threshold", "1", "--cb-timeout-duration-secs", "1",
                     "--retry-max-retries", "3", "--retry-initial-backoff-ms", "10",
                     "--stream-stall-timeout-secs", "1", "--first-token-timeout-secs", "1", "--worker-urls"));
             workers.forEach(w -> args.add("http://127.0.0.1:" + w.port()));
-            args.add("--mesh-peer-urls");
-            nodes.stream().filter(n -> n != node).forEach(n -> args.add("127.0.0.1:" + n.mesh()));
-            cleanup.add(SmgProcess.start(args.toArray(String[]::new)));
+            cleanup.add(SmgProcess.start(node.args(nodes, 1, args.toArray(String[]::new))));
         }
         Map<String, String> allAlive = Map.of("node1", "1", "node2", "1", "node3", "1");
-        for (Node node : nodes) {
+        for (MeshRouter node : nodes) {
             await().atMost(FORM).ignoreExceptions().untilAsserted(() ->
                     assertEquals(allAlive, HaStatus.statuses(node.url("")), node.name() + "'s view"));
             await().atMost(FORM).ignoreExceptions().until(() ->
@@ -122,14 +107,14 @@ class GrafanaDashboardProcessTest {
         }
 
         // Plain and streamed answers through every router: durations, TTFT, token gaps, tokens.
-        for (Node node : nodes) {
+        for (MeshRouter node : nodes) {
             for (int i = 0; i < 2; i++) {
                 assertEquals(200, Http.post(node.url("/v1/chat/completions"), chat(false, "")).statusCode());
                 SseStream s = SseStream.post(node.url("/v1/chat/completions"), chat(true, ""));
                 assertTrue(s.done() && s.error() == null, s.toString());
             }
         }
-        Node entry = nodes.get(0);
+        MeshRouter entry = nodes.get(0);
         String completions = entry.url("/v1/chat/completions");
 
         // A stream asking for logprobs cannot be continued: every worker stalls after two tokens.
@@ -158,7 +143,7 @@ class GrafanaDashboardProcessTest {
         workers.get(2).stop();
         until(entry, "smg_worker_errors_total", () -> { }, () -> Http.post(completions, chat(false, "")), () -> { });
 
-        List<PrometheusText> scrapes = nodes.stream().map(Node::scrape).toList();
+        List<PrometheusText> scrapes = nodes.stream().map(GrafanaDashboardProcessTest::scrape).toList();
         List<String> missing = new ArrayList<>();
         usedBy.forEach((name, where) -> {
             if (scrapes.stream().noneMatch(s -> s.exposes(name))) {
@@ -178,7 +163,7 @@ class GrafanaDashboardProcessTest {
      * only meanwhile) until {@code metric} is in the router's scrape: which worker a request reaches is
      * the policy's choice, so a few may be needed.
      */
-    private static void until(Node node, String metric, Runnable arm, Runnable request, Runnable disarm) {
+    private static void until(MeshRouter node, String metric, Runnable arm, Runnable request, Runnable disarm) {
         await().atMost(EVENT).pollDelay(Duration.ZERO).ignoreExceptions().until(() -> {
             arm.run();
             try {
@@ -186,7 +171,7 @@ class GrafanaDashboardProcessTest {
             } finally {
                 disarm.run();
             }
-            return !node.scrape().samples(metric).isEmpty();
+            return !scrape(node).samples(metric).isEmpty();
         });
     }
 }

@@ -2,7 +2,8 @@ package dev.smg.api;
 
 import dev.smg.api.mock.MockBehaviour;
 import dev.smg.api.mock.MockWorker;
-import dev.smg.api.testing.FreePorts;
+import dev.smg.api.testing.Closer;
+import dev.smg.api.testing.MeshRouter;
 import dev.smg.api.testing.HaStatus;
 import dev.smg.api.testing.Http;
 import dev.smg.api.testing.PrometheusText;
@@ -12,7 +13,6 @@ import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -33,34 +33,18 @@ class HaClusterProcessTest {
     private static final String PROMPT = "You are a careful assistant. Summarise the following text about the"
             + " history of routing in distributed systems, then list three open questions about it. ".repeat(4);
 
-    private final List<AutoCloseable> cleanup = new ArrayList<>();
+    private final Closer cleanup = new Closer();
 
-    private record Node(String name, int http, int metrics, int mesh) {
-        String url(String path) {
-            return "http://127.0.0.1:" + http + path;
-        }
-    }
 
     @AfterEach
     void tearDown() throws Exception {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            cleanup.get(i).close();
-        }
+        cleanup.close();
     }
 
-    private SmgProcess start(Node node, List<Node> all, int healthIntervalSecs) {
-        List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", String.valueOf(node.http()),
-                "--prometheus-host", "127.0.0.1", "--prometheus-port", String.valueOf(node.metrics()),
-                "--enable-mesh", "--mesh-server-name", node.name(), "--mesh-host", "127.0.0.1",
-                "--mesh-port", String.valueOf(node.mesh()), "--shutdown-grace-period-secs", "2",
-                "--policy", "cache_aware", "--health-check-interval-secs", String.valueOf(healthIntervalSecs),
-                "--health-failure-threshold", "1", "--retry-max-retries", "1", "--log-level", "info"));
-        List<String> peers = all.stream().filter(n -> n != node).map(n -> "127.0.0.1:" + n.mesh()).toList();
-        args.add("--mesh-peer-urls");
-        args.addAll(peers);
-        SmgProcess process = SmgProcess.start(args.toArray(String[]::new));
-        cleanup.add(process);
-        return process;
+    private SmgProcess start(MeshRouter node, List<MeshRouter> all, int healthIntervalSecs) {
+        return cleanup.add(SmgProcess.start(node.args(all, 2, "--policy", "cache_aware",
+                "--health-check-interval-secs", String.valueOf(healthIntervalSecs), "--health-failure-threshold", "1",
+                "--retry-max-retries", "1", "--log-level", "info")));
     }
 
     private MockWorker worker() {
@@ -69,13 +53,13 @@ class HaClusterProcessTest {
         return w;
     }
 
-    private static Map<String, String> statuses(Node observer) {
+    private static Map<String, String> statuses(MeshRouter observer) {
         return HaStatus.statuses(observer.url(""));
     }
 
     /** url -> status ("ready", "not_ready", ...) from a node's /workers. */
     @SuppressWarnings("unchecked")
-    private static Map<String, String> workers(Node node) {
+    private static Map<String, String> workers(MeshRouter node) {
         Map<String, String> out = new java.util.HashMap<>();
         for (Object w : (List<Object>) Http.json(Http.get(node.url("/workers"))).get("workers")) {
             Map<String, Object> worker = (Map<String, Object>) w;
@@ -84,7 +68,7 @@ class HaClusterProcessTest {
         return out;
     }
 
-    private static HttpResponse<String> chat(Node node, String prompt) {
+    private static HttpResponse<String> chat(MeshRouter node, String prompt) {
         return Http.post(node.url("/v1/chat/completions"), "{\"model\":\"mock-model\",\"messages\":[{\"role\":\"user\","
                 + "\"content\":\"" + prompt + "\"}],\"max_tokens\":4}", "Content-Type", "application/json");
     }
@@ -95,8 +79,8 @@ class HaClusterProcessTest {
         return response.headers().firstValue("X-Mock-Worker").orElseThrow();
     }
 
-    private static double treeBlocks(Node node) {
-        return PrometheusText.parse(Http.get("http://127.0.0.1:" + node.metrics() + "/metrics").body())
+    private static double treeBlocks(MeshRouter node) {
+        return PrometheusText.parse(Http.get(node.metricsUrl()).body())
                 .sum("smg_cache_tree_blocks");
     }
 
@@ -106,19 +90,16 @@ class HaClusterProcessTest {
 
     @Test
     void threeRoutersActAsOneGateway() throws Exception {
-        List<Node> nodes = new ArrayList<>();
-        for (String name : List.of("node1", "node2", "node3")) {
-            nodes.add(new Node(name, FreePorts.one(), FreePorts.one(), FreePorts.one()));
-        }
-        Node n1 = nodes.get(0);
-        Node n2 = nodes.get(1);
-        Node n3 = nodes.get(2);
+        List<MeshRouter> nodes = MeshRouter.named("node1", "node2", "node3");
+        MeshRouter n1 = nodes.get(0);
+        MeshRouter n2 = nodes.get(1);
+        MeshRouter n3 = nodes.get(2);
         // Only node1 probes often: nodes 2 and 3 can learn that a worker died only from node1.
         start(n1, nodes, 1);
         start(n2, nodes, 600);
         SmgProcess p3 = start(n3, nodes, 600);
         Map<String, String> allAlive = Map.of("node1", "1", "node2", "1", "node3", "1");
-        for (Node observer : nodes) {
+        for (MeshRouter observer : nodes) {
             // untilAsserted: a timeout names what the node saw last, not just "not fulfilled"
             await().atMost(FORM).ignoreExceptions().untilAsserted(() -> assertEquals(allAlive, statuses(observer),
                     observer.name() + "'s view"));
@@ -130,7 +111,7 @@ class HaClusterProcessTest {
         assertEquals(202, Http.post(n1.url("/workers"), "{\"url\":\"" + url(a) + "\"}").statusCode());
         assertEquals(202, Http.post(n2.url("/workers"), "{\"url\":\"" + url(b) + "\"}").statusCode());
         Map<String, String> bothReady = Map.of(url(a), "ready", url(b), "ready");
-        for (Node node : nodes) {
+        for (MeshRouter node : nodes) {
             await().atMost(CONVERGE).ignoreExceptions().until(() -> workers(node).equals(bothReady));
         }
         assertEquals(200, chat(n3, "hello").statusCode());
@@ -141,10 +122,10 @@ class HaClusterProcessTest {
 
         // A prompt first routed through node1 goes to the same worker through nodes 2 and 3.
         String chosen = servedBy(chat(n1, PROMPT));
-        for (Node node : List.of(n2, n3)) {
+        for (MeshRouter node : List.of(n2, n3)) {
             await().atMost(CONVERGE).ignoreExceptions().until(() -> treeBlocks(node) > 0);
         }
-        for (Node node : List.of(n2, n3, n2, n3)) {
+        for (MeshRouter node : List.of(n2, n3, n2, n3)) {
             assertEquals(chosen, servedBy(chat(node, PROMPT)), "routed to the other worker via " + node.name());
         }
 
@@ -159,7 +140,7 @@ class HaClusterProcessTest {
 
         // The cluster rate limit, set on node1, holds across the three nodes.
         assertEquals(200, Http.post(n1.url("/ha/rate-limit"), "{\"limit_per_second\": 20}").statusCode());
-        for (Node node : nodes) {
+        for (MeshRouter node : nodes) {
             await().atMost(CONVERGE).ignoreExceptions().until(() ->
                     ((Number) Http.json(Http.get(node.url("/ha/rate-limit"))).get("limit_per_second")).intValue() == 20);
         }
@@ -185,17 +166,17 @@ class HaClusterProcessTest {
         MockWorker other = dead == a ? b : a;
         String deadUrl = url(dead); // a stopped server no longer knows its port
         dead.stop();
-        for (Node node : nodes) {
+        for (MeshRouter node : nodes) {
             await().atMost(CONVERGE).ignoreExceptions().until(() -> "not_ready".equals(workers(node).get(deadUrl)));
         }
-        for (Node node : nodes) {
+        for (MeshRouter node : nodes) {
             assertEquals("mock-" + other.port(), servedBy(chat(node, PROMPT)));
         }
 
         // POST /ha/shutdown: 202, node2 leaves (LEAVING, never DOWN), and its workers stay.
         HttpResponse<String> shutdown = Http.post(n2.url("/ha/shutdown"), "");
         assertEquals(202, shutdown.statusCode());
-        for (Node observer : List.of(n1, n3)) {
+        for (MeshRouter observer : List.of(n1, n3)) {
             await().atMost(CONVERGE).ignoreExceptions().until(() -> "4".equals(statuses(observer).get("node2")));
             assertEquals(bothReady.keySet(), workers(observer).keySet());
         }

@@ -3,7 +3,8 @@ package dev.smg.api;
 import com.fasterxml.jackson.jr.ob.JSON;
 import dev.smg.api.mock.MockBehaviour;
 import dev.smg.api.mock.MockWorker;
-import dev.smg.api.testing.FreePorts;
+import dev.smg.api.testing.Closer;
+import dev.smg.api.testing.MeshRouter;
 import dev.smg.api.testing.HeadlessChromium;
 import dev.smg.api.testing.Http;
 import dev.smg.api.testing.QuietLogs;
@@ -57,40 +58,25 @@ class HaUiBrowserTest {
     /** Long enough per request that a light load keeps a few in flight for the page to show. */
     private static final long GEN_MILLIS = 1_500;
 
-    private final List<AutoCloseable> cleanup = new ArrayList<>();
+    private final Closer cleanup = new Closer();
     private final AtomicBoolean loading = new AtomicBoolean();
 
-    private record Node(String name, int http, int metrics, int mesh) {
-        String url(String path) {
-            return "http://127.0.0.1:" + http + path;
-        }
-    }
 
     @AfterEach
     void tearDown() throws Exception {
         loading.set(false);
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            cleanup.get(i).close();
-        }
+        cleanup.close();
     }
 
-    private SmgProcess start(Node node, List<Node> all, List<String> workerUrls) {
-        List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", String.valueOf(node.http()),
-                "--prometheus-host", "127.0.0.1", "--prometheus-port", String.valueOf(node.metrics()),
-                "--enable-mesh", "--mesh-server-name", node.name(), "--mesh-host", "127.0.0.1",
-                "--mesh-port", String.valueOf(node.mesh()), "--shutdown-grace-period-secs", "1",
-                "--api-key", KEY, "--policy", "power_of_two", "--request-timeout-secs", "30"));
-        args.add("--worker-urls");
+    private SmgProcess start(MeshRouter node, List<MeshRouter> all, List<String> workerUrls) {
+        List<String> args = new ArrayList<>(List.of("--api-key", KEY, "--policy", "power_of_two",
+                "--request-timeout-secs", "30", "--worker-urls"));
         args.addAll(workerUrls);
-        args.add("--mesh-peer-urls");
-        args.addAll(all.stream().filter(n -> n != node).map(n -> "127.0.0.1:" + n.mesh()).toList());
-        SmgProcess process = SmgProcess.start(args.toArray(String[]::new));
-        cleanup.add(process);
-        return process;
+        return cleanup.add(SmgProcess.start(node.args(all, 1, args.toArray(String[]::new))));
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, String> statuses(Node observer) {
+    private static Map<String, String> statuses(MeshRouter observer) {
         Map<String, String> out = new HashMap<>();
         for (Object n : (List<Object>) Http.json(Http.get(observer.url("/ha/status"), AUTH)).get("nodes")) {
             Map<String, Object> node = (Map<String, Object>) n;
@@ -100,7 +86,7 @@ class HaUiBrowserTest {
     }
 
     /** The worker URLs in a router's /ha/workers. */
-    private static List<String> haWorkers(Node node) throws IOException {
+    private static List<String> haWorkers(MeshRouter node) throws IOException {
         HttpResponse<String> response = Http.get(node.url("/ha/workers"), AUTH);
         assertEquals(200, response.statusCode(), response.body());
         List<String> urls = new ArrayList<>();
@@ -117,9 +103,9 @@ class HaUiBrowserTest {
     }
 
     /** A few clients per router, each sending one request after another, until the test stops them. */
-    private void lightLoad(List<Node> nodes) {
+    private void lightLoad(List<MeshRouter> nodes) {
         loading.set(true);
-        for (Node node : nodes) {
+        for (MeshRouter node : nodes) {
             for (int i = 0; i < 2; i++) {
                 String prompt = node.name() + " client " + i + " says hello";
                 Thread.ofVirtual().name("ui-load-" + node.name() + "-" + i).start(() -> {
@@ -147,15 +133,12 @@ class HaUiBrowserTest {
             cleanup.add(w::stop);
             workerUrls.add("http://127.0.0.1:" + w.port());
         }
-        List<Node> nodes = new ArrayList<>();
-        for (String name : List.of("node1", "node2", "node3")) {
-            nodes.add(new Node(name, FreePorts.one(), FreePorts.one(), FreePorts.one()));
-        }
+        List<MeshRouter> nodes = MeshRouter.named("node1", "node2", "node3");
         List<SmgProcess> processes = new ArrayList<>();
-        for (Node node : nodes) {
+        for (MeshRouter node : nodes) {
             processes.add(start(node, nodes, workerUrls));
         }
-        Node n1 = nodes.get(0);
+        MeshRouter n1 = nodes.get(0);
         Map<String, String> allAlive = Map.of("node1", "1", "node2", "1", "node3", "1");
         await().atMost(FORM).ignoreExceptions().untilAsserted(() -> assertEquals(allAlive, statuses(n1)));
 
@@ -195,7 +178,7 @@ class HaUiBrowserTest {
         if (!screenshot.isBlank()) {
             // Every router's column with requests in flight, so the picture shows the cluster at work.
             await().atMost(SEE).ignoreExceptions().untilAsserted(() -> {
-                for (Node node : nodes) {
+                for (MeshRouter node : nodes) {
                     assertTrue(page.findElements(By.cssSelector("#workers td[data-router='" + node.name() + "']"))
                             .stream().anyMatch(td -> td.getText().matches("(?s)[1-9][0-9]* in flight.*")), node.name());
                 }
@@ -230,7 +213,7 @@ class HaUiBrowserTest {
         page.switchTo().activeElement().sendKeys(Keys.ENTER);
         await().atMost(SEE).until(() -> page.findElement(By.id("action-result")).getText().startsWith("Done (202)"));
 
-        for (Node node : nodes.subList(0, 2)) {
+        for (MeshRouter node : nodes.subList(0, 2)) {
             await().atMost(SEE).ignoreExceptions().untilAsserted(() -> assertFalse(haWorkers(node).contains(removed),
                     node.name() + " still lists " + removed));
             assertEquals(2, haWorkers(node).size());

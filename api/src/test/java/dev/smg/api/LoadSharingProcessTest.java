@@ -3,7 +3,8 @@ package dev.smg.api;
 import com.fasterxml.jackson.jr.ob.JSON;
 import dev.smg.api.mock.MockBehaviour;
 import dev.smg.api.mock.MockWorker;
-import dev.smg.api.testing.FreePorts;
+import dev.smg.api.testing.Closer;
+import dev.smg.api.testing.MeshRouter;
 import dev.smg.api.testing.HaStatus;
 import dev.smg.api.testing.Http;
 import dev.smg.api.testing.PrometheusText;
@@ -34,38 +35,22 @@ class LoadSharingProcessTest {
     /** Each request takes this long at the mock: longer than the whole test needs them in flight. */
     private static final long GEN_MILLIS = 40_000;
 
-    private final List<AutoCloseable> cleanup = new ArrayList<>();
+    private final Closer cleanup = new Closer();
 
-    private record Node(String name, int http, int metrics, int mesh) {
-        String url(String path) {
-            return "http://127.0.0.1:" + http + path;
-        }
-    }
 
     @AfterEach
     void tearDown() throws Exception {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            cleanup.get(i).close();
-        }
+        cleanup.close();
     }
 
-    private SmgProcess start(Node node, List<Node> all, String workerUrl) {
-        List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", String.valueOf(node.http()),
-                "--prometheus-host", "127.0.0.1", "--prometheus-port", String.valueOf(node.metrics()),
-                "--enable-mesh", "--mesh-server-name", node.name(), "--mesh-host", "127.0.0.1",
-                "--mesh-port", String.valueOf(node.mesh()), "--shutdown-grace-period-secs", "1",
-                "--policy", "power_of_two", "--load-monitor-interval", "0.2", "--worker-urls", workerUrl,
-                "--request-timeout-secs", "120"));
-        args.add("--mesh-peer-urls");
-        args.addAll(all.stream().filter(n -> n != node).map(n -> "127.0.0.1:" + n.mesh()).toList());
-        SmgProcess process = SmgProcess.start(args.toArray(String[]::new));
-        cleanup.add(process);
-        return process;
+    private SmgProcess start(MeshRouter node, List<MeshRouter> all, String workerUrl) {
+        return cleanup.add(SmgProcess.start(node.args(all, 1, "--policy", "power_of_two",
+                "--load-monitor-interval", "0.2", "--worker-urls", workerUrl, "--request-timeout-secs", "120")));
     }
 
     /** The single worker's row of a router's /ha/workers. */
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> row(Node node) {
+    private static Map<String, Object> row(MeshRouter node) {
         HttpResponse<String> response = Http.get(node.url("/ha/workers"));
         assertEquals(200, response.statusCode(), response.body());
         List<Object> rows;
@@ -78,7 +63,7 @@ class LoadSharingProcessTest {
         return (Map<String, Object>) rows.get(0);
     }
 
-    private static CompletableFuture<HttpResponse<Void>> slowRequest(Node node) {
+    private static CompletableFuture<HttpResponse<Void>> slowRequest(MeshRouter node) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(node.url("/v1/completions")))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"mock-model\",\"prompt\":\"hi\",\"max_tokens\":4}"))
@@ -91,16 +76,13 @@ class LoadSharingProcessTest {
         MockWorker worker = MockWorker.start("127.0.0.1", 0, new MockBehaviour("mock-model", GEN_MILLIS, 1));
         cleanup.add(worker::stop);
         String workerUrl = "http://127.0.0.1:" + worker.port();
-        List<Node> nodes = new ArrayList<>();
-        for (String name : List.of("node1", "node2", "node3")) {
-            nodes.add(new Node(name, FreePorts.one(), FreePorts.one(), FreePorts.one()));
-        }
+        List<MeshRouter> nodes = MeshRouter.named("node1", "node2", "node3");
         List<SmgProcess> processes = new ArrayList<>();
-        for (Node node : nodes) {
+        for (MeshRouter node : nodes) {
             processes.add(start(node, nodes, workerUrl));
         }
         Map<String, String> allAlive = Map.of("node1", "1", "node2", "1", "node3", "1");
-        for (Node node : nodes) {
+        for (MeshRouter node : nodes) {
             await().atMost(FORM).ignoreExceptions().untilAsserted(() ->
                     assertEquals(allAlive, HaStatus.statuses(node.url("")), node.name() + "'s view"));
             await().atMost(FORM).ignoreExceptions().until(() -> "ready".equals(row(node).get("status")));
@@ -108,12 +90,12 @@ class LoadSharingProcessTest {
 
         // Two slow requests through each router: six in flight on the one worker.
         List<CompletableFuture<HttpResponse<Void>>> requests = new ArrayList<>();
-        for (Node node : nodes) {
+        for (MeshRouter node : nodes) {
             requests.add(slowRequest(node));
             requests.add(slowRequest(node));
         }
         cleanup.add(() -> requests.forEach(r -> r.cancel(true)));
-        for (Node node : nodes) {
+        for (MeshRouter node : nodes) {
             await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> {
                 Map<String, Object> row = row(node);
                 assertEquals(6, ((Number) row.get("in_flight")).intValue(), node.name() + ": " + row);
@@ -125,19 +107,19 @@ class LoadSharingProcessTest {
             });
         }
         Object poller = ((Map<?, ?>) row(nodes.get(0)).get("engine_load")).get("reported_by");
-        for (Node node : nodes) {
+        for (MeshRouter node : nodes) {
             assertEquals(poller, ((Map<?, ?>) row(node).get("engine_load")).get("reported_by"),
                     "one router polls the engine for all");
         }
         PrometheusText metrics = PrometheusText.parse(
-                Http.get("http://127.0.0.1:" + nodes.get(0).metrics() + "/metrics").body());
+                Http.get(nodes.get(0).metricsUrl()).body());
         assertEquals(6.0, metrics.sum("smg_worker_cluster_requests_active", "worker", workerUrl));
         assertEquals(2.0, metrics.sum("smg_worker_requests_active", "worker", workerUrl));
 
         // node3 is SIGKILLed with its two requests: they leave the others' counts within the
         // failure-detection time (a few seconds), not whenever the mock would have finished them.
         processes.get(2).kill();
-        for (Node node : nodes.subList(0, 2)) {
+        for (MeshRouter node : nodes.subList(0, 2)) {
             await().atMost(Duration.ofSeconds(15)).ignoreExceptions().untilAsserted(() -> {
                 Map<String, Object> row = row(node);
                 assertEquals(4, ((Number) row.get("in_flight")).intValue(), node.name() + ": " + row);

@@ -1,6 +1,8 @@
 package dev.smg.api;
 
+import dev.smg.api.testing.Closer;
 import dev.smg.api.testing.FreePorts;
+import dev.smg.api.testing.MeshRouter;
 import dev.smg.api.testing.HaStatus;
 import dev.smg.api.testing.Http;
 import dev.smg.api.testing.PrometheusText;
@@ -34,19 +36,12 @@ class StreamFailoverProcessTest {
     private static final int STREAMS = 24;
     private static final int MAX_TOKENS = 50;
 
-    private final List<AutoCloseable> cleanup = new ArrayList<>();
+    private final Closer cleanup = new Closer();
 
-    private record Node(String name, int http, int metrics, int mesh) {
-        String url(String path) {
-            return "http://127.0.0.1:" + http + path;
-        }
-    }
 
     @AfterEach
     void tearDown() throws Exception {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            cleanup.get(i).close();
-        }
+        cleanup.close();
     }
 
     private SmgProcess process(String... args) {
@@ -70,24 +65,15 @@ class StreamFailoverProcessTest {
             workers.add(process("mock-worker", "--port", String.valueOf(port), "--gen-ms", "6000",
                     "--stream-chunks", "60"));
         }
-        List<Node> nodes = new ArrayList<>();
-        for (String name : List.of("node1", "node2", "node3")) {
-            nodes.add(new Node(name, FreePorts.one(), FreePorts.one(), FreePorts.one()));
-        }
-        for (Node node : nodes) {
-            List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", String.valueOf(node.http()),
-                    "--prometheus-host", "127.0.0.1", "--prometheus-port", String.valueOf(node.metrics()),
-                    "--enable-mesh", "--mesh-server-name", node.name(), "--mesh-host", "127.0.0.1",
-                    "--mesh-port", String.valueOf(node.mesh()), "--shutdown-grace-period-secs", "1",
-                    "--policy", "round_robin", "--retry-initial-backoff-ms", "10",
+        List<MeshRouter> nodes = MeshRouter.named("node1", "node2", "node3");
+        for (MeshRouter node : nodes) {
+            List<String> args = new ArrayList<>(List.of("--policy", "round_robin", "--retry-initial-backoff-ms", "10",
                     "--stream-stall-timeout-secs", "5", "--worker-urls"));
             workerPorts.forEach(p -> args.add("http://127.0.0.1:" + p));
-            args.add("--mesh-peer-urls");
-            nodes.stream().filter(n -> n != node).forEach(n -> args.add("127.0.0.1:" + n.mesh()));
-            process(args.toArray(String[]::new));
+            process(node.args(nodes, 1, args.toArray(String[]::new)));
         }
         Map<String, String> allAlive = Map.of("node1", "1", "node2", "1", "node3", "1");
-        for (Node node : nodes) {
+        for (MeshRouter node : nodes) {
             await().atMost(FORM).ignoreExceptions().untilAsserted(() ->
                     assertEquals(allAlive, HaStatus.statuses(node.url("")), node.name() + "'s view"));
             await().atMost(FORM).ignoreExceptions().until(() ->
@@ -115,7 +101,7 @@ class StreamFailoverProcessTest {
             List<CompletableFuture<SseStream>> streams = new ArrayList<>();
             for (int i = 0; i < STREAMS; i++) {
                 int k = i;
-                Node node = nodes.get(i % nodes.size());
+                MeshRouter node = nodes.get(i % nodes.size());
                 streams.add(CompletableFuture.supplyAsync(
                         () -> SseStream.post(node.url("/v1/chat/completions"), chat(k), lines), pool));
             }
@@ -138,8 +124,8 @@ class StreamFailoverProcessTest {
             assertEquals(MAX_TOKENS, ((Number) g.usage().get("completion_tokens")).intValue(), what);
         }
         double migrations = 0;
-        for (Node node : nodes) {
-            migrations += PrometheusText.parse(Http.get("http://127.0.0.1:" + node.metrics() + "/metrics").body())
+        for (MeshRouter node : nodes) {
+            migrations += PrometheusText.parse(Http.get(node.metricsUrl()).body())
                     .sum("smg_stream_migrations_total");
         }
         assertTrue(migrations >= 4, "the killed worker's streams were continued: " + migrations);

@@ -2,7 +2,8 @@ package dev.smg.api;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.smg.api.testing.FreePorts;
+import dev.smg.api.testing.Closer;
+import dev.smg.api.testing.MeshRouter;
 import dev.smg.api.testing.HaStatus;
 import dev.smg.api.testing.Http;
 import dev.smg.api.testing.PrometheusText;
@@ -17,7 +18,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,21 +44,14 @@ class TracingProcessTest {
     private static final String PROMPT = "You are a tracing assistant. Follow this request through every router "
             + "and worker it touches, and say where it went.";
 
-    private final List<AutoCloseable> cleanup = new ArrayList<>();
+    private final Closer cleanup = new Closer();
     /** traceparent headers the workers were sent with chat requests. */
     private final List<String> received = new CopyOnWriteArrayList<>();
 
-    private record Node(String name, int http, int metrics, int mesh) {
-        String url(String path) {
-            return "http://127.0.0.1:" + http + path;
-        }
-    }
 
     @AfterEach
     void tearDown() throws Exception {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            cleanup.get(i).close();
-        }
+        cleanup.close();
     }
 
     /** A worker on loopback: healthy, serves model "m", answers chat and records the traceparent it got. */
@@ -125,30 +118,23 @@ class TracingProcessTest {
         cleanup.add(zipkin);
         int w1 = worker();
         int w2 = worker();
-        List<Node> nodes = List.of(new Node("router-a", FreePorts.one(), FreePorts.one(), FreePorts.one()),
-                new Node("router-b", FreePorts.one(), FreePorts.one(), FreePorts.one()));
+        List<MeshRouter> nodes = MeshRouter.named("router-a", "router-b");
         Map<String, String> otel = Map.of(
                 "OTEL_TRACES_EXPORTER", "zipkin",
                 "OTEL_EXPORTER_ZIPKIN_ENDPOINT", zipkin.spansEndpoint(),
                 "OTEL_BSP_SCHEDULE_DELAY", "100");
-        for (Node node : nodes) {
-            List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", String.valueOf(node.http()),
-                    "--prometheus-host", "127.0.0.1", "--prometheus-port", String.valueOf(node.metrics()),
-                    "--enable-mesh", "--mesh-server-name", node.name(), "--mesh-host", "127.0.0.1",
-                    "--mesh-port", String.valueOf(node.mesh()), "--shutdown-grace-period-secs", "1",
-                    "--policy", "cache_aware", "--enable-trace",
-                    "--worker-urls", "http://127.0.0.1:" + w1, "http://127.0.0.1:" + w2, "--mesh-peer-urls"));
-            nodes.stream().filter(n -> n != node).forEach(n -> args.add("127.0.0.1:" + n.mesh()));
-            cleanup.add(SmgProcess.start(otel, args.toArray(String[]::new)));
+        for (MeshRouter node : nodes) {
+            cleanup.add(SmgProcess.start(otel, node.args(nodes, 1, "--policy", "cache_aware", "--enable-trace",
+                    "--worker-urls", "http://127.0.0.1:" + w1, "http://127.0.0.1:" + w2)));
         }
-        for (Node node : nodes) {
+        for (MeshRouter node : nodes) {
             await().atMost(FORM).ignoreExceptions().untilAsserted(() ->
                     assertEquals(Map.of("router-a", "1", "router-b", "1"), HaStatus.statuses(node.url("")), node.name()));
             await().atMost(FORM).ignoreExceptions().until(() ->
                     Http.get(node.url("/readiness")).body().contains("\"healthy_workers\":2"));
         }
-        Node a = nodes.get(0);
-        Node b = nodes.get(1);
+        MeshRouter a = nodes.get(0);
+        MeshRouter b = nodes.get(1);
 
         // Through router a, in the client's trace.
         String first = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -182,7 +168,7 @@ class TracingProcessTest {
 
         // The same prompt through router b, once a's tree entry reached it: steered by it.
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> PrometheusText.parse(
-                Http.get("http://127.0.0.1:" + b.metrics() + "/metrics").body()).sum("smg_cache_tree_blocks") > 0);
+                Http.get(b.metricsUrl()).body()).sum("smg_cache_tree_blocks") > 0);
         String second = "5cf92f3577b34da6a3ce929d0e0e4737";
         assertEquals(200, Http.post(b.url("/v1/chat/completions"), chat(), "traceparent", traceparent(second))
                 .statusCode());
