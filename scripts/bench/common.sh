@@ -204,3 +204,32 @@ bench_parse_out() {
     esac
   done
 }
+
+# bench_wrk_script FILE BODY: a wrk Lua script that POSTs BODY as JSON and ends with one machine-readable
+# line (BENCH rps= requests= non2xx= errors= p50_us= p99_us=), so no script parses wrk's human output.
+bench_wrk_script() {
+  cat >"$1" <<LUA
+wrk.method = "POST"
+wrk.body = '$2'
+wrk.headers["Content-Type"] = "application/json"
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("BENCH rps=%.1f requests=%d non2xx=%d errors=%d p50_us=%d p99_us=%d\n",
+    summary.requests / (summary.duration / 1e6), summary.requests, e.status,
+    e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(99)))
+end
+LUA
+}
+
+# bench_cpu_ticks PID...: CPU time the processes used so far (utime + stime, clock ticks: getconf CLK_TCK
+# per second); fields 14 and 15 of /proc/PID/stat, counted after the ")" that ends the command name.
+# A process that is gone counts 0.
+bench_cpu_ticks() {
+  local pid stat total=0 f
+  for pid in "$@"; do
+    stat=$(<"/proc/$pid/stat") 2>/dev/null || continue
+    read -r -a f <<<"${stat##*) }"
+    total=$((total + f[11] + f[12]))
+  done
+  echo "$total"
+}

@@ -236,22 +236,7 @@ done
 resp_bytes=${#resp}
 
 # --- load tools ----------------------------------------------------------------------------
-# wrk_script FILE BODY: a wrk Lua script that POSTs BODY as JSON and ends with one machine-readable
-# line, so the script does not parse wrk's human output.
-wrk_script() {
-  cat >"$1" <<LUA
-wrk.method = "POST"
-wrk.body = '$2'
-wrk.headers["Content-Type"] = "application/json"
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("BENCH rps=%.1f requests=%d non2xx=%d errors=%d p50_us=%d p99_us=%d\n",
-    summary.requests / (summary.duration / 1e6), summary.requests, e.status,
-    e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(99)))
-end
-LUA
-}
-wrk_script "$work/post.lua" "$BODY"
+bench_wrk_script "$work/post.lua" "$BODY"
 printf '%s' "$BODY" >"$work/body.json"
 
 run_wrk() { # url seconds [lua] -> "rps errors requests" (errors = socket errors + non-2xx)
@@ -382,15 +367,7 @@ if ((STREAM)); then
   done
   ((events_per_stream > STREAM_CHUNKS)) || die "streamed part: only $events_per_stream events per stream"
 
-  wrk_script "$work/stream.lua" "$STREAM_BODY"
-  # cpu_ticks pid: utime + stime of the process, in clock ticks (fields 14 and 15 of /proc/pid/stat,
-  # counted after the ")" that ends the command name).
-  cpu_ticks() {
-    local stat f
-    stat=$(<"/proc/$1/stat")
-    read -r -a f <<<"${stat##*) }"
-    echo $((f[11] + f[12]))
-  }
+  bench_wrk_script "$work/stream.lua" "$STREAM_BODY"
   for t in "${STREAM_TARGETS[@]}"; do
     if ((WARMUP > 0)); then
       log "streamed part: warm-up $t (${WARMUP}s)"
@@ -405,13 +382,13 @@ if ((STREAM)); then
     for t in "${STREAM_TARGETS[@]}"; do
       log "repeat $rep/$REPEATS: streamed max throughput, $t (wrk -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s)"
       c0=0
-      [[ $t == direct ]] || c0=$(cpu_ticks "${spid[$t]}")
+      [[ $t == direct ]] || c0=$(bench_cpu_ticks "${spid[$t]}")
       res=$(run_wrk "${surl[$t]}" "$DURATION" "$work/stream.lua")
       read -r rps e n <<<"$res"
       us=""
       cpu_s=""
       if [[ $t != direct ]]; then
-        c1=$(cpu_ticks "${spid[$t]}")
+        c1=$(bench_cpu_ticks "${spid[$t]}")
         cpu_s=$(awk -v d=$((c1 - c0)) -v hz="$clk_tck" 'BEGIN { printf "%.2f", d / hz }')
         us=$(awk -v c="$cpu_s" -v n="$n" -v ev="$events_per_stream" 'BEGIN { printf "%.3f", (n > 0 ? c * 1e6 / (n * ev) : 0) }')
         s_us[$t]+="$us "

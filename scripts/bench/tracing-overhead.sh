@@ -220,18 +220,8 @@ print(len(spans), ",".join(sorted(s.get("name", "?") for s in spans)))' <<<"$pro
 log "one request to 'on' makes $spans_per_request spans: $span_names"
 
 # --- load tool ----------------------------------------------------------------------------------
-# The wrk script POSTs BODY and ends with one machine-readable line (as in proxy-overhead.sh).
-cat >"$work/post.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '$BODY'
-wrk.headers["Content-Type"] = "application/json"
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("BENCH rps=%.1f requests=%d non2xx=%d errors=%d\n",
-    summary.requests / (summary.duration / 1e6), summary.requests, e.status,
-    e.connect + e.read + e.write + e.timeout))
-end
-LUA
+# The wrk script POSTs BODY and ends with one machine-readable line (common.sh).
+bench_wrk_script "$work/post.lua" "$BODY"
 run_wrk() { # url seconds -> "rps errors requests" (errors = socket errors + non-2xx)
   local out
   out=$(timeout $(($2 + 30)) wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"$2s" --timeout 5s -s "$work/post.lua" "$1" 2>&1) ||
@@ -239,13 +229,6 @@ run_wrk() { # url seconds -> "rps errors requests" (errors = socket errors + non
   awk '/^BENCH/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
                   print v["rps"], v["non2xx"] + v["errors"], v["requests"]; found = 1 }
        END { if (!found) exit 1 }' <<<"$out" || die "no result from wrk: $out"
-}
-# cpu_ticks pid: utime + stime in clock ticks (fields 14 and 15 of /proc/pid/stat, after the ")").
-cpu_ticks() {
-  local stat f
-  stat=$(<"/proc/$1/stat") || die "process $1 is gone"
-  read -r -a f <<<"${stat##*) }"
-  echo $((f[11] + f[12]))
 }
 clk_tck=$(getconf CLK_TCK)
 median() { # numbers... -> their median
@@ -287,11 +270,11 @@ for rep in $(seq 1 "$REPEATS"); do
   for t in "${order[@]}"; do
     pos=$((pos + 1))
     log "repeat $rep/$REPEATS: $t (wrk -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s)"
-    c0=$(cpu_ticks "${rpid[$t]}")
-    z0=$(cpu_ticks "$zipkin_pid")
+    c0=$(bench_cpu_ticks "${rpid[$t]}")
+    z0=$(bench_cpu_ticks "$zipkin_pid")
     res=$(run_wrk "${url[$t]}" "$DURATION")
-    c1=$(cpu_ticks "${rpid[$t]}")
-    z1=$(cpu_ticks "$zipkin_pid")
+    c1=$(bench_cpu_ticks "${rpid[$t]}")
+    z1=$(bench_cpu_ticks "$zipkin_pid")
     read -r rps e n <<<"$res"
     ((n > 0)) || die "$t: wrk completed no request"
     sent[$t]=$((sent[$t] + n))
