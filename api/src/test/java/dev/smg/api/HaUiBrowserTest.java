@@ -163,6 +163,10 @@ class HaUiBrowserTest {
                 WebElement row = page.findElement(By.cssSelector("#workers tr[data-worker='" + url + "']"));
                 assertEquals(3, row.findElements(By.cssSelector("td[data-router]")).size());
                 assertTrue(row.getText().contains("here: ready"), row.getText());
+                // Healthy since registration, so no router published a verdict: the health column
+                // shows this router's own status and says so (not "no verdict yet").
+                String health = row.findElements(By.tagName("td")).get(1).getText();
+                assertTrue(health.startsWith("ready") && health.contains("no router has reported a change"), health);
             }
         });
 

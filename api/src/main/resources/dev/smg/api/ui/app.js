@@ -196,15 +196,19 @@
       return;
     }
     replace(table.tBodies[0], rows.map((w) => {
+      // Routers publish a health verdict when their probes change a worker's health; a worker healthy
+      // since it was added has none, so this router's own status stands in for it, said as such.
       const health = mesh
         ? (w.health ? state(w.health.healthy ? 'healthy' : 'unhealthy', w.health.healthy ? 'ok' : 'bad')
-          : state('no verdict yet', 'none'))
+          : (w.here ? state(w.here.status, WORKER_CLASS[w.here.status]) : state('no verdict yet', 'none')))
         : state(w.status, WORKER_CLASS[w.status]);
+      const healthNote = !mesh ? null : w.health ? el('small', null, 'by ' + w.health.by)
+        : w.here ? el('small', null, 'here; no router has reported a change') : null;
       const breakerWord = mesh ? (w.breaker ? w.breaker.state : 'closed') : (w.here ? w.here.circuit_breaker : '—');
       return el('tr', { 'data-worker': w.url },
         el('th', { scope: 'row' }, w.url),
         el('td', null, ((w.models && w.models.length ? w.models : (w.here && w.here.models)) || []).join(', ') || '—'),
-        el('td', null, health, mesh && w.health ? el('small', null, 'by ' + w.health.by) : null),
+        el('td', null, health, healthNote),
         el('td', null, state(breakerWord, BREAKER_CLASS[breakerWord]),
           mesh && w.breaker ? el('small', null, 'by ' + w.breaker.by) : null),
         el('td', { class: 'num' }, String(w.inFlight ?? 0)),
