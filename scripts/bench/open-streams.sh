@@ -48,7 +48,8 @@
 # Raises the soft `ulimit -n` to the hard limit (each stream takes a socket in the client, two in the
 # router and one in the worker) and refuses to run when that is too few for the largest step.
 # Loopback only; ports are chosen free at run time; every process started is stopped on exit.
-# Time with the defaults: about 4-5 minutes (mostly SETTLE, the histograms and the final wait).
+# Time with the defaults: about 3 minutes (mostly SETTLE, the histograms and the final wait of up to
+# 3 x CHUNK_SECS + 15 s for the worker to see its streams closed).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
