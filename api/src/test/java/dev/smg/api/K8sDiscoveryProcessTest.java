@@ -33,10 +33,10 @@ class K8sDiscoveryProcessTest {
     private static final String TOKEN = "k8s-test-token-must-not-be-logged";
 
     @Test
-    void discoveryWithoutTheMeshIsRefusedInOneLine() throws Exception {
+    void routerDiscoveryWithoutTheMeshIsRefusedInOneLine() throws Exception {
         try (SmgProcess smg = SmgProcess.start("--service-discovery", "--router-selector", "app=smg")) {
             assertEquals(2, smg.waitForExit(LIMIT));
-            assertTrue(smg.output().contains("--service-discovery needs --enable-mesh"), smg.output());
+            assertTrue(smg.output().contains("--router-selector needs --enable-mesh"), smg.output());
             assertEquals(1, smg.output().strip().lines().count(), smg.output());
         }
     }
