@@ -454,12 +454,6 @@ public final class GatewayFlags {
         }
         Optional<WorkerDiscoveryConfig> workers = Optional.empty();
         if (!workerSelector.isEmpty()) {
-            if (meshEnabled) {
-                // Every router would watch and register the same pods; one watcher per cluster (the quorum
-                // leader) is issue 18's second step.
-                throw new CliException("--selector (worker discovery) does not work with --enable-mesh yet: "
-                        + "list the workers with --worker-urls or POST /workers");
-            }
             workers = Optional.of(new WorkerDiscoveryConfig(workerSelector, namespace, workerPort, modelIdFrom));
         } else {
             for (String workerOnly : List.of("--service-discovery-port", "--model-id-from")) {

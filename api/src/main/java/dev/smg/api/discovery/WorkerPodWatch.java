@@ -64,6 +64,7 @@ public final class WorkerPodWatch implements AutoCloseable {
     @Override
     public void close() {
         informer.close();
+        reconciler.stop();
     }
 
     /** Any change (and the end of each list) reconciles the whole set. */

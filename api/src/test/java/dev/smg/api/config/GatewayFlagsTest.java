@@ -354,11 +354,14 @@ class GatewayFlagsTest {
                 {"--service-discovery", "--selector", "app"},
                 {"--service-discovery", "--selector", "app=vllm", "--service-discovery-port", "0"},
                 {"--service-discovery", "--selector", "app=vllm", "--model-id-from", "label"},
-                {"--service-discovery", "--selector", "app=vllm", "--model-id-from", "header:x"},
-                {"--enable-mesh", "--mesh-host", "127.0.0.1", "--service-discovery", "--selector", "app=vllm"}}) {
+                {"--service-discovery", "--selector", "app=vllm", "--model-id-from", "header:x"}}) {
             CliException e = assertThrows(CliException.class, () -> parse(bad), String.join(" ", bad));
             assertTrue(e.getMessage().startsWith("--"), e.getMessage());
         }
+        GatewayConfig meshed = parse("--enable-mesh", "--mesh-host", "127.0.0.1", "--service-discovery",
+                "--selector", "app=vllm");
+        assertTrue(meshed.workerDiscovery().isPresent(), "in a mesh, the quorum's leader watches");
+        assertTrue(meshed.discovery().isEmpty(), "routers found by seeds, not pods");
         GatewayConfig c = parse("--service-discovery-port", "8000", "--selector", "app=vllm");
         assertTrue(c.workerDiscovery().isEmpty());
         assertTrue(c.warnings().contains("--selector has no effect without --service-discovery"), c.warnings().toString());

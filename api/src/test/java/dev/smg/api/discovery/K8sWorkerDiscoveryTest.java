@@ -49,6 +49,7 @@ class K8sWorkerDiscoveryTest {
     private KubernetesClient admin;
     private final WorkerRegistry registry = new WorkerRegistry();
     private final PrometheusRegistry metrics = new PrometheusRegistry();
+    private WorkerDiscoveryDuty duty;
     private WorkerDiscovery discovery;
 
     @BeforeEach
@@ -63,7 +64,7 @@ class K8sWorkerDiscoveryTest {
             api.failRequests(false);
             // Closing a watch while the fake replays pods into it can hang the fake (see FakeApiServer.close).
             await().atMost(LIMIT).until(discovery.watch()::isWatching);
-            discovery.close();
+            duty.close();
         }
         admin.close();
         api.close();
@@ -72,7 +73,8 @@ class K8sWorkerDiscoveryTest {
     private void discover() {
         WorkerDiscoveryConfig config = new WorkerDiscoveryConfig(WORKER, Optional.of(NAMESPACE), 8000,
                 Optional.of(ModelIdFrom.parse("label:model")));
-        discovery = WorkerDiscovery.start(api.config(), config, registry, Duration.ofSeconds(30), metrics);
+        duty = WorkerDiscoveryDuty.start(api.config(), config, registry, Duration.ofSeconds(30), () -> true, metrics);
+        discovery = duty.current().orElseThrow();
     }
 
     private static PodBuilder workerPod(String name) {
@@ -172,6 +174,26 @@ class K8sWorkerDiscoveryTest {
         awaitWorkers("10.0.1.1:8000", "10.0.5.5:8000");
     }
 
+    /** What a router that becomes the mesh's leader finds: the workers the former leader registered, replicated. */
+    @Test
+    void aNewWatcherChangesOnlyWhatDiffersFromTheDiscoveredWorkersTheClusterHolds() {
+        put(running(workerPod("vllm-0"), "10.0.1.1", true));
+        put(running(workerPod("vllm-1"), "10.0.1.2", true));
+        Worker kept0 = registry.add(discovered("10.0.1.1:8000", "vllm-0"));
+        Worker kept1 = registry.add(discovered("10.0.1.2:8000", "vllm-1"));
+        registry.add(discovered("10.0.1.9:8000", "vllm-deleted-meanwhile"));
+        discover();
+        awaitWorkers("10.0.1.1:8000", "10.0.1.2:8000");
+        assertSame(kept0, registry.find(kept0.url()).orElseThrow(), "not removed and re-added");
+        assertSame(kept1, registry.find(kept1.url()).orElseThrow(), "not removed and re-added");
+        assertTrue(kept0.status() != WorkerStatus.DRAINING && kept1.status() != WorkerStatus.DRAINING);
+    }
+
+    private static WorkerSpec discovered(String address, String pod) {
+        return new WorkerSpec(WorkerUrl.parse("http://" + address), List.of(), Optional.empty(),
+                Map.of(WorkerPods.POD_LABEL, pod));
+    }
+
     @Test
     void anApiServerReturningErrorsIsRetriedCountedAndWorkersAreKept() throws IOException {
         put(running(workerPod("vllm-0"), "10.0.1.1", true));
@@ -181,7 +203,7 @@ class K8sWorkerDiscoveryTest {
         assertTrue(scrape().contains("smg_discovery_errors_total{source=\"kubernetes\"} 0.0"), scrape());
         api.failRequests(true);
         api.restart(); // the watch is cut, and every list and re-watch now answers 500
-        await().atMost(LIMIT).until(() -> discovery.errors() >= 2);
+        await().atMost(LIMIT).until(() -> duty.errors() >= 2);
         assertEquals(Set.of("http://10.0.1.1:8000", "http://10.0.1.2:8000"), urls(), "kept while blind");
         assertTrue(scrape().lines().anyMatch(l -> l.startsWith("smg_discovery_errors_total{source=\"kubernetes\"} ")
                 && !l.endsWith(" 0.0")), scrape());
