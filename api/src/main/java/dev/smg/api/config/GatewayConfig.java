@@ -24,6 +24,7 @@ import java.util.Optional;
  * @param streams        stream failover and first-token deadlines ({@code --first-token-timeout-secs} ...)
  * @param load           engine-load polling, the load score, and load sharing through the mesh
  * @param discovery      Kubernetes router discovery; present only together with {@code mesh}
+ * @param workerDiscovery Kubernetes worker discovery ({@code --service-discovery --selector})
  * @param generationMetrics time to first token, token gaps, durations and tokens of answers
  *                       ({@code --disable-generation-metrics} turns them off)
  * @param tracing        OpenTelemetry traces of proxied requests ({@code --enable-trace})
@@ -52,6 +53,7 @@ public record GatewayConfig(
         boolean treeSync,
         LoadConfig load,
         Optional<DiscoveryConfig> discovery,
+        Optional<WorkerDiscoveryConfig> workerDiscovery,
         boolean generationMetrics,
         TracingConfig tracing,
         List<String> warnings) {

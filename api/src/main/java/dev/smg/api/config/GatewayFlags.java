@@ -5,6 +5,7 @@ import dev.smg.api.cli.Flag;
 import dev.smg.api.cli.FlagSet;
 import dev.smg.api.cli.ParsedArgs;
 import dev.smg.api.discovery.KubernetesNames;
+import dev.smg.api.discovery.ModelIdFrom;
 import dev.smg.mesh.MeshSettings;
 import dev.smg.mesh.MeshTls;
 import dev.smg.mesh.MeshTuning;
@@ -136,9 +137,12 @@ public final class GatewayFlags {
                         Flag.value("--mesh-tls-cert", "PEM certificate chain this node presents on the mesh port (mutual TLS; with --mesh-tls-key and --mesh-tls-ca)"),
                         Flag.value("--mesh-tls-key", "PEM PKCS#8 private key of --mesh-tls-cert, unencrypted"),
                         Flag.value("--mesh-tls-ca", "PEM CA bundle: peers must present a certificate issued by one of these (files reloaded when changed)"),
-                        Flag.toggle("--service-discovery", "find the other routers' pods through the Kubernetes API and join them"),
+                        Flag.toggle("--service-discovery", "watch pods through the Kubernetes API: worker pods (--selector) and/or the other routers' pods (--router-selector, with the mesh)"),
+                        Flag.list("--selector", "label selector of worker pods, key=value (space-separated; the flag may repeat), e.g. app=vllm"),
+                        Flag.value("--service-discovery-port", 80, "HTTP port of the worker pods found by --selector"),
+                        Flag.described("--model-id-from", "the worker's /v1/models", "where a worker pod names its model: namespace, label:<key> or annotation:<key>"),
                         Flag.list("--router-selector", "label selector of router pods, key=value (space-separated; the flag may repeat), e.g. app=smg tier=router"),
-                        Flag.described("--service-discovery-namespace", "this pod's namespace, else the kubeconfig context's, else default", "namespace whose router pods are watched"),
+                        Flag.described("--service-discovery-namespace", "this pod's namespace, else the kubeconfig context's, else default", "namespace whose pods are watched"),
                         Flag.value("--router-mesh-port-annotation", DiscoveryConfig.DEFAULT_PORT_ANNOTATION, "pod annotation with a peer's mesh port (absent: --mesh-port)"))
                 .group("Mesh tuning (see docs/operations.md#tuning-the-mesh)", MeshTuningFlags.flags());
     }
@@ -338,7 +342,7 @@ public final class GatewayFlags {
                 throw new CliException("--mesh-peer-urls: " + e.getMessage());
             }
         }
-        Optional<DiscoveryConfig> discovery = discovery(a, meshEnabled, warnings);
+        Discovery discovery = discovery(a, meshEnabled, warnings);
         MeshTuning meshTuning = MeshTuningFlags.parse(a);
 
         Optional<MeshSettings> mesh = Optional.empty();
@@ -375,7 +379,7 @@ public final class GatewayFlags {
         }
         return new GatewayConfig(host, port, workers, routing, admission, logLevel, requestTimeout, maxPayload, grace, apiKey,
                 health, breaker, retry, streams(a), prometheusHost, prometheusPort, mesh, meshTuning, !a.enabled("--disable-tree-sync"),
-                load(a), discovery, !a.enabled("--disable-generation-metrics"), tracing(a, warnings), warnings);
+                load(a), discovery.routers(), discovery.workers(), !a.enabled("--disable-generation-metrics"), tracing(a, warnings), warnings);
     }
 
     /** {@code --enable-trace} and its endpoint, which must be a URL (or host:port, taken as http). */
@@ -400,18 +404,19 @@ public final class GatewayFlags {
         return new TracingConfig(a.enabled("--enable-trace"), endpoint);
     }
 
+    /** What {@code --service-discovery} watches: router pods (mesh peers), worker pods, or both. */
+    private record Discovery(Optional<DiscoveryConfig> routers, Optional<WorkerDiscoveryConfig> workers) {
+    }
+
     /**
-     * Kubernetes router discovery. Its flags are checked even when it is off (a typo is a typo);
-     * it is refused without the mesh (it only finds mesh peers) or without a selector (an empty
-     * one would take every pod in the namespace for a router).
+     * Kubernetes discovery. Its flags are checked even when it is off (a typo is a typo). It needs a
+     * selector (an empty one would take every pod in the namespace for a worker or a router): with
+     * {@code --selector} it registers worker pods, with {@code --router-selector} (mesh only) it finds
+     * the other routers.
      */
-    private static Optional<DiscoveryConfig> discovery(ParsedArgs a, boolean meshEnabled, List<String> warnings) {
-        java.util.Map<String, String> selector;
-        try {
-            selector = KubernetesNames.parseSelector(a.list("--router-selector"));
-        } catch (IllegalArgumentException e) {
-            throw new CliException("--router-selector: " + e.getMessage());
-        }
+    private static Discovery discovery(ParsedArgs a, boolean meshEnabled, List<String> warnings) {
+        java.util.Map<String, String> routerSelector = selector(a, "--router-selector");
+        java.util.Map<String, String> workerSelector = selector(a, "--selector");
         Optional<String> namespace = a.string("--service-discovery-namespace").map(ns -> {
             if (!KubernetesNames.isNamespace(ns)) {
                 throw new CliException("--service-discovery-namespace: '" + ns + "' is not a Kubernetes namespace name");
@@ -420,21 +425,51 @@ public final class GatewayFlags {
         });
         String annotation = a.matching("--router-mesh-port-annotation",
                 KubernetesNames::isQualifiedName, "an annotation name such as " + DiscoveryConfig.DEFAULT_PORT_ANNOTATION);
+        int workerPort = a.intValue("--service-discovery-port", 1, 65535);
+        Optional<ModelIdFrom> modelIdFrom;
+        try {
+            modelIdFrom = a.string("--model-id-from").map(ModelIdFrom::parse);
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--model-id-from: " + e.getMessage());
+        }
         if (!a.enabled("--service-discovery")) {
-            for (String discoveryOnly : List.of("--router-selector", "--service-discovery-namespace",
-                    "--router-mesh-port-annotation")) {
+            for (String discoveryOnly : List.of("--router-selector", "--selector", "--service-discovery-namespace",
+                    "--router-mesh-port-annotation", "--service-discovery-port", "--model-id-from")) {
                 if (a.has(discoveryOnly)) {
                     warnings.add(discoveryOnly + " has no effect without --service-discovery");
                 }
             }
-            return Optional.empty();
+            return new Discovery(Optional.empty(), Optional.empty());
         }
-        if (!meshEnabled) {
-            throw new CliException("--service-discovery needs --enable-mesh (it finds mesh peers)");
+        if (routerSelector.isEmpty() && workerSelector.isEmpty()) {
+            throw new CliException("--service-discovery needs --selector key=value ... (worker pods) or "
+                    + "--router-selector key=value ... (router pods, with --enable-mesh)");
         }
-        if (selector.isEmpty()) {
-            throw new CliException("--service-discovery needs --router-selector key=value ...");
+        Optional<DiscoveryConfig> routers = Optional.empty();
+        if (!routerSelector.isEmpty()) {
+            if (!meshEnabled) {
+                throw new CliException("--service-discovery --router-selector needs --enable-mesh (it finds mesh peers)");
+            }
+            routers = Optional.of(new DiscoveryConfig(routerSelector, namespace, annotation));
         }
-        return Optional.of(new DiscoveryConfig(selector, namespace, annotation));
+        Optional<WorkerDiscoveryConfig> workers = Optional.empty();
+        if (!workerSelector.isEmpty()) {
+            workers = Optional.of(new WorkerDiscoveryConfig(workerSelector, namespace, workerPort, modelIdFrom));
+        } else {
+            for (String workerOnly : List.of("--service-discovery-port", "--model-id-from")) {
+                if (a.has(workerOnly)) {
+                    warnings.add(workerOnly + " has no effect without --selector");
+                }
+            }
+        }
+        return new Discovery(routers, workers);
+    }
+
+    private static java.util.Map<String, String> selector(ParsedArgs a, String flag) {
+        try {
+            return KubernetesNames.parseSelector(a.list(flag));
+        } catch (IllegalArgumentException e) {
+            throw new CliException(flag + ": " + e.getMessage());
+        }
     }
 }

@@ -8,10 +8,13 @@ import dev.smg.api.config.AdmissionConfig;
 import dev.smg.api.config.GatewayConfig;
 import dev.smg.api.config.RoutingConfig;
 import dev.smg.api.discovery.MeshDiscovery;
+import dev.smg.api.discovery.WorkerDiscovery;
+import dev.smg.api.discovery.WorkerDiscoveryDuty;
 import dev.smg.api.ha.HaContext;
 import dev.smg.api.ha.HaLoop;
 import dev.smg.api.ha.HaNamespaces;
 import dev.smg.api.trace.TraceExport;
+import dev.smg.mesh.membership.Quorum;
 import dev.smg.mesh.runtime.MeshNode;
 import dev.smg.router.admission.AdmissionControl;
 import dev.smg.router.admission.RateLimiter;
@@ -69,13 +72,16 @@ public final class GatewayProcess {
     private final Optional<HaContext> ha;
     private final AtomicReference<Runnable> shutdownRequest;
     private final Optional<MeshDiscovery> discovery;
+    private final Optional<WorkerDiscoveryDuty> workerDiscovery;
     private final TraceExport traces;
 
     private GatewayProcess(GatewayConfig config, WorkerRegistry registry, HealthChecker health,
                            LoadMonitor loadMonitor, Dispatcher dispatcher, DrainState drain,
                            WebServer server, WebServer metricsServer, Optional<MeshNode> mesh,
                            Optional<HaContext> ha, AtomicReference<Runnable> shutdownRequest,
-                           Optional<MeshDiscovery> discovery, TraceExport traces) {
+                           Optional<MeshDiscovery> discovery, Optional<WorkerDiscoveryDuty> workerDiscovery,
+                           TraceExport traces) {
+        this.workerDiscovery = workerDiscovery;
         this.traces = traces;
         this.ha = ha;
         this.shutdownRequest = shutdownRequest;
@@ -231,13 +237,30 @@ public final class GatewayProcess {
                 registry.add(worker); // probed at once by the health checker
             }
         } // in a mesh they are registered once caught up (HaContext), so a restart cannot reset their spec
+        // After the static workers: a pod at one of their URLs is then seen as theirs, never removed by discovery.
+        // In a mesh only the quorum's leader watches, once caught up (static workers are registered by then too).
+        Optional<WorkerDiscoveryDuty> workerDiscovery;
+        try {
+            workerDiscovery = config.workerDiscovery().map(d -> WorkerDiscoveryDuty.start(WorkerDiscovery.environment(),
+                    d, registry, config.requestTimeout(),
+                    ha.isEmpty() ? () -> true : () -> ha.get().startup().done()
+                            && Quorum.of(mesh.get().view()).isLeader(mesh.get().name()),
+                    metricsRegistry));
+        } catch (IllegalStateException e) {
+            server.stop();
+            metricsServer.stop();
+            discovery.ifPresent(MeshDiscovery::close);
+            ha.ifPresent(HaContext::close);
+            mesh.ifPresent(MeshNode::close);
+            throw new StartupException(e.getMessage() + " (--service-discovery --selector)");
+        }
         LOG.log(System.Logger.Level.INFO,
                 "smg {0} listening on http://{1}:{2} (metrics on :{3}) with {4} worker(s), policy {5}{6}",
                 Version.current(), config.host(), String.valueOf(server.port()), String.valueOf(metricsServer.port()),
                 registry.snapshot().size(), policies.defaultPolicy().name(),
                 config.apiKey().isPresent() ? ", API key required" : "");
         GatewayProcess process = new GatewayProcess(config, registry, health, loadMonitor, dispatcher, drain, server,
-                metricsServer, mesh, ha, shutdownRequest, discovery, traces);
+                metricsServer, mesh, ha, shutdownRequest, discovery, workerDiscovery, traces);
         shutdownRequest.set(() -> Thread.ofPlatform().name("smg-shutdown").start(process::shutdownGracefully));
         return process;
     }
@@ -345,6 +368,7 @@ public final class GatewayProcess {
 
     /** Stops at once, cutting whatever is in flight. */
     public void stop() {
+        workerDiscovery.ifPresent(WorkerDiscoveryDuty::close);
         discovery.ifPresent(MeshDiscovery::close);
         ha.ifPresent(HaContext::close);
         mesh.ifPresent(MeshNode::close);

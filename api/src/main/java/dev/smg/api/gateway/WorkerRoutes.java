@@ -4,6 +4,7 @@ import dev.smg.api.json.Json;
 import dev.smg.router.proxy.GatewayError;
 import dev.smg.router.worker.Worker;
 import dev.smg.router.worker.WorkerRegistry;
+import dev.smg.router.worker.WorkerRemoval;
 import dev.smg.router.worker.WorkerSpec;
 import dev.smg.router.worker.WorkerStatus;
 import dev.smg.router.worker.WorkerUrl;
@@ -32,11 +33,11 @@ final class WorkerRoutes {
     private static final int MAX_BODY = 64 * 1024;
 
     private final WorkerRegistry registry;
-    private final Duration drainLimit;
+    private final WorkerRemoval removal;
 
     WorkerRoutes(WorkerRegistry registry, Duration drainLimit) {
         this.registry = registry;
-        this.drainLimit = drainLimit;
+        this.removal = new WorkerRemoval(registry, drainLimit);
     }
 
     void register(HttpRouting.Builder routing) {
@@ -171,27 +172,10 @@ final class WorkerRoutes {
             return;
         }
         Worker worker = found.get();
-        worker.drain();
-        Thread.ofVirtual().name("smg-drain-" + worker.id()).start(() -> finishRemoval(worker));
+        removal.start(worker);
         res.status(202);
         sendJson(res, Map.of("status", "accepted", "worker_id", worker.id(),
                 "message", "Worker removal queued: no new requests; removed when in-flight ones finish"));
-    }
-
-    /** Waits for the draining worker's in-flight requests (bounded), then forgets it. */
-    private void finishRemoval(Worker worker) {
-        long deadline = System.nanoTime() + drainLimit.toNanos();
-        while (worker.inFlight() > 0 && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(50); // polling a counter with a deadline; there is no event to wait on
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        registry.remove(worker.id());
-        LOG.log(System.Logger.Level.INFO, "worker {0} removed ({1} request(s) still in flight)", worker,
-                worker.inFlight());
     }
 
     private Optional<Worker> lookup(ServerRequest req, ServerResponse res) {

@@ -69,6 +69,7 @@ class GatewayFlagsTableTest {
                 .map(Flag::name).collect(Collectors.toSet());
         assertEquals(Set.of("--api-key", "--rate-limit-tokens-per-second", "--mesh-tls-cert", "--mesh-tls-key",
                 "--mesh-tls-ca", "--mesh-server-name", "--mesh-advertise-host", "--service-discovery-namespace",
+                "--model-id-from" /* absent: the models a worker's /v1/models lists */,
                 "--mesh-probe-interval-ms", "--mesh-probe-timeout-ms", "--mesh-suspicion-mult",
                 "--mesh-sync-interval-ms",
                 "--otlp-traces-endpoint" /* from OTEL_EXPORTER_OTLP_*ENDPOINT, else the SDK's localhost:4317 */),

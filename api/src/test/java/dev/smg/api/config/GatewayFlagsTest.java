@@ -327,6 +327,52 @@ class GatewayFlagsTest {
     }
 
     @Test
+    void workerDiscoveryTakesASelectorWithoutTheMesh() {
+        GatewayConfig c = parse("--service-discovery", "--selector", "app=vllm tier=engine", "--selector", "team=ml");
+        WorkerDiscoveryConfig w = c.workerDiscovery().orElseThrow();
+        assertEquals(java.util.Map.of("app", "vllm", "tier", "engine", "team", "ml"), w.selector());
+        assertEquals(80, w.port(), "upstream's default");
+        assertTrue(w.namespace().isEmpty());
+        assertTrue(w.modelIdFrom().isEmpty(), "models learnt from each worker's /v1/models");
+        assertTrue(c.discovery().isEmpty(), "no router discovery without --router-selector");
+
+        WorkerDiscoveryConfig given = parse("--service-discovery", "--selector", "app=vllm", "--service-discovery-port",
+                "8000", "--service-discovery-namespace", "engines", "--model-id-from", "label:model").workerDiscovery()
+                .orElseThrow();
+        assertEquals(8000, given.port());
+        assertEquals(java.util.Optional.of("engines"), given.namespace());
+        assertEquals("label:model", given.modelIdFrom().orElseThrow().toString());
+        for (String from : new String[] {"namespace", "annotation:smg.dev/model"}) {
+            assertEquals(from, parse("--service-discovery", "--selector", "app=vllm", "--model-id-from", from)
+                    .workerDiscovery().orElseThrow().modelIdFrom().orElseThrow().toString());
+        }
+    }
+
+    @Test
+    void workerDiscoveryFlagsAreChecked() {
+        for (String[] bad : new String[][] {
+                {"--service-discovery", "--selector", "app"},
+                {"--service-discovery", "--selector", "app=vllm", "--service-discovery-port", "0"},
+                {"--service-discovery", "--selector", "app=vllm", "--model-id-from", "label"},
+                {"--service-discovery", "--selector", "app=vllm", "--model-id-from", "header:x"}}) {
+            CliException e = assertThrows(CliException.class, () -> parse(bad), String.join(" ", bad));
+            assertTrue(e.getMessage().startsWith("--"), e.getMessage());
+        }
+        GatewayConfig meshed = parse("--enable-mesh", "--mesh-host", "127.0.0.1", "--service-discovery",
+                "--selector", "app=vllm");
+        assertTrue(meshed.workerDiscovery().isPresent(), "in a mesh, the quorum's leader watches");
+        assertTrue(meshed.discovery().isEmpty(), "routers found by seeds, not pods");
+        GatewayConfig c = parse("--service-discovery-port", "8000", "--selector", "app=vllm");
+        assertTrue(c.workerDiscovery().isEmpty());
+        assertTrue(c.warnings().contains("--selector has no effect without --service-discovery"), c.warnings().toString());
+        GatewayConfig routersOnly = parse("--enable-mesh", "--mesh-host", "127.0.0.1", "--service-discovery",
+                "--router-selector", "app=smg", "--service-discovery-port", "8000");
+        assertTrue(routersOnly.workerDiscovery().isEmpty());
+        assertTrue(routersOnly.warnings().contains("--service-discovery-port has no effect without --selector"),
+                routersOnly.warnings().toString());
+    }
+
+    @Test
     void discoveryFlagsWithoutServiceDiscoveryAreAnnounced() {
         GatewayConfig c = parse("--enable-mesh", "--mesh-host", "127.0.0.1", "--router-selector", "app=smg");
         assertTrue(c.discovery().isEmpty());

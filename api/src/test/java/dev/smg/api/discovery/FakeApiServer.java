@@ -11,6 +11,9 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 
 import java.net.InetAddress;
 import java.util.HashMap;
@@ -25,6 +28,8 @@ public final class FakeApiServer implements AutoCloseable {
     public static final String NAMESPACE = "smg-test";
 
     private final KubernetesCrudDispatcher state = new KubernetesCrudDispatcher();
+    /** While true, every request is answered 500 (an API server in trouble); the contents stay. */
+    private volatile boolean failing;
     private KubernetesMockServer server;
     private int port;
 
@@ -35,7 +40,25 @@ public final class FakeApiServer implements AutoCloseable {
     }
 
     private KubernetesMockServer newServer() {
-        return new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), state, false);
+        Dispatcher dispatcher = new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                if (failing) {
+                    return new MockResponse().setResponseCode(500).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\","
+                            + "\"status\":\"Failure\",\"message\":\"etcd is unhappy\",\"code\":500}");
+                }
+                return state.dispatch(request);
+            }
+        };
+        return new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+    }
+
+    /**
+     * Makes every request fail with 500 from now on (or stops it). Open watches are not cut: call
+     * {@link #restart()} for that, after which the client's lists and watches fail until this is undone.
+     */
+    public void failRequests(boolean fail) {
+        failing = fail;
     }
 
     public String url() {
@@ -44,13 +67,17 @@ public final class FakeApiServer implements AutoCloseable {
 
     /** A client for this server that ignores any kubeconfig on the machine and reconnects fast. */
     public KubernetesClient client() {
-        Config config = new ConfigBuilder(Config.empty())
+        return new KubernetesClientBuilder().withConfig(config()).build();
+    }
+
+    /** The client configuration of {@link #client()}, for code that builds its own client. */
+    public Config config() {
+        return new ConfigBuilder(Config.empty())
                 .withMasterUrl(url())
                 .withNamespace(NAMESPACE)
                 .withWatchReconnectInterval(100)
                 .withRequestRetryBackoffInterval(100)
                 .build();
-        return new KubernetesClientBuilder().withConfig(config).build();
     }
 
     /** Stops and starts the server on the same port with the same contents: open watches break. */
