@@ -50,11 +50,6 @@ public final class WorkerReconciler {
         stopped = true;
     }
 
-    /** Workers discovery added and still holds. */
-    public int ownedCount() {
-        return owned().size();
-    }
-
     /** URLs of the registered workers discovery added and is not removing. */
     public Set<WorkerUrl> owned() {
         return owned(registry);
