@@ -3,7 +3,6 @@ package dev.smg.api.discovery;
 import dev.smg.mesh.PeerAddress;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 
 import java.util.Map;
@@ -52,7 +51,7 @@ public final class RouterPodWatch implements AutoCloseable {
                 .runnableInformer(0); // no resync: the watch reports every change
         String description = "pods in namespace " + namespace + " with labels " + selector;
         RouterPodWatch watch = new RouterPodWatch(informer, rule, sink, description);
-        informer.addEventHandler(watch.new Events());
+        informer.addEventHandler(new OnAnyPodChange(watch::publish));
         informer.exceptionHandler((started, failure) -> true);
         informer.start();
         LOG.log(System.Logger.Level.INFO, "router discovery: watching {0} through {1}", description,
@@ -103,28 +102,5 @@ public final class RouterPodWatch implements AutoCloseable {
     @Override
     public String toString() {
         return description;
-    }
-
-    /** Any change (and the end of each list) recomputes the set. */
-    private final class Events implements ResourceEventHandler<Pod> {
-        @Override
-        public void onAdd(Pod pod) {
-            publish();
-        }
-
-        @Override
-        public void onUpdate(Pod before, Pod after) {
-            publish();
-        }
-
-        @Override
-        public void onDelete(Pod pod, boolean finalStateUnknown) {
-            publish();
-        }
-
-        @Override
-        public void onList(String resourceVersion, boolean remainedEmpty) {
-            publish();
-        }
     }
 }

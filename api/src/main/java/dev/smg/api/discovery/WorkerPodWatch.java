@@ -2,7 +2,6 @@ package dev.smg.api.discovery;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 
 import java.util.Map;
@@ -37,7 +36,7 @@ public final class WorkerPodWatch implements AutoCloseable {
         SharedIndexInformer<Pod> informer = client.pods().inNamespace(namespace).withLabels(selector)
                 .runnableInformer(0); // no resync: the watch reports every change
         WorkerPodWatch watch = new WorkerPodWatch(informer, rule, reconciler);
-        informer.addEventHandler(watch.new Events());
+        informer.addEventHandler(new OnAnyPodChange(watch::reconcile));
         informer.exceptionHandler((started, failure) -> {
             LOG.log(System.Logger.Level.WARNING, "worker discovery: API server call failed, retrying with backoff: {0}",
                     failure.getMessage());
@@ -65,28 +64,5 @@ public final class WorkerPodWatch implements AutoCloseable {
     public void close() {
         informer.close();
         reconciler.stop();
-    }
-
-    /** Any change (and the end of each list) reconciles the whole set. */
-    private final class Events implements ResourceEventHandler<Pod> {
-        @Override
-        public void onAdd(Pod pod) {
-            reconcile();
-        }
-
-        @Override
-        public void onUpdate(Pod before, Pod after) {
-            reconcile();
-        }
-
-        @Override
-        public void onDelete(Pod pod, boolean finalStateUnknown) {
-            reconcile();
-        }
-
-        @Override
-        public void onList(String resourceVersion, boolean remainedEmpty) {
-            reconcile();
-        }
     }
 }
