@@ -7,12 +7,8 @@ on sys.path).
 """
 
 
-async def read_head(reader):
-    """(status, headers) of one response; header names lower-cased. ConnectionError on garbage."""
-    line = await reader.readline()
-    parts = line.split()
-    if len(parts) < 2 or not parts[1].isdigit():
-        raise ConnectionError(f"bad status line {line[:80]!r}")
+async def read_headers(reader):
+    """The header lines after a status or request line, up to the blank line; names lower-cased."""
     headers = {}
     while True:
         h = await reader.readline()
@@ -20,24 +16,30 @@ async def read_head(reader):
             break
         name, _, value = h.decode("latin-1").partition(":")
         headers[name.strip().lower()] = value.strip()
-    return int(parts[1]), headers
+    return headers
+
+
+async def read_head(reader):
+    """(status, headers) of one response; header names lower-cased. ConnectionError on garbage."""
+    line = await reader.readline()
+    parts = line.split()
+    if len(parts) < 2 or not parts[1].isdigit():
+        raise ConnectionError(f"bad status line {line[:80]!r}")
+    return int(parts[1]), await read_headers(reader)
+
+
+async def read_body(reader, headers):
+    """The whole body of a message whose headers were read: Content-Length or chunked (a request's too)."""
+    body = b""
+    async for piece in body_pieces(reader, headers):
+        body += piece
+    return body
 
 
 async def read_response(reader):
     """(status, headers, body) of one response; Content-Length or chunked."""
     status, headers = await read_head(reader)
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        body = b""
-        while True:
-            size = int((await reader.readline()).split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                await reader.readline()
-                break
-            body += await reader.readexactly(size)
-            await reader.readexactly(2)
-    else:
-        body = await reader.readexactly(int(headers.get("content-length", "0")))
-    return status, headers, body
+    return status, headers, await read_body(reader, headers)
 
 
 async def body_pieces(reader, headers):

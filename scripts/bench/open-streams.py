@@ -27,6 +27,8 @@ import subprocess
 import sys
 import time
 
+import http1  # scripts/bench/http1.py: reading HTTP/1.1 messages (the script's folder is on sys.path)
+
 MODEL = "mock-model"
 
 
@@ -52,14 +54,8 @@ class Worker:
                 if len(parts) < 2:
                     return
                 method, path = parts[0].decode(), parts[1].decode()
-                headers = {}
-                while True:
-                    h = await reader.readline()
-                    if h in (b"\r\n", b"\n", b""):
-                        break
-                    name, _, value = h.decode("latin-1").partition(":")
-                    headers[name.strip().lower()] = value.strip()
-                body = await read_body(reader, headers)
+                headers = await http1.read_headers(reader)
+                body = await http1.read_body(reader, headers)
                 if method == "POST" and path.endswith("/chat/completions"):
                     request = json.loads(body or b"{}")
                     if request.get("stream"):
@@ -104,19 +100,6 @@ class Worker:
         finally:
             self.open -= 1
             self.closed += 1
-
-
-async def read_body(reader, headers):
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        body = b""
-        while True:
-            size = int((await reader.readline()).split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                await reader.readline()
-                return body
-            body += await reader.readexactly(size)
-            await reader.readexactly(2)
-    return await reader.readexactly(int(headers.get("content-length", "0")))
 
 
 def chunk(sid, delta, finish):
@@ -246,17 +229,9 @@ async def probe(port, body):
     try:
         writer.write(request_bytes(port, body))
         await writer.drain()
-        line = await reader.readline()
-        if b" 200 " not in line:
-            raise ConnectionError(f"probe: status {line[:60]!r}")
-        headers = {}
-        while True:
-            h = await reader.readline()
-            if h in (b"\r\n", b"\n", b""):
-                break
-            name, _, value = h.decode("latin-1").partition(":")
-            headers[name.strip().lower()] = value.strip()
-        await read_body(reader, headers)
+        status, _, _ = await http1.read_response(reader)
+        if status != 200:
+            raise ConnectionError(f"probe: status {status}")
         return time.perf_counter() - t0
     finally:
         writer.close()
@@ -276,15 +251,8 @@ async def http_json(port, path):
     try:
         writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
         await writer.drain()
-        await reader.readline()
-        headers = {}
-        while True:
-            h = await reader.readline()
-            if h in (b"\r\n", b"\n", b""):
-                break
-            name, _, value = h.decode("latin-1").partition(":")
-            headers[name.strip().lower()] = value.strip()
-        return json.loads(await read_body(reader, headers))
+        _, _, body = await http1.read_response(reader)
+        return json.loads(body)
     finally:
         writer.close()
 
