@@ -158,13 +158,7 @@ class K8sDiscoveryProcessTest {
         int mesh1 = FreePorts.one();
         try (FakeApiServer api = new FakeApiServer(); KubernetesClient admin = api.client()) {
             Path config = kubeconfig(api);
-            // Both routers share 127.0.0.1, so each pod names its mesh port (Running, not yet Ready).
-            admin.pods().inNamespace(NAMESPACE).resource(running(routerPod("smg-0").editMetadata()
-                    .addToAnnotations("sglang.ai/mesh-port", String.valueOf(mesh0)).endMetadata(), "127.0.0.1", false))
-                    .create();
-            admin.pods().inNamespace(NAMESPACE).resource(running(routerPod("smg-1").editMetadata()
-                    .addToAnnotations("sglang.ai/mesh-port", String.valueOf(mesh1)).endMetadata(), "127.0.0.1", false))
-                    .create();
+            createRouterPods(admin, mesh0, mesh1);
             try (SmgProcess p0 = start(config, "smg-0", http0, mesh0);
                  SmgProcess p1 = start(config, "smg-1", http1, mesh1)) {
                 Map<String, String> bothAlive = Map.of("smg-0", "1", "smg-1", "1");
